@@ -1,0 +1,100 @@
+//! Identity from an authenticating proxy (oauth2-proxy, Traefik ForwardAuth, Google IAP...).
+
+mod headers;
+
+use actix_web::HttpRequest;
+use actix_web::http::header::HeaderName;
+use secrecy::SecretString;
+
+use super::error::Problem;
+use super::trust::{AnyPeer, PeerCidr, TrustAnchor, TrustAnchors};
+use super::user::{AuthMethod, User};
+use crate::settings::ProxyAuthSettings;
+
+#[derive(Debug)]
+pub struct ProxyAuth {
+    username_header: HeaderName,
+    group_header: HeaderName,
+    email_header: HeaderName,
+    token_header: HeaderName,
+    group_separator: String,
+    anchors: TrustAnchors,
+}
+
+impl ProxyAuth {
+    pub fn new(settings: &ProxyAuthSettings) -> Self {
+        let mut anchors: Vec<Box<dyn TrustAnchor>> = Vec::new();
+        if !settings.trusted_proxies.is_empty() {
+            anchors.push(Box::new(PeerCidr::new(settings.trusted_proxies.clone())));
+        }
+        if settings.insecure_trust_any_peer {
+            anchors.push(Box::new(AnyPeer));
+        }
+        ProxyAuth {
+            username_header: settings.username_header.clone(),
+            group_header: settings.group_header.clone(),
+            email_header: settings.email_header.clone(),
+            token_header: settings.token_header.clone(),
+            group_separator: settings.group_separator.clone(),
+            anchors: TrustAnchors::new(anchors),
+        }
+    }
+
+    /// Every header name this mode treats as identity; the forwarding path strips them too.
+    pub fn identity_headers(&self) -> [&HeaderName; 4] {
+        [
+            &self.username_header,
+            &self.group_header,
+            &self.email_header,
+            &self.token_header,
+        ]
+    }
+
+    pub fn authenticate(&self, request: &HttpRequest) -> Result<User, Problem> {
+        let request_headers = request.headers();
+        let identities = self.identity_headers();
+
+        let Some(anchor) = self.anchors.verify(request) else {
+            let peer = request.peer_addr().map(|addr| addr.ip().to_canonical());
+            let header = headers::first_identity_header(request_headers, &identities);
+            match &header {
+                Some(name) => tracing::warn!(
+                    peer = %peer.map(|ip| ip.to_string()).unwrap_or_default(),
+                    header = %name,
+                    "refused identity header from an untrusted peer"
+                ),
+                None => tracing::debug!("request from an untrusted peer in proxy-auth mode"),
+            }
+            return Err(Problem::UntrustedPeer { peer, header });
+        };
+
+        if let Some(problem) = headers::find_look_alike(request_headers, &identities) {
+            tracing::warn!(%problem, "refused a look-alike identity header");
+            return Err(problem);
+        }
+
+        let username = headers::single(
+            request_headers,
+            &self.username_header,
+            headers::MAX_VALUE_LEN,
+        )?;
+        let email = headers::single(request_headers, &self.email_header, headers::MAX_VALUE_LEN)?;
+        let token = headers::single(request_headers, &self.token_header, headers::MAX_TOKEN_LEN)?
+            .map(headers::without_bearer_prefix)
+            .filter(|token| !token.is_empty());
+        let groups = headers::list(request_headers, &self.group_header, &self.group_separator)?;
+        let username = username.ok_or_else(|| Problem::MissingUsername {
+            header: self.username_header.clone(),
+        })?;
+
+        Ok(User::new(
+            username,
+            email,
+            groups,
+            token.map(SecretString::from),
+            AuthMethod::Proxy {
+                anchor: anchor.name(),
+            },
+        ))
+    }
+}

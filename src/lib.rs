@@ -1,0 +1,8 @@
+//! Lamplight: a Kubernetes dashboard server with identity-aware-proxy authentication.
+
+pub mod auth;
+pub mod routes;
+pub mod settings;
+pub mod startup;
+pub mod status;
+pub mod telemetry;

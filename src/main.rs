@@ -1,0 +1,42 @@
+use std::process::ExitCode;
+
+use lamplight::settings::{Loaded, Settings};
+use lamplight::startup::Application;
+use lamplight::telemetry;
+
+fn main() -> ExitCode {
+    let settings = match Settings::load() {
+        Ok(Loaded::Run(settings)) => *settings,
+        Ok(Loaded::Print(text)) => {
+            print!("{text}");
+            return ExitCode::SUCCESS;
+        }
+        Err(error) => {
+            eprintln!("lamplight: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    telemetry::init(&settings.log);
+    for warning in &settings.warnings {
+        tracing::warn!("{warning}");
+    }
+
+    actix_web::rt::System::new().block_on(async move {
+        let application = match Application::build(settings) {
+            Ok(application) => application,
+            Err(error) => {
+                tracing::error!("{error}");
+                eprintln!("lamplight: {error}");
+                return ExitCode::FAILURE;
+            }
+        };
+        tracing::info!(address = %application.address(), "listening");
+        match application.run_until_stopped().await {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(error) => {
+                tracing::error!("server stopped: {error}");
+                ExitCode::FAILURE
+            }
+        }
+    })
+}

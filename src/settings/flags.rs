@@ -1,0 +1,132 @@
+//! The table of flags: one entry per setting drives the command line, the environment variables,
+//! the config file keys and `--help`, so the four can never disagree.
+
+/// Environment variables are Headlamp's: `HEADLAMP_CONFIG_` + the flag name in upper snake case.
+pub const ENV_PREFIX: &str = "HEADLAMP_CONFIG_";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Accepts a bare `-name` as `true`, like Go's `flag` package.
+    Bool,
+    Text,
+}
+
+#[derive(Debug)]
+pub struct Flag {
+    pub name: &'static str,
+    pub kind: Kind,
+    pub default: &'static str,
+    pub help: &'static str,
+}
+
+impl Flag {
+    pub fn env_var(&self) -> String {
+        env_var_for(self.name)
+    }
+}
+
+pub fn env_var_for(name: &str) -> String {
+    format!("{ENV_PREFIX}{}", name.to_uppercase().replace('-', "_"))
+}
+
+pub fn find(name: &str) -> Option<&'static Flag> {
+    FLAGS.iter().find(|flag| flag.name == name)
+}
+
+const fn text(name: &'static str, default: &'static str, help: &'static str) -> Flag {
+    Flag {
+        name,
+        kind: Kind::Text,
+        default,
+        help,
+    }
+}
+
+const fn boolean(name: &'static str, default: &'static str, help: &'static str) -> Flag {
+    Flag {
+        name,
+        kind: Kind::Bool,
+        default,
+        help,
+    }
+}
+
+pub static FLAGS: &[Flag] = &[
+    text(
+        "config",
+        "",
+        "TOML file with settings (keys are flag names)",
+    ),
+    text("port", "4466", "Port to listen on"),
+    text(
+        "listen-addr",
+        "",
+        "Address to listen on (default: all IPv4 interfaces)",
+    ),
+    text(
+        "base-url",
+        "",
+        "Path prefix every route lives under, e.g. /headlamp",
+    ),
+    text(
+        "html-static-dir",
+        "",
+        "Serve the UI from this folder instead of the embedded copy",
+    ),
+    text(
+        "log-level",
+        "info",
+        "Log filter: error, warn, info, debug, trace, or tracing directives",
+    ),
+    text("log-format", "text", "Log format: text or json"),
+    boolean(
+        "proxy-auth",
+        "false",
+        "Trust identity headers injected by an authenticating proxy",
+    ),
+    text(
+        "proxy-auth-username-header",
+        "X-Forwarded-User",
+        "Header carrying the username",
+    ),
+    text(
+        "proxy-auth-group-header",
+        "X-Forwarded-Group",
+        "Header carrying the user's groups",
+    ),
+    text(
+        "proxy-auth-email-header",
+        "X-Forwarded-Email",
+        "Header carrying the user's email",
+    ),
+    text(
+        "proxy-auth-token-header",
+        "X-Forwarded-Id-Token",
+        "Header carrying the user's raw token (no Bearer prefix)",
+    ),
+    text(
+        "proxy-auth-trusted-proxies",
+        "",
+        "Comma-separated CIDRs or IPs of the proxies allowed to send identity headers",
+    ),
+    boolean(
+        "proxy-auth-insecure-trust-any-peer",
+        "false",
+        "Accept identity headers from any peer (only behind a network policy that admits the proxy alone)",
+    ),
+    text(
+        "proxy-auth-group-separator",
+        ",",
+        "Separator between groups in the group header",
+    ),
+    text(
+        "proxy-auth-logout-url",
+        "",
+        "Where \"Sign out\" sends the user, e.g. /oauth2/sign_out",
+    ),
+    text(
+        "proxy-auth-login-url",
+        "",
+        "Where the UI sends a user the proxy did not identify (default: the base URL)",
+    ),
+];

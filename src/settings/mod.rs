@@ -1,0 +1,102 @@
+//! Settings, Headlamp-compatible: flags, `HEADLAMP_CONFIG_*` environment variables and an optional
+//! TOML file, validated once at startup with errors that name the flag to fix.
+
+mod error;
+pub mod flags;
+mod sources;
+mod validate;
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+
+use actix_web::http::header::HeaderName;
+use ipnet::IpNet;
+
+pub use error::SettingsError;
+pub use sources::Source;
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub server: ServerSettings,
+    pub log: LogSettings,
+    pub proxy_auth: ProxyAuthSettings,
+    /// Things worth a warning once logging is up (ignored variables, insecure choices).
+    pub warnings: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ServerSettings {
+    pub listen_addr: IpAddr,
+    pub port: u16,
+    /// Empty, or a path starting with `/` and not ending with one.
+    pub base_url: String,
+    pub html_static_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone)]
+pub struct LogSettings {
+    pub level: String,
+    pub format: LogFormat,
+}
+
+#[derive(Debug, Clone)]
+pub struct ProxyAuthSettings {
+    pub enabled: bool,
+    pub username_header: HeaderName,
+    pub group_header: HeaderName,
+    pub email_header: HeaderName,
+    pub token_header: HeaderName,
+    pub trusted_proxies: Vec<IpNet>,
+    pub insecure_trust_any_peer: bool,
+    pub group_separator: String,
+    pub logout_url: Option<String>,
+    pub login_url: Option<String>,
+}
+
+/// What a start-up asked for.
+#[derive(Debug)]
+pub enum Loaded {
+    Run(Box<Settings>),
+    /// `--help` or `--version` text.
+    Print(String),
+}
+
+impl Settings {
+    /// Reads the process's own command line and environment.
+    pub fn load() -> Result<Loaded, SettingsError> {
+        Self::load_from(std::env::args(), std::env::vars())
+    }
+
+    pub fn load_from<I, E>(args: I, env: E) -> Result<Loaded, SettingsError>
+    where
+        I: IntoIterator<Item = String>,
+        E: IntoIterator<Item = (String, String)>,
+    {
+        match sources::gather(args, env)? {
+            sources::Outcome::Print(text) => Ok(Loaded::Print(text)),
+            sources::Outcome::Settings(raw) => {
+                validate::settings(raw).map(|s| Loaded::Run(Box::new(s)))
+            }
+        }
+    }
+
+    /// Settings for tests and embedding: defaults plus the given flags, ignoring the environment.
+    pub fn from_flags(flags: &[&str]) -> Result<Settings, SettingsError> {
+        let args = std::iter::once("lamplight")
+            .chain(flags.iter().copied())
+            .map(String::from);
+        match Self::load_from(args, std::iter::empty())? {
+            Loaded::Run(settings) => Ok(*settings),
+            Loaded::Print(_) => Err(SettingsError::CommandLine("unexpected --help".to_string())),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

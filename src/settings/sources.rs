@@ -1,0 +1,288 @@
+//! Gathers raw flag values from the layers (default < config file < environment < command line),
+//! remembering where each came from so an error can say which one to fix.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use clap::error::{ContextKind, ContextValue, ErrorKind};
+
+use super::SettingsError;
+use super::flags::{self, ENV_PREFIX, FLAGS, Kind};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    Default,
+    File(PathBuf),
+    Env(String),
+    CommandLine,
+}
+
+impl fmt::Display for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Source::Default => write!(f, "the default"),
+            Source::File(path) => write!(f, "config file {}", path.display()),
+            Source::Env(var) => write!(f, "environment variable {var}"),
+            Source::CommandLine => write!(f, "the command line"),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Raw {
+    pub value: String,
+    pub source: Source,
+}
+
+/// Every known flag mapped to its winning raw value.
+#[derive(Debug)]
+pub struct RawSettings {
+    values: HashMap<&'static str, Raw>,
+    pub warnings: Vec<String>,
+}
+
+impl RawSettings {
+    pub fn get(&self, name: &str) -> &Raw {
+        self.values
+            .get(name)
+            .unwrap_or_else(|| panic!("flag {name} is missing from the flag table"))
+    }
+}
+
+/// What the command line asked for besides settings.
+pub enum Outcome {
+    Settings(RawSettings),
+    /// `--help` or `--version`: print this and exit successfully.
+    Print(String),
+}
+
+pub fn gather<I, E>(args: I, env: E) -> Result<Outcome, SettingsError>
+where
+    I: IntoIterator<Item = String>,
+    E: IntoIterator<Item = (String, String)>,
+{
+    let cli = match parse_command_line(args)? {
+        CommandLine::Values(values) => values,
+        CommandLine::Print(text) => return Ok(Outcome::Print(text)),
+    };
+    let (env, mut warnings) = read_env(env);
+
+    let mut values: HashMap<&'static str, Raw> = FLAGS
+        .iter()
+        .map(|flag| {
+            (
+                flag.name,
+                Raw {
+                    value: flag.default.to_string(),
+                    source: Source::Default,
+                },
+            )
+        })
+        .collect();
+
+    let config_path = cli
+        .get("config")
+        .or_else(|| env.get("config"))
+        .map(|raw| raw.value.clone());
+    if let Some(path) = config_path.filter(|path| !path.is_empty()) {
+        values.extend(read_file(Path::new(&path))?);
+    }
+    values.extend(env);
+    values.extend(cli);
+    warnings.sort();
+    Ok(Outcome::Settings(RawSettings { values, warnings }))
+}
+
+enum CommandLine {
+    Values(HashMap<&'static str, Raw>),
+    Print(String),
+}
+
+fn command() -> clap::Command {
+    let command = clap::Command::new("lamplight")
+        .version(env!("CARGO_PKG_VERSION"))
+        .about("Kubernetes dashboard server with identity-aware-proxy authentication")
+        .after_help(
+            "Flags take one or two dashes, and `-name=value` or `-name value`. Each flag can also \
+             be set with HEADLAMP_CONFIG_<NAME> (e.g. HEADLAMP_CONFIG_PROXY_AUTH=true) or as a key of \
+             the --config file. Command line beats environment beats config file beats default.",
+        )
+        .args_override_self(true)
+        .disable_help_flag(true)
+        .arg(
+            clap::Arg::new("help")
+                .long("help")
+                .short('h')
+                .action(clap::ArgAction::Help)
+                .help("Print help"),
+        );
+    FLAGS.iter().fold(command, |command, flag| {
+        let mut arg = clap::Arg::new(flag.name).long(flag.name).help(flag.help);
+        arg = match flag.kind {
+            Kind::Bool => arg
+                .num_args(0..=1)
+                .default_missing_value("true")
+                .value_name("BOOL"),
+            Kind::Text => arg.num_args(1).value_name("VALUE"),
+        };
+        if !flag.default.is_empty() {
+            arg = arg.help(format!("{} [default: {}]", flag.help, flag.default));
+        }
+        command.arg(arg)
+    })
+}
+
+/// Go's `flag` package, which Headlamp uses, takes `-name`; clap wants `--name`.
+fn with_double_dashes(arg: String) -> String {
+    let single_dash_word = arg.starts_with('-')
+        && !arg.starts_with("--")
+        && arg[1..]
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic())
+        && arg.len() > 2;
+    if single_dash_word {
+        format!("-{arg}")
+    } else {
+        arg
+    }
+}
+
+fn parse_command_line<I: IntoIterator<Item = String>>(
+    args: I,
+) -> Result<CommandLine, SettingsError> {
+    let mut args = args.into_iter();
+    let program = args.next().unwrap_or_else(|| "lamplight".to_string());
+    let args = std::iter::once(program).chain(args.map(with_double_dashes));
+    let matches = match command().try_get_matches_from(args) {
+        Ok(matches) => matches,
+        Err(error) => return command_line_error(error),
+    };
+    let values = FLAGS
+        .iter()
+        .filter(|flag| {
+            matches.value_source(flag.name) == Some(clap::parser::ValueSource::CommandLine)
+        })
+        .filter_map(|flag| {
+            let value = matches.get_one::<String>(flag.name)?.clone();
+            Some((
+                flag.name,
+                Raw {
+                    value,
+                    source: Source::CommandLine,
+                },
+            ))
+        })
+        .collect();
+    Ok(CommandLine::Values(values))
+}
+
+fn command_line_error(error: clap::Error) -> Result<CommandLine, SettingsError> {
+    match error.kind() {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
+            Ok(CommandLine::Print(error.render().to_string()))
+        }
+        ErrorKind::UnknownArgument => {
+            let flag = match error.get(ContextKind::InvalidArg) {
+                Some(ContextValue::String(arg)) => arg.split('=').next().unwrap_or(arg).to_string(),
+                _ => "?".to_string(),
+            };
+            Err(SettingsError::UnknownFlag {
+                flag: flag.trim_start_matches('-').to_string(),
+            })
+        }
+        _ => {
+            let rendered = error.render().to_string();
+            let first_line = rendered.lines().next().unwrap_or("invalid command line");
+            Err(SettingsError::CommandLine(
+                first_line.trim_start_matches("error: ").to_string(),
+            ))
+        }
+    }
+}
+
+fn normalise_key(key: &str) -> String {
+    key.trim().to_lowercase().replace('_', "-")
+}
+
+fn read_env<E: IntoIterator<Item = (String, String)>>(
+    env: E,
+) -> (HashMap<&'static str, Raw>, Vec<String>) {
+    let mut values = HashMap::new();
+    let mut warnings = Vec::new();
+    for (var, value) in env {
+        let Some(suffix) = var.strip_prefix(ENV_PREFIX) else {
+            continue;
+        };
+        // Helm charts often render unset values as empty strings: treat them as unset.
+        if value.is_empty() {
+            continue;
+        }
+        match flags::find(&normalise_key(suffix)) {
+            Some(flag) => {
+                values.insert(
+                    flag.name,
+                    Raw {
+                        value,
+                        source: Source::Env(var),
+                    },
+                );
+            }
+            None => warnings.push(format!("ignoring environment variable {var}: no such flag")),
+        }
+    }
+    (values, warnings)
+}
+
+fn read_file(path: &Path) -> Result<HashMap<&'static str, Raw>, SettingsError> {
+    let file_error = |reason: String| SettingsError::ConfigFile {
+        path: path.to_path_buf(),
+        reason,
+    };
+    if !path.is_file() {
+        return Err(file_error("no such file".to_string()));
+    }
+    let table = config::Config::builder()
+        .add_source(config::File::from(path).format(config::FileFormat::Toml))
+        .build()
+        .map_err(|error| file_error(error.to_string()))?
+        .try_deserialize::<HashMap<String, config::Value>>()
+        .map_err(|error| file_error(error.to_string()))?;
+
+    let mut values = HashMap::new();
+    for (key, value) in table {
+        let name = normalise_key(&key);
+        let flag = flags::find(&name)
+            .filter(|flag| flag.name != "config")
+            .ok_or_else(|| file_error(format!("unknown key `{key}`")))?;
+        let value =
+            file_value(value).map_err(|reason| file_error(format!("key `{key}`: {reason}")))?;
+        values.insert(
+            flag.name,
+            Raw {
+                value,
+                source: Source::File(path.to_path_buf()),
+            },
+        );
+    }
+    Ok(values)
+}
+
+/// Lists (`proxy-auth-trusted-proxies = ["10.0.0.0/8", ...]`) become the comma-separated flag form.
+fn file_value(value: config::Value) -> Result<String, String> {
+    use config::ValueKind;
+    match value.kind {
+        ValueKind::Array(items) => {
+            let items = items
+                .into_iter()
+                .map(file_value)
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(items.join(","))
+        }
+        ValueKind::Table(_) => Err("expected a value, found a table".to_string()),
+        ValueKind::Nil => Err("expected a value".to_string()),
+        ValueKind::String(text) => Ok(text),
+        other => Ok(other.to_string()),
+    }
+}

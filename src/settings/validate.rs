@@ -1,0 +1,248 @@
+//! Turns raw strings into typed settings. Every failure names the flag, the value and where it came from.
+
+use std::net::{IpAddr, Ipv4Addr};
+use std::path::PathBuf;
+
+use actix_web::http::header::HeaderName;
+use ipnet::IpNet;
+
+use super::flags::env_var_for;
+use super::sources::{Raw, RawSettings, Source};
+use super::{LogFormat, LogSettings, ProxyAuthSettings, ServerSettings, Settings, SettingsError};
+
+struct Reader {
+    raw: RawSettings,
+}
+
+impl Reader {
+    fn raw(&self, flag: &'static str) -> &Raw {
+        self.raw.get(flag)
+    }
+
+    fn text(&self, flag: &'static str) -> String {
+        self.raw(flag).value.trim().to_string()
+    }
+
+    fn source(&self, flag: &'static str) -> &Source {
+        &self.raw(flag).source
+    }
+
+    fn invalid(&self, flag: &'static str, reason: impl Into<String>) -> SettingsError {
+        let raw = self.raw(flag);
+        SettingsError::Invalid {
+            flag,
+            value: raw.value.clone(),
+            origin: raw.source.clone(),
+            reason: reason.into(),
+        }
+    }
+
+    fn parse<T>(
+        &self,
+        flag: &'static str,
+        parse: impl FnOnce(&str) -> Result<T, String>,
+    ) -> Result<T, SettingsError> {
+        parse(&self.text(flag)).map_err(|reason| self.invalid(flag, reason))
+    }
+
+    /// Go's `strconv.ParseBool`, which Headlamp's flags use.
+    fn bool(&self, flag: &'static str) -> Result<bool, SettingsError> {
+        self.parse(flag, |value| match value {
+            "1" | "t" | "T" | "true" | "TRUE" | "True" => Ok(true),
+            "0" | "f" | "F" | "false" | "FALSE" | "False" => Ok(false),
+            _ => Err("expected true or false".to_string()),
+        })
+    }
+
+    fn header(&self, flag: &'static str) -> Result<HeaderName, SettingsError> {
+        self.parse(flag, |value| {
+            if value.is_empty() {
+                return Err("a header name is required".to_string());
+            }
+            HeaderName::try_from(value).map_err(|_| "not a valid HTTP header name".to_string())
+        })
+    }
+
+    fn optional_text(&self, flag: &'static str) -> Option<String> {
+        Some(self.text(flag)).filter(|value| !value.is_empty())
+    }
+}
+
+pub fn settings(raw: RawSettings) -> Result<Settings, SettingsError> {
+    let reader = Reader { raw };
+    let server = server(&reader)?;
+    let log = log(&reader)?;
+    let proxy_auth = proxy_auth(&reader)?;
+    let mut warnings = reader.raw.warnings.clone();
+    if proxy_auth.enabled && proxy_auth.insecure_trust_any_peer {
+        warnings.push(format!(
+            "-proxy-auth-insecure-trust-any-peer is on: identity headers are accepted from ANY peer, so \
+             anyone who can reach this server directly can claim to be any user. Keep it only if a network \
+             policy lets nothing but the auth proxy reach port {}.",
+            server.port
+        ));
+    }
+    Ok(Settings {
+        server,
+        log,
+        proxy_auth,
+        warnings,
+    })
+}
+
+fn server(reader: &Reader) -> Result<ServerSettings, SettingsError> {
+    let port = reader.parse("port", |value| {
+        value
+            .parse::<u16>()
+            .map_err(|_| "expected a port number from 0 to 65535".to_string())
+    })?;
+    let listen_addr = reader.parse("listen-addr", |value| match value {
+        "" => Ok(IpAddr::V4(Ipv4Addr::UNSPECIFIED)),
+        "localhost" => Ok(IpAddr::V4(Ipv4Addr::LOCALHOST)),
+        _ => value
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse()
+            .map_err(|_| "expected an IP address such as 0.0.0.0, 127.0.0.1 or ::".to_string()),
+    })?;
+    let base_url = reader.parse("base-url", |value| {
+        if !value.is_empty() && !value.starts_with('/') {
+            return Err("must be empty or start with /".to_string());
+        }
+        if value.contains(['?', '#', ' ']) || value.contains("//") {
+            return Err("must be a plain path such as /headlamp".to_string());
+        }
+        Ok(value.trim_end_matches('/').to_string())
+    })?;
+    let html_static_dir = match reader.optional_text("html-static-dir") {
+        None => None,
+        Some(dir) => {
+            let path = PathBuf::from(&dir);
+            if !path.is_dir() {
+                return Err(reader.invalid("html-static-dir", "no such directory"));
+            }
+            Some(path)
+        }
+    };
+    Ok(ServerSettings {
+        listen_addr,
+        port,
+        base_url,
+        html_static_dir,
+    })
+}
+
+fn log(reader: &Reader) -> Result<LogSettings, SettingsError> {
+    let level = reader.parse("log-level", |value| {
+        tracing_subscriber::EnvFilter::builder()
+            .parse(value)
+            .map(|_| value.to_string())
+            .map_err(|error| format!("expected a level such as info or debug ({error})"))
+    })?;
+    let format = reader.parse("log-format", |value| match value {
+        "text" => Ok(LogFormat::Text),
+        "json" => Ok(LogFormat::Json),
+        _ => Err("expected text or json".to_string()),
+    })?;
+    Ok(LogSettings { level, format })
+}
+
+fn trusted_proxies(reader: &Reader) -> Result<Vec<IpNet>, SettingsError> {
+    reader.parse("proxy-auth-trusted-proxies", |value| {
+        value
+            .split(',')
+            .map(str::trim)
+            .filter(|entry| !entry.is_empty())
+            .map(|entry| {
+                entry
+                    .parse::<IpNet>()
+                    .or_else(|_| entry.parse::<IpAddr>().map(IpNet::from))
+                    .map(|net| net.trunc())
+                    .map_err(|_| {
+                        format!("`{entry}` is not an IP address or CIDR such as 10.0.0.0/8")
+                    })
+            })
+            .collect()
+    })
+}
+
+fn proxy_auth(reader: &Reader) -> Result<ProxyAuthSettings, SettingsError> {
+    let enabled = reader.bool("proxy-auth")?;
+    let insecure_trust_any_peer = reader.bool("proxy-auth-insecure-trust-any-peer")?;
+    let trusted_proxies = trusted_proxies(reader)?;
+    let username_header = reader.header("proxy-auth-username-header")?;
+    let group_header = reader.header("proxy-auth-group-header")?;
+    let email_header = reader.header("proxy-auth-email-header")?;
+    let token_header = reader.header("proxy-auth-token-header")?;
+    let group_separator = reader.raw("proxy-auth-group-separator").value.clone();
+    if group_separator.is_empty() {
+        return Err(reader.invalid("proxy-auth-group-separator", "must not be empty"));
+    }
+
+    let headers = [
+        ("proxy-auth-username-header", &username_header),
+        ("proxy-auth-group-header", &group_header),
+        ("proxy-auth-email-header", &email_header),
+        ("proxy-auth-token-header", &token_header),
+    ];
+    for (i, (flag, header)) in headers.iter().enumerate() {
+        if let Some((other, _)) = headers[i + 1..].iter().find(|(_, h)| h == header) {
+            return Err(SettingsError::Conflict(format!(
+                "-{flag} and -{other} both name the header {header}: each identity header must be distinct"
+            )));
+        }
+    }
+
+    if let Some(everything) = trusted_proxies.iter().find(|net| net.prefix_len() == 0)
+        && !insecure_trust_any_peer
+    {
+        return Err(reader.invalid(
+            "proxy-auth-trusted-proxies",
+            format!(
+                "{everything} trusts every address on the internet to assert identities; list your proxy's \
+                 addresses, or set -proxy-auth-insecure-trust-any-peer=true if that is really what you want"
+            ),
+        ));
+    }
+
+    if enabled && trusted_proxies.is_empty() && !insecure_trust_any_peer {
+        return Err(SettingsError::Conflict(format!(
+            "-proxy-auth=true (from {}) needs -proxy-auth-trusted-proxies (or {}): the addresses of the auth \
+             proxy that injects {}, for example -proxy-auth-trusted-proxies=10.42.0.0/16; \
+             without it any client that reaches this server could send that header and be any user \
+             (if a network policy admits only the proxy, -proxy-auth-insecure-trust-any-peer=true accepts every peer)",
+            reader.source("proxy-auth"),
+            env_var_for("proxy-auth-trusted-proxies"),
+            reader.text("proxy-auth-username-header"),
+        )));
+    }
+
+    let url = |flag: &'static str| -> Result<Option<String>, SettingsError> {
+        match reader.optional_text(flag) {
+            Some(url)
+                if !(url.starts_with('/')
+                    || url.starts_with("https://")
+                    || url.starts_with("http://")) =>
+            {
+                Err(reader.invalid(
+                    flag,
+                    "expected a path such as /oauth2/sign_out or an http(s) URL",
+                ))
+            }
+            other => Ok(other),
+        }
+    };
+
+    Ok(ProxyAuthSettings {
+        enabled,
+        username_header,
+        group_header,
+        email_header,
+        token_header,
+        trusted_proxies,
+        insecure_trust_any_peer,
+        group_separator,
+        logout_url: url("proxy-auth-logout-url")?,
+        login_url: url("proxy-auth-login-url")?,
+    })
+}

@@ -1,0 +1,106 @@
+//! Logs: one span per request (request id, method, route, peer, status, latency, user), as text or
+//! one JSON object per line. Header values, cookies and query strings are never recorded.
+
+use std::io::IsTerminal;
+use std::time::Instant;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::middleware::Next;
+use actix_web::{Error, HttpMessage};
+use tracing::Span;
+use tracing_actix_web::{DefaultRootSpanBuilder, RequestId, RootSpan, RootSpanBuilder};
+use tracing_subscriber::EnvFilter;
+use tracing_subscriber::fmt::writer::MakeWriterExt;
+use tracing_subscriber::prelude::*;
+
+use crate::settings::{LogFormat, LogSettings};
+
+pub fn init(settings: &LogSettings) {
+    let filter = EnvFilter::builder().parse_lossy(&settings.level);
+    let writer = std::io::stdout.with_max_level(tracing::Level::TRACE);
+    let ansi = std::io::stdout().is_terminal();
+    let registry = tracing_subscriber::registry().with(filter);
+    let result = match settings.format {
+        LogFormat::Json => registry
+            .with(
+                tracing_subscriber::fmt::layer()
+                    .json()
+                    .with_writer(writer)
+                    .with_current_span(true),
+            )
+            .try_init(),
+        LogFormat::Text => registry
+            .with(
+                tracing_subscriber::fmt::layer()
+                    .with_ansi(ansi)
+                    .with_writer(writer),
+            )
+            .try_init(),
+    };
+    // A second init (tests starting several apps) keeps the first subscriber.
+    let _ = result;
+}
+
+/// The request span. The default one records the whole target (query strings can hold OAuth codes)
+/// and the client IP from `X-Forwarded-For`; this one records the path and the socket peer.
+pub struct RequestSpan;
+
+impl RootSpanBuilder for RequestSpan {
+    fn on_request_start(request: &ServiceRequest) -> Span {
+        let request_id = request.extensions().get::<RequestId>().copied();
+        let route = request
+            .match_pattern()
+            .unwrap_or_else(|| "default".to_string());
+        tracing::info_span!(
+            "request",
+            request_id = %request_id.map(|id| id.to_string()).unwrap_or_default(),
+            http.method = %request.method(),
+            http.route = %route,
+            http.path = %request.path(),
+            peer = %request.peer_addr().map(|addr| addr.ip().to_canonical().to_string()).unwrap_or_default(),
+            user.name = tracing::field::Empty,
+            http.status_code = tracing::field::Empty,
+            latency_ms = tracing::field::Empty,
+            otel.status_code = tracing::field::Empty,
+            exception.message = tracing::field::Empty,
+            exception.details = tracing::field::Empty,
+        )
+    }
+
+    fn on_request_end<B: MessageBody>(span: Span, outcome: &Result<ServiceResponse<B>, Error>) {
+        DefaultRootSpanBuilder::on_request_end(span.clone(), outcome);
+        let server_error = match outcome {
+            Ok(response) => response.status().is_server_error(),
+            Err(error) => error.as_response_error().status_code().is_server_error(),
+        };
+        if server_error {
+            tracing::error!(parent: &span, "request failed");
+        } else {
+            tracing::info!(parent: &span, "request completed");
+        }
+    }
+}
+
+/// Returns the request id as `X-Request-Id` and records the latency on the request span.
+pub async fn request_context(
+    request: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, Error> {
+    let started = Instant::now();
+    let request_id = request.extensions().get::<RequestId>().copied();
+    let span = request.extensions().get::<RootSpan>().cloned();
+    let mut response = next.call(request).await?;
+    if let Some(span) = span {
+        span.record("latency_ms", started.elapsed().as_secs_f64() * 1000.0);
+    }
+    if let Some(id) = request_id
+        && let Ok(value) = HeaderValue::from_str(&id.to_string())
+    {
+        response
+            .headers_mut()
+            .insert(HeaderName::from_static("x-request-id"), value);
+    }
+    Ok(response)
+}
