@@ -1,1 +1,265 @@
+use std::io::Write;
 
+use super::*;
+
+fn load(args: &[&str], env: &[(&str, &str)]) -> Result<Settings, SettingsError> {
+    let args = std::iter::once("lamplight")
+        .chain(args.iter().copied())
+        .map(String::from);
+    let env = env.iter().map(|(k, v)| (k.to_string(), v.to_string()));
+    match Settings::load_from(args, env)? {
+        Loaded::Run(settings) => Ok(*settings),
+        Loaded::Print(text) => panic!("unexpected help output: {text}"),
+    }
+}
+
+fn config_file(contents: &str) -> tempfile::NamedTempFile {
+    let mut file = tempfile::Builder::new().suffix(".toml").tempfile().unwrap();
+    file.write_all(contents.as_bytes()).unwrap();
+    file
+}
+
+fn error(args: &[&str], env: &[(&str, &str)]) -> String {
+    load(args, env)
+        .expect_err("settings should have been refused")
+        .to_string()
+}
+
+#[test]
+fn defaults_match_headlamp() {
+    let settings = load(&[], &[]).unwrap();
+    assert_eq!(settings.server.port, 4466);
+    assert_eq!(settings.server.base_url, "");
+    assert!(!settings.proxy_auth.enabled);
+    assert_eq!(settings.proxy_auth.username_header, "x-forwarded-user");
+    assert_eq!(settings.proxy_auth.group_header, "x-forwarded-group");
+    assert_eq!(settings.proxy_auth.email_header, "x-forwarded-email");
+    assert_eq!(settings.proxy_auth.token_header, "x-forwarded-id-token");
+    assert_eq!(settings.proxy_auth.group_separator, ",");
+}
+
+#[test]
+fn each_layer_beats_the_one_below() {
+    let file = config_file("port = 5000\n");
+    let path = file.path().to_str().unwrap();
+
+    assert_eq!(load(&[], &[]).unwrap().server.port, 4466, "default");
+    assert_eq!(
+        load(&["--config", path], &[]).unwrap().server.port,
+        5000,
+        "file beats default"
+    );
+    assert_eq!(
+        load(&["--config", path], &[("HEADLAMP_CONFIG_PORT", "6000")])
+            .unwrap()
+            .server
+            .port,
+        6000,
+        "environment beats file"
+    );
+    assert_eq!(
+        load(
+            &["--config", path, "-port=7000"],
+            &[("HEADLAMP_CONFIG_PORT", "6000")]
+        )
+        .unwrap()
+        .server
+        .port,
+        7000,
+        "command line beats environment"
+    );
+}
+
+#[test]
+fn config_file_can_be_named_by_the_environment() {
+    let file = config_file("base-url = \"/from-file\"\n");
+    let env = [("HEADLAMP_CONFIG_CONFIG", file.path().to_str().unwrap())];
+    assert_eq!(load(&[], &env).unwrap().server.base_url, "/from-file");
+}
+
+#[test]
+fn every_flag_spelling_is_accepted() {
+    for args in [
+        &["-port=1234"][..],
+        &["-port", "1234"],
+        &["--port=1234"],
+        &["--port", "1234"],
+    ] {
+        assert_eq!(load(args, &[]).unwrap().server.port, 1234, "{args:?}");
+    }
+    let trusted = "-proxy-auth-trusted-proxies=10.0.0.0/8";
+    for args in [
+        &["-proxy-auth=true", trusted][..],
+        &["-proxy-auth", trusted],
+        &["--proxy-auth", trusted],
+        &["--proxy-auth=true", trusted],
+        &[trusted, "-proxy-auth"],
+    ] {
+        assert!(load(args, &[]).unwrap().proxy_auth.enabled, "{args:?}");
+    }
+    assert!(
+        !load(&["-proxy-auth=false"], &[])
+            .unwrap()
+            .proxy_auth
+            .enabled
+    );
+}
+
+#[test]
+fn environment_uses_headlamp_names() {
+    let settings = load(
+        &[],
+        &[
+            ("HEADLAMP_CONFIG_PROXY_AUTH", "true"),
+            (
+                "HEADLAMP_CONFIG_PROXY_AUTH_TRUSTED_PROXIES",
+                "10.0.0.1, 192.168.0.0/16",
+            ),
+            (
+                "HEADLAMP_CONFIG_PROXY_AUTH_USERNAME_HEADER",
+                "X-Auth-Request-User",
+            ),
+        ],
+    )
+    .unwrap();
+    assert!(settings.proxy_auth.enabled);
+    assert_eq!(settings.proxy_auth.username_header, "x-auth-request-user");
+    let nets: Vec<String> = settings
+        .proxy_auth
+        .trusted_proxies
+        .iter()
+        .map(|n| n.to_string())
+        .collect();
+    assert_eq!(nets, ["10.0.0.1/32", "192.168.0.0/16"]);
+}
+
+#[test]
+fn unknown_environment_variables_are_warned_about_not_fatal() {
+    let settings = load(&[], &[("HEADLAMP_CONFIG_NO_SUCH_THING", "1")]).unwrap();
+    assert!(
+        settings
+            .warnings
+            .iter()
+            .any(|w| w.contains("HEADLAMP_CONFIG_NO_SUCH_THING"))
+    );
+}
+
+#[test]
+fn config_file_lists_become_comma_separated_values() {
+    let file = config_file(
+        "proxy-auth = true\nproxy_auth_trusted_proxies = [\"10.0.0.0/8\", \"::1\"]\nlog-format = \"json\"\n",
+    );
+    let settings = load(&["--config", file.path().to_str().unwrap()], &[]).unwrap();
+    assert!(settings.proxy_auth.enabled);
+    assert_eq!(settings.proxy_auth.trusted_proxies.len(), 2);
+    assert_eq!(settings.log.format, LogFormat::Json);
+}
+
+#[test]
+fn errors_name_the_flag_the_value_and_the_source() {
+    let message = error(&[], &[("HEADLAMP_CONFIG_PORT", "http")]);
+    assert!(
+        message.contains("-port")
+            && message.contains("\"http\"")
+            && message.contains("HEADLAMP_CONFIG_PORT")
+    );
+
+    let message = error(&["-proxy-auth=yes"], &[]);
+    assert!(
+        message.contains("-proxy-auth")
+            && message.contains("\"yes\"")
+            && message.contains("command line")
+    );
+
+    let message = error(&["-proxy-auth-trusted-proxies=10.0.0.0/33"], &[]);
+    assert!(message.contains("-proxy-auth-trusted-proxies") && message.contains("10.0.0.0/33"));
+
+    let file = config_file("port = \"x\"\n");
+    let message = error(&["--config", file.path().to_str().unwrap()], &[]);
+    assert!(
+        message.contains("-port") && message.contains("config file"),
+        "{message}"
+    );
+}
+
+#[test]
+fn proxy_auth_without_trusted_proxies_says_which_flag_to_add() {
+    let message = error(&["-proxy-auth=true"], &[]);
+    assert!(message.contains("-proxy-auth-trusted-proxies"), "{message}");
+    assert!(
+        message.contains("HEADLAMP_CONFIG_PROXY_AUTH_TRUSTED_PROXIES"),
+        "{message}"
+    );
+    assert!(message.contains("X-Forwarded-User"), "{message}");
+    assert!(
+        load(
+            &["-proxy-auth=true", "-proxy-auth-insecure-trust-any-peer"],
+            &[]
+        )
+        .is_ok()
+    );
+}
+
+#[test]
+fn trusting_the_whole_internet_needs_the_insecure_flag() {
+    for everything in ["0.0.0.0/0", "::/0"] {
+        let flag = format!("-proxy-auth-trusted-proxies={everything}");
+        assert!(error(&["-proxy-auth", &flag], &[]).contains("insecure"));
+        assert!(
+            load(
+                &[
+                    "-proxy-auth",
+                    &flag,
+                    "-proxy-auth-insecure-trust-any-peer=true"
+                ],
+                &[]
+            )
+            .is_ok()
+        );
+    }
+}
+
+#[test]
+fn identity_headers_must_be_distinct() {
+    let message = error(&["-proxy-auth-group-header=X-Forwarded-User"], &[]);
+    assert!(
+        message.contains("-proxy-auth-username-header")
+            && message.contains("-proxy-auth-group-header")
+    );
+}
+
+#[test]
+fn base_url_must_be_a_path() {
+    assert!(error(&["-base-url=headlamp"], &[]).contains("-base-url"));
+    assert_eq!(
+        load(&["-base-url=/headlamp/"], &[])
+            .unwrap()
+            .server
+            .base_url,
+        "/headlamp"
+    );
+}
+
+#[test]
+fn unknown_flags_and_keys_are_refused() {
+    assert!(
+        error(&["-proxy-authentication=true"], &[]).contains("unknown flag -proxy-authentication")
+    );
+    let file = config_file("prot = 1\n");
+    let message = error(&["--config", file.path().to_str().unwrap()], &[]);
+    assert!(message.contains("unknown key `prot`"), "{message}");
+    assert!(
+        error(&["--config", "/no/such/lamplight.toml"], &[]).contains("/no/such/lamplight.toml")
+    );
+}
+
+#[test]
+fn insecure_trust_warns() {
+    let settings = load(&["-proxy-auth", "-proxy-auth-insecure-trust-any-peer"], &[]).unwrap();
+    assert!(
+        settings
+            .warnings
+            .iter()
+            .any(|w| w.contains("-proxy-auth-insecure-trust-any-peer"))
+    );
+}

@@ -1,0 +1,3 @@
+mod helpers;
+mod proxy_auth;
+mod routes;
