@@ -1,6 +1,8 @@
 //! Lamplight: a Kubernetes dashboard server with identity-aware-proxy authentication.
 
 pub mod auth;
+pub mod clusters;
+pub mod proxy;
 pub mod routes;
 pub mod settings;
 pub mod startup;

@@ -27,7 +27,7 @@ fn main() -> ExitCode {
             Err(error) => {
                 tracing::error!("{error}");
                 eprintln!("lamplight: {error}");
-                return ExitCode::FAILURE;
+                return ExitCode::from(error.exit_code());
             }
         };
         tracing::info!(address = %application.address(), "listening");

@@ -1,13 +1,18 @@
 use std::net::{SocketAddr, TcpListener};
+use std::sync::Arc;
 
 use actix_web::dev::Server;
 use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, web};
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use tracing_actix_web::TracingLogger;
 
 use crate::auth::Authenticator;
+use crate::clusters::{ClusterRegistry, KubeconfigError};
+use crate::proxy::{Forwarding, UpstreamClients};
 use crate::routes;
-use crate::settings::Settings;
+use crate::settings::{Settings, TlsFiles};
 use crate::telemetry::{self, RequestSpan};
 
 /// A bound, not yet running server (zero2prod's pattern: bind first, so port 0 works in tests).
@@ -17,29 +22,59 @@ pub struct Application {
 }
 
 #[derive(Debug, thiserror::Error)]
-#[error("cannot listen on {address}: {source}")]
-pub struct BindError {
-    address: SocketAddr,
-    source: std::io::Error,
+pub enum StartupError {
+    #[error("cannot listen on {address}: {source}")]
+    Bind {
+        address: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Kubeconfig(#[from] KubeconfigError),
+    #[error("-tls-cert-path / -tls-key-path: {0}")]
+    Tls(String),
+}
+
+impl StartupError {
+    /// 2 for input the user must fix (as for settings), 1 for the environment (port in use...).
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            StartupError::Bind { .. } => 1,
+            StartupError::Kubeconfig(_) | StartupError::Tls(_) => 2,
+        }
+    }
 }
 
 impl Application {
-    pub fn build(settings: Settings) -> Result<Application, BindError> {
-        let address = SocketAddr::new(settings.server.listen_addr, settings.server.port);
-        let listener =
-            TcpListener::bind(address).map_err(|source| BindError { address, source })?;
-        let address = listener
-            .local_addr()
-            .map_err(|source| BindError { address, source })?;
-        Self::with_listener(settings, listener, address)
+    pub fn build(settings: Settings) -> Result<Application, StartupError> {
+        let registry = ClusterRegistry::load(&settings.clusters)?;
+        Self::build_with_clusters(settings, registry)
     }
 
-    fn with_listener(
+    /// For embedding and tests: clusters supplied by the caller instead of kubeconfig files.
+    pub fn build_with_clusters(
         settings: Settings,
-        listener: TcpListener,
-        address: SocketAddr,
-    ) -> Result<Self, BindError> {
+        registry: ClusterRegistry,
+    ) -> Result<Application, StartupError> {
+        // One crypto provider for the whole process (rustls panics if it has to guess between two).
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let address = SocketAddr::new(settings.server.listen_addr, settings.server.port);
+        let bind_error = |source| StartupError::Bind { address, source };
+        let tls = settings.server.tls.as_ref().map(server_tls).transpose()?;
+        let listener = TcpListener::bind(address).map_err(bind_error)?;
+        let address = listener.local_addr().map_err(bind_error)?;
+
+        for cluster in registry.iter() {
+            match &cluster.connection {
+                Ok(_) => {
+                    tracing::info!(cluster = %cluster.name, server = %cluster.server, "cluster loaded")
+                }
+                Err(error) => tracing::warn!(cluster = %cluster.name, %error, "cluster not loaded"),
+            }
+        }
+        let registry = Arc::new(registry);
         let authenticator = web::Data::new(Authenticator::from_settings(&settings));
+        let forwarding = web::Data::new(Forwarding::new(&settings, registry.clone()));
+        let registry_data = web::Data::from(registry.clone());
         let settings = web::Data::new(settings);
         let server = HttpServer::new(move || {
             App::new()
@@ -47,10 +82,16 @@ impl Application {
                 .wrap(TracingLogger::<RequestSpan>::new())
                 .app_data(authenticator.clone())
                 .app_data(settings.clone())
+                .app_data(registry_data.clone())
+                .app_data(forwarding.clone())
+                .app_data(web::Data::new(UpstreamClients::new(&registry)))
                 .configure(routes::configure(&settings))
-        })
-        .listen(listener)
-        .map_err(|source| BindError { address, source })?
+        });
+        let server = match tls {
+            Some(config) => server.listen_rustls_0_23(listener, config),
+            None => server.listen(listener),
+        }
+        .map_err(bind_error)?
         .run();
         Ok(Application { server, address })
     }
@@ -66,4 +107,26 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
     }
+}
+
+fn server_tls(files: &TlsFiles) -> Result<rustls::ServerConfig, StartupError> {
+    let chain = CertificateDer::pem_file_iter(&files.cert_path)
+        .and_then(|certs| certs.collect::<Result<Vec<_>, _>>())
+        .map_err(|e| StartupError::Tls(format!("{}: {e}", files.cert_path.display())))?;
+    if chain.is_empty() {
+        return Err(StartupError::Tls(format!(
+            "{}: no PEM certificate found",
+            files.cert_path.display()
+        )));
+    }
+    let key = PrivateKeyDer::from_pem_file(&files.key_path)
+        .map_err(|e| StartupError::Tls(format!("{}: {e}", files.key_path.display())))?;
+    let mut config = rustls::ServerConfig::builder_with_provider(crate::clusters::tls::provider())
+        .with_safe_default_protocol_versions()
+        .map_err(|e| StartupError::Tls(e.to_string()))?
+        .with_no_client_auth()
+        .with_single_cert(chain, key)
+        .map_err(|e| StartupError::Tls(e.to_string()))?;
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    Ok(config)
 }

@@ -79,6 +79,15 @@ impl Authenticator {
         }
     }
 
+    /// For routes that also serve unauthenticated API clients: with proxy-auth on, a user is required
+    /// (and its errors stand); with no auth mode, there is no user and the request goes on without one.
+    pub fn identify(&self, request: &HttpRequest) -> Result<Option<User>, AuthError> {
+        match &self.mode {
+            Mode::None => Ok(None),
+            Mode::Proxy(_) => self.authenticate(request).map(Some),
+        }
+    }
+
     fn error(&self, problem: Problem) -> AuthError {
         AuthError {
             problem,

@@ -1,12 +1,28 @@
-use actix_web::HttpResponse;
-use serde_json::json;
+use actix_web::{HttpResponse, web};
+use serde_json::{Map, Value, json};
+
+use crate::clusters::ClusterRegistry;
 
 /// Liveness: answers while the server is serving.
 pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(json!({ "status": "ok" }))
 }
 
-/// Readiness: settings are validated before the server listens, so serving means ready.
-pub async fn readyz() -> HttpResponse {
-    HttpResponse::Ok().json(json!({ "status": "ready", "checks": { "settings": "loaded" } }))
+/// Readiness: settings are validated before the server listens, so serving means ready. Clusters
+/// that failed to load are reported but do not make the server unready: the others still work.
+pub async fn readyz(registry: web::Data<ClusterRegistry>) -> HttpResponse {
+    let clusters: Map<String, Value> = registry
+        .iter()
+        .map(|cluster| {
+            let state = match &cluster.connection {
+                Ok(_) => json!({ "loaded": true }),
+                Err(error) => json!({ "loaded": false, "error": error }),
+            };
+            (cluster.name.clone(), state)
+        })
+        .collect();
+    HttpResponse::Ok().json(json!({
+        "status": "ready",
+        "checks": { "settings": "loaded", "clusters": clusters },
+    }))
 }

@@ -21,6 +21,7 @@ pub fn configure(settings: &Settings) -> impl FnOnce(&mut web::ServiceConfig) + 
                 .route("/config", web::get().to(config::config))
                 .route("/me", web::get().to(me::me))
                 .route("/clusters/{cluster}/me", web::get().to(me::me))
+                .configure(crate::proxy::configure)
                 .configure(frontend::configure(static_dir)),
         );
     }

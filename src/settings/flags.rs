@@ -79,6 +79,37 @@ pub static FLAGS: &[Flag] = &[
         "Log filter: error, warn, info, debug, trace, or tracing directives",
     ),
     text("log-format", "text", "Log format: text or json"),
+    text(
+        "tls-cert-path",
+        "",
+        "Serve HTTPS with this PEM certificate chain (needs -tls-key-path)",
+    ),
+    text("tls-key-path", "", "PEM private key for -tls-cert-path"),
+    text(
+        "kubeconfig",
+        "",
+        "Kubeconfig file(s), ':'-separated (default: $KUBECONFIG, else ~/.kube/config)",
+    ),
+    text(
+        "skipped-kube-contexts",
+        "",
+        "Comma-separated kubeconfig contexts not to serve",
+    ),
+    boolean(
+        "in-cluster",
+        "false",
+        "Serve the cluster this pod runs in, with its service account",
+    ),
+    text(
+        "in-cluster-context-name",
+        "main",
+        "Cluster name for -in-cluster",
+    ),
+    boolean(
+        "unsafe-use-service-account-token",
+        "false",
+        "Always use the in-cluster service account's credentials, never the user's token",
+    ),
     boolean(
         "proxy-auth",
         "false",
@@ -123,6 +154,11 @@ pub static FLAGS: &[Flag] = &[
         "proxy-auth-logout-url",
         "",
         "Where \"Sign out\" sends the user, e.g. /oauth2/sign_out",
+    ),
+    boolean(
+        "proxy-auth-impersonate",
+        "false",
+        "Call the API server with the cluster credentials plus Impersonate-User/-Group for the proxy's user",
     ),
     text(
         "proxy-auth-login-url",

@@ -20,6 +20,7 @@ pub struct Settings {
     pub server: ServerSettings,
     pub log: LogSettings,
     pub proxy_auth: ProxyAuthSettings,
+    pub clusters: ClusterSettings,
     /// Things worth a warning once logging is up (ignored variables, insecure choices).
     pub warnings: Vec<String>,
 }
@@ -31,6 +32,31 @@ pub struct ServerSettings {
     /// Empty, or a path starting with `/` and not ending with one.
     pub base_url: String,
     pub html_static_dir: Option<PathBuf>,
+    pub tls: Option<TlsFiles>,
+}
+
+#[derive(Debug, Clone)]
+pub struct TlsFiles {
+    pub cert_path: PathBuf,
+    pub key_path: PathBuf,
+}
+
+#[derive(Debug, Clone)]
+pub struct ClusterSettings {
+    /// Kubeconfig files in merge order (the first to define a name wins).
+    pub kubeconfigs: Vec<PathBuf>,
+    pub skipped_contexts: Vec<String>,
+    pub in_cluster: Option<InClusterSettings>,
+}
+
+#[derive(Debug, Clone)]
+pub struct InClusterSettings {
+    pub context_name: String,
+    pub always_use_service_account: bool,
+    /// Where the service account's token and CA are mounted; a test can point it elsewhere.
+    pub service_account_dir: PathBuf,
+    /// `https://$KUBERNETES_SERVICE_HOST:$KUBERNETES_SERVICE_PORT`.
+    pub server: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,6 +83,7 @@ pub struct ProxyAuthSettings {
     pub group_separator: String,
     pub logout_url: Option<String>,
     pub login_url: Option<String>,
+    pub impersonate: bool,
 }
 
 /// What a start-up asked for.
@@ -78,10 +105,11 @@ impl Settings {
         I: IntoIterator<Item = String>,
         E: IntoIterator<Item = (String, String)>,
     {
-        match sources::gather(args, env)? {
+        let env: Vec<(String, String)> = env.into_iter().collect();
+        match sources::gather(args, env.iter().cloned())? {
             sources::Outcome::Print(text) => Ok(Loaded::Print(text)),
             sources::Outcome::Settings(raw) => {
-                validate::settings(raw).map(|s| Loaded::Run(Box::new(s)))
+                validate::settings(raw, &env).map(|s| Loaded::Run(Box::new(s)))
             }
         }
     }

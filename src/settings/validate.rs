@@ -8,7 +8,10 @@ use ipnet::IpNet;
 
 use super::flags::env_var_for;
 use super::sources::{Raw, RawSettings, Source};
-use super::{LogFormat, LogSettings, ProxyAuthSettings, ServerSettings, Settings, SettingsError};
+use super::{
+    ClusterSettings, InClusterSettings, LogFormat, LogSettings, ProxyAuthSettings, ServerSettings,
+    Settings, SettingsError, TlsFiles,
+};
 
 struct Reader {
     raw: RawSettings,
@@ -68,11 +71,29 @@ impl Reader {
     }
 }
 
-pub fn settings(raw: RawSettings) -> Result<Settings, SettingsError> {
+/// The process environment, for the variables Kubernetes tooling shares (`KUBECONFIG`, `HOME`...).
+pub type Env = [(String, String)];
+
+fn env_var<'a>(env: &'a Env, name: &str) -> Option<&'a str> {
+    env.iter()
+        .find(|(key, _)| key == name)
+        .map(|(_, value)| value.as_str())
+        .filter(|v| !v.is_empty())
+}
+
+pub fn settings(raw: RawSettings, env: &Env) -> Result<Settings, SettingsError> {
     let reader = Reader { raw };
     let server = server(&reader)?;
     let log = log(&reader)?;
     let proxy_auth = proxy_auth(&reader)?;
+    let clusters = clusters(&reader, env)?;
+    if clusters.in_cluster.is_none() && reader.bool("unsafe-use-service-account-token")? {
+        return Err(SettingsError::Conflict(
+            "-unsafe-use-service-account-token needs -in-cluster: it chooses the in-cluster service account's \
+             credentials"
+                .to_string(),
+        ));
+    }
     let mut warnings = reader.raw.warnings.clone();
     if proxy_auth.enabled && proxy_auth.insecure_trust_any_peer {
         warnings.push(format!(
@@ -86,6 +107,7 @@ pub fn settings(raw: RawSettings) -> Result<Settings, SettingsError> {
         server,
         log,
         proxy_auth,
+        clusters,
         warnings,
     })
 }
@@ -124,11 +146,39 @@ fn server(reader: &Reader) -> Result<ServerSettings, SettingsError> {
             Some(path)
         }
     };
+    let tls = match (
+        reader.optional_text("tls-cert-path"),
+        reader.optional_text("tls-key-path"),
+    ) {
+        (None, None) => None,
+        (Some(cert), Some(key)) => {
+            for (flag, path) in [("tls-cert-path", &cert), ("tls-key-path", &key)] {
+                if !std::path::Path::new(path).is_file() {
+                    return Err(reader.invalid(flag, "no such file"));
+                }
+            }
+            Some(TlsFiles {
+                cert_path: cert.into(),
+                key_path: key.into(),
+            })
+        }
+        (Some(_), None) => {
+            return Err(SettingsError::Conflict(
+                "-tls-cert-path needs -tls-key-path too".to_string(),
+            ));
+        }
+        (None, Some(_)) => {
+            return Err(SettingsError::Conflict(
+                "-tls-key-path needs -tls-cert-path too".to_string(),
+            ));
+        }
+    };
     Ok(ServerSettings {
         listen_addr,
         port,
         base_url,
         html_static_dir,
+        tls,
     })
 }
 
@@ -168,6 +218,13 @@ fn trusted_proxies(reader: &Reader) -> Result<Vec<IpNet>, SettingsError> {
 
 fn proxy_auth(reader: &Reader) -> Result<ProxyAuthSettings, SettingsError> {
     let enabled = reader.bool("proxy-auth")?;
+    let impersonate = reader.bool("proxy-auth-impersonate")?;
+    if impersonate && !enabled {
+        return Err(SettingsError::Conflict(
+            "-proxy-auth-impersonate needs -proxy-auth=true: it impersonates the user the proxy identified"
+                .to_string(),
+        ));
+    }
     let insecure_trust_any_peer = reader.bool("proxy-auth-insecure-trust-any-peer")?;
     let trusted_proxies = trusted_proxies(reader)?;
     let username_header = reader.header("proxy-auth-username-header")?;
@@ -244,5 +301,83 @@ fn proxy_auth(reader: &Reader) -> Result<ProxyAuthSettings, SettingsError> {
         group_separator,
         logout_url: url("proxy-auth-logout-url")?,
         login_url: url("proxy-auth-login-url")?,
+        impersonate,
+    })
+}
+
+const SERVICE_ACCOUNT_DIR: &str = "/var/run/secrets/kubernetes.io/serviceaccount";
+
+fn clusters(reader: &Reader, env: &Env) -> Result<ClusterSettings, SettingsError> {
+    let explicit = reader.optional_text("kubeconfig");
+    let kubeconfigs: Vec<PathBuf> = match explicit {
+        Some(list) => {
+            let paths: Vec<PathBuf> = std::env::split_paths(&list)
+                .filter(|p| !p.as_os_str().is_empty())
+                .collect();
+            if let Some(missing) = paths.iter().find(|path| !path.is_file()) {
+                return Err(
+                    reader.invalid("kubeconfig", format!("no such file: {}", missing.display()))
+                );
+            }
+            paths
+        }
+        // Like kubectl: files listed in $KUBECONFIG that do not exist are skipped.
+        None => match env_var(env, "KUBECONFIG") {
+            Some(list) => std::env::split_paths(list)
+                .filter(|path| path.is_file())
+                .collect(),
+            None => env_var(env, "HOME")
+                .map(|home| PathBuf::from(home).join(".kube").join("config"))
+                .filter(|path| path.is_file())
+                .into_iter()
+                .collect(),
+        },
+    };
+    let skipped_contexts = reader
+        .text("skipped-kube-contexts")
+        .split(',')
+        .map(str::trim)
+        .filter(|name| !name.is_empty())
+        .map(String::from)
+        .collect();
+
+    let in_cluster = if reader.bool("in-cluster")? {
+        let context_name = reader.text("in-cluster-context-name");
+        if context_name.is_empty() || context_name.contains('/') {
+            return Err(reader.invalid(
+                "in-cluster-context-name",
+                "must be a non-empty name without /",
+            ));
+        }
+        let (Some(host), Some(port)) = (
+            env_var(env, "KUBERNETES_SERVICE_HOST"),
+            env_var(env, "KUBERNETES_SERVICE_PORT"),
+        ) else {
+            return Err(SettingsError::Conflict(
+                "-in-cluster=true but KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT are not set: \
+                 is this running in a Kubernetes pod?"
+                    .to_string(),
+            ));
+        };
+        let host = if host.contains(':') {
+            format!("[{host}]")
+        } else {
+            host.to_string()
+        };
+        Some(InClusterSettings {
+            context_name,
+            always_use_service_account: reader.bool("unsafe-use-service-account-token")?,
+            service_account_dir: env_var(env, "LAMPLIGHT_SERVICE_ACCOUNT_DIR")
+                .unwrap_or(SERVICE_ACCOUNT_DIR)
+                .into(),
+            server: format!("https://{host}:{port}"),
+        })
+    } else {
+        None
+    };
+    Ok(ClusterSettings {
+        kubeconfigs,
+        skipped_contexts,
+        in_cluster,
     })
 }

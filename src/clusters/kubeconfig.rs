@@ -1,0 +1,245 @@
+//! Kubeconfig files, parsed and merged by the kube crate; Lamplight turns each context into a cluster.
+
+use std::path::{Path, PathBuf};
+
+use base64::Engine;
+use kube::config::{AuthInfo, Kubeconfig, NamedContext};
+use secrecy::ExposeSecret;
+
+use super::credentials::{Credentials, TokenFile};
+use super::exec_plugin::{ExecPlugin, env_pairs};
+use super::tls::{TlsOptions, client_tls};
+use super::{Cluster, ClusterSource, Connection};
+
+#[derive(Debug, thiserror::Error)]
+#[error("cannot load kubeconfig {}: {reason}", path.display())]
+pub struct KubeconfigError {
+    pub path: PathBuf,
+    pub reason: String,
+}
+
+pub fn clusters(paths: &[PathBuf]) -> Result<Vec<Cluster>, KubeconfigError> {
+    let mut clusters: Vec<Cluster> = Vec::new();
+    for path in paths {
+        let config = Kubeconfig::read_from(path).map_err(|e| KubeconfigError {
+            path: path.clone(),
+            reason: error_chain(&e),
+        })?;
+        for context in &config.contexts {
+            // Merge rule shared with kubectl: the first file to define a name wins.
+            if !clusters.iter().any(|c| c.name == context.name) {
+                clusters.push(cluster(&config, context, path));
+            }
+        }
+    }
+    Ok(clusters)
+}
+
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(&format!(": {cause}"));
+        source = cause.source();
+    }
+    text
+}
+
+fn cluster(config: &Kubeconfig, named: &NamedContext, path: &Path) -> Cluster {
+    let context = named.context.as_ref();
+    let cluster_entry = context.and_then(|ctx| {
+        config
+            .clusters
+            .iter()
+            .find(|c| c.name == ctx.cluster)
+            .and_then(|c| c.cluster.as_ref())
+    });
+    let user_entry = context.and_then(|ctx| ctx.user.as_ref()).and_then(|user| {
+        config
+            .auth_infos
+            .iter()
+            .find(|a| &a.name == user)
+            .and_then(|a| a.auth_info.as_ref())
+    });
+    let server = cluster_entry
+        .and_then(|c| c.server.clone())
+        .unwrap_or_default();
+    let auth_type = match user_entry.and_then(|u| u.auth_provider.as_ref()) {
+        Some(provider) if provider.name == "oidc" => "oidc",
+        _ => "",
+    };
+    let connection = connection(config, named, path);
+    Cluster {
+        name: named.name.clone(),
+        server,
+        source: ClusterSource::Kubeconfig(path.to_path_buf()),
+        namespace: context.and_then(|ctx| ctx.namespace.clone()),
+        auth_type,
+        connection,
+    }
+}
+
+fn connection(
+    config: &Kubeconfig,
+    named: &NamedContext,
+    path: &Path,
+) -> Result<Connection, String> {
+    let context = named
+        .context
+        .as_ref()
+        .ok_or("the context has no `context` entry")?;
+    let cluster = config
+        .clusters
+        .iter()
+        .find(|c| c.name == context.cluster)
+        .and_then(|c| c.cluster.as_ref())
+        .ok_or_else(|| {
+            format!(
+                "the context refers to cluster {:?}, which is not defined",
+                context.cluster
+            )
+        })?;
+    let user = match &context.user {
+        None => None,
+        Some(name) => Some(
+            config
+                .auth_infos
+                .iter()
+                .find(|a| &a.name == name)
+                .and_then(|a| a.auth_info.as_ref())
+                .ok_or_else(|| {
+                    format!("the context refers to user {name:?}, which is not defined")
+                })?,
+        ),
+    };
+    let server = cluster
+        .server
+        .as_deref()
+        .filter(|s| !s.is_empty())
+        .ok_or("the cluster has no server URL")?;
+    let base_url = server.trim_end_matches('/').to_string();
+    let https = if base_url.starts_with("https://") {
+        true
+    } else if base_url.starts_with("http://") {
+        false
+    } else {
+        return Err(format!(
+            "server {server:?} is not an http:// or https:// URL"
+        ));
+    };
+    if cluster.proxy_url.is_some() {
+        return Err("proxy-url is not supported".to_string());
+    }
+
+    let tls = if https {
+        let options = TlsOptions {
+            ca_pem: data_or_file(
+                cluster.certificate_authority_data.as_deref(),
+                cluster.certificate_authority.as_deref(),
+                "certificate-authority",
+                path,
+            )?,
+            insecure_skip_verify: cluster.insecure_skip_tls_verify.unwrap_or(false),
+            server_name: cluster.tls_server_name.clone(),
+            client_cert_pem: user
+                .map(|u| {
+                    data_or_file(
+                        u.client_certificate_data.as_deref(),
+                        u.client_certificate.as_deref(),
+                        "client-certificate",
+                        path,
+                    )
+                })
+                .transpose()?
+                .flatten(),
+            client_key_pem: user
+                .map(|u| {
+                    data_or_file(
+                        u.client_key_data.as_ref().map(|k| k.expose_secret()),
+                        u.client_key.as_deref(),
+                        "client-key",
+                        path,
+                    )
+                })
+                .transpose()?
+                .flatten(),
+        };
+        Some(client_tls(options)?)
+    } else {
+        None
+    };
+    Ok(Connection {
+        base_url,
+        tls,
+        credentials: user
+            .map(credentials)
+            .transpose()?
+            .unwrap_or(Credentials::None),
+        always_use_own_credentials: false,
+    })
+}
+
+fn credentials(user: &AuthInfo) -> Result<Credentials, String> {
+    if let Some(token) = &user.token {
+        return Ok(Credentials::Token(token.clone()));
+    }
+    if let Some(file) = &user.token_file {
+        return Ok(Credentials::TokenFile(TokenFile::new(file.into())));
+    }
+    if let Some(exec) = &user.exec {
+        let command = exec
+            .command
+            .clone()
+            .filter(|c| !c.is_empty())
+            .ok_or("exec: no command")?;
+        let api_version = exec.api_version.clone().unwrap_or_default();
+        if !matches!(
+            api_version.as_str(),
+            "client.authentication.k8s.io/v1" | "client.authentication.k8s.io/v1beta1"
+        ) {
+            return Err(format!("exec: unsupported apiVersion {api_version:?}"));
+        }
+        let args = exec.args.clone().unwrap_or_default();
+        return Ok(Credentials::Exec(ExecPlugin::new(
+            command,
+            args,
+            env_pairs(exec.env.as_ref()),
+            api_version,
+        )));
+    }
+    if let (Some(username), Some(password)) = (&user.username, &user.password) {
+        return Ok(Credentials::Basic {
+            username: username.clone(),
+            password: password.clone(),
+        });
+    }
+    Ok(Credentials::None)
+}
+
+/// kubeconfig's `X-data` (base64) or `X` (a file, already made absolute by the kube crate).
+fn data_or_file(
+    data: Option<&str>,
+    file: Option<&str>,
+    field: &str,
+    kubeconfig: &Path,
+) -> Result<Option<Vec<u8>>, String> {
+    if let Some(data) = data.filter(|d| !d.is_empty()) {
+        let cleaned: String = data.split_whitespace().collect();
+        return base64::engine::general_purpose::STANDARD
+            .decode(cleaned)
+            .map(Some)
+            .map_err(|e| format!("{field}-data is not valid base64: {e}"));
+    }
+    match file.filter(|f| !f.is_empty()) {
+        None => Ok(None),
+        Some(file) => {
+            let path = kubeconfig
+                .parent()
+                .map(|dir| dir.join(file))
+                .unwrap_or_else(|| file.into());
+            std::fs::read(&path)
+                .map(Some)
+                .map_err(|e| format!("cannot read {field} {}: {e}", path.display()))
+        }
+    }
+}

@@ -1,0 +1,4 @@
+//! Loading clusters from kubeconfig and in-cluster settings, and the credentials they carry.
+
+mod credentials;
+mod kubeconfig;
