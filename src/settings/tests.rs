@@ -263,3 +263,11 @@ fn insecure_trust_warns() {
             .any(|w| w.contains("-proxy-auth-insecure-trust-any-peer"))
     );
 }
+
+#[test]
+fn the_annotated_example_config_loads() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/config/lamplight.example.toml");
+    let settings = load(&["--config", path], &[]).unwrap();
+    assert_eq!(settings.server.port, 4466);
+    assert_eq!(settings.proxy_auth.logout_url.as_deref(), Some("/oauth2/sign_out"));
+}
