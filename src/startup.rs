@@ -8,7 +8,13 @@ use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use tracing_actix_web::TracingLogger;
 
+use actix_web::HttpMessage;
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::middleware::Next;
+
 use crate::auth::Authenticator;
+use crate::auth::oidc::{Oidc, PendingCookies};
 use crate::clusters::{ClusterRegistry, KubeconfigError};
 use crate::proxy::{Forwarding, UpstreamClients};
 use crate::routes;
@@ -32,6 +38,8 @@ pub enum StartupError {
     Kubeconfig(#[from] KubeconfigError),
     #[error("-tls-cert-path / -tls-key-path: {0}")]
     Tls(String),
+    #[error("{0}")]
+    Oidc(String),
 }
 
 impl StartupError {
@@ -39,7 +47,7 @@ impl StartupError {
     pub fn exit_code(&self) -> u8 {
         match self {
             StartupError::Bind { .. } => 1,
-            StartupError::Kubeconfig(_) | StartupError::Tls(_) => 2,
+            StartupError::Kubeconfig(_) | StartupError::Tls(_) | StartupError::Oidc(_) => 2,
         }
     }
 }
@@ -72,12 +80,25 @@ impl Application {
             }
         }
         let registry = Arc::new(registry);
-        let authenticator = web::Data::new(Authenticator::from_settings(&settings));
+        let oidc = match &settings.oidc {
+            Some(oidc_settings) => {
+                let oidc =
+                    Arc::new(Oidc::new(&settings, oidc_settings).map_err(StartupError::Oidc)?);
+                oidc.start_discovery();
+                Some(oidc)
+            }
+            None => None,
+        };
+        let authenticator = web::Data::new(match &oidc {
+            Some(oidc) => Authenticator::with_oidc(oidc.clone()),
+            None => Authenticator::from_settings(&settings),
+        });
         let forwarding = web::Data::new(Forwarding::new(&settings, registry.clone()));
         let registry_data = web::Data::from(registry.clone());
         let settings = web::Data::new(settings);
         let server = HttpServer::new(move || {
             App::new()
+                .wrap(from_fn(set_pending_cookies))
                 .wrap(from_fn(telemetry::request_context))
                 .wrap(TracingLogger::<RequestSpan>::new())
                 .app_data(authenticator.clone())
@@ -85,6 +106,7 @@ impl Application {
                 .app_data(registry_data.clone())
                 .app_data(forwarding.clone())
                 .app_data(web::Data::new(UpstreamClients::new(&registry)))
+                .app_data(web::Data::new(oidc.clone()))
                 .configure(routes::configure(&settings))
         });
         let server = match tls {
@@ -129,4 +151,20 @@ fn server_tls(files: &TlsFiles) -> Result<rustls::ServerConfig, StartupError> {
         .map_err(|e| StartupError::Tls(e.to_string()))?;
     config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
     Ok(config)
+}
+
+/// Adds the cookies the `User` extractor decided on (a refreshed OIDC session) to the response.
+async fn set_pending_cookies(
+    request: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let http_request = request.request().clone();
+    let mut response = next.call(request).await?;
+    if let Some(PendingCookies(cookies)) = http_request.extensions_mut().remove::<PendingCookies>()
+    {
+        for cookie in cookies {
+            response.response_mut().add_cookie(&cookie)?;
+        }
+    }
+    Ok(response)
 }

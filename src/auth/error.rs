@@ -35,13 +35,29 @@ pub enum Problem {
     MissingUsername { header: HeaderName },
     #[error("no authentication is configured on this server")]
     NotConfigured,
+    #[error("not signed in")]
+    NotSignedIn,
+    #[error("the token was refused: {0}")]
+    InvalidToken(String),
+    #[error("the session has ended: sign in again")]
+    SessionEnded,
+    #[error("the session could not be refreshed: {0}")]
+    RefreshFailed(String),
+    #[error("sign-in is not available yet: {0}")]
+    SignInUnavailable(String),
 }
 
 impl Problem {
     fn status(&self) -> StatusCode {
         match self {
             Problem::UntrustedPeer { .. } => StatusCode::FORBIDDEN,
-            Problem::MissingUsername { .. } | Problem::NotConfigured => StatusCode::UNAUTHORIZED,
+            Problem::MissingUsername { .. }
+            | Problem::NotConfigured
+            | Problem::NotSignedIn
+            | Problem::InvalidToken(_)
+            | Problem::SessionEnded
+            | Problem::RefreshFailed(_) => StatusCode::UNAUTHORIZED,
+            Problem::SignInUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             _ => StatusCode::BAD_REQUEST,
         }
     }

@@ -1,9 +1,13 @@
-//! Who is calling: the [`User`] extractor and what it needs (proxy headers and their trust anchors).
+//! Who is calling: the [`User`] extractor and what it needs (proxy headers and their trust anchors,
+//! or Lamplight's own OpenID Connect sign-in).
 
 mod error;
+pub mod oidc;
 pub mod proxy;
 pub mod trust;
 mod user;
+
+use std::sync::Arc;
 
 use actix_web::HttpRequest;
 
@@ -11,11 +15,13 @@ pub use error::{AuthError, Hints, Problem};
 pub use user::{AuthMethod, User};
 
 use crate::settings::Settings;
+use oidc::Oidc;
 use proxy::ProxyAuth;
 
 #[derive(Debug)]
 enum Mode {
     Proxy(ProxyAuth),
+    Oidc(Arc<Oidc>),
     None,
 }
 
@@ -27,25 +33,37 @@ pub struct Authenticator {
 }
 
 impl Authenticator {
+    /// Proxy mode or no authentication; OIDC mode is built with [`Authenticator::with_oidc`].
     pub fn from_settings(settings: &Settings) -> Self {
         let proxy = &settings.proxy_auth;
-        if proxy.enabled {
-            let base = &settings.server.base_url;
-            Authenticator {
-                mode: Mode::Proxy(ProxyAuth::new(proxy)),
-                hints: Hints {
-                    mode: "proxy",
-                    login_url: Some(
-                        proxy
-                            .login_url
-                            .clone()
-                            .unwrap_or_else(|| format!("{base}/")),
-                    ),
-                    logout_url: proxy.logout_url.clone(),
-                },
-            }
-        } else {
-            Self::none()
+        if !proxy.enabled {
+            return Self::none();
+        }
+        let base = &settings.server.base_url;
+        Authenticator {
+            mode: Mode::Proxy(ProxyAuth::new(proxy)),
+            hints: Hints {
+                mode: "proxy",
+                login_url: Some(
+                    proxy
+                        .login_url
+                        .clone()
+                        .unwrap_or_else(|| format!("{base}/")),
+                ),
+                logout_url: proxy.logout_url.clone(),
+            },
+        }
+    }
+
+    pub fn with_oidc(oidc: Arc<Oidc>) -> Self {
+        let base = oidc.base_url().to_string();
+        Authenticator {
+            hints: Hints {
+                mode: "oidc",
+                login_url: Some(format!("{base}/oidc")),
+                logout_url: Some(format!("{base}/oidc-logout")),
+            },
+            mode: Mode::Oidc(oidc),
         }
     }
 
@@ -66,32 +84,58 @@ impl Authenticator {
     pub fn proxy(&self) -> Option<&ProxyAuth> {
         match &self.mode {
             Mode::Proxy(proxy) => Some(proxy),
-            Mode::None => None,
+            _ => None,
         }
     }
 
-    pub fn authenticate(&self, request: &HttpRequest) -> Result<User, AuthError> {
+    pub fn oidc(&self) -> Option<&Arc<Oidc>> {
         match &self.mode {
-            Mode::Proxy(proxy) => proxy
-                .authenticate(request)
-                .map_err(|problem| self.error(problem)),
-            Mode::None => Err(self.error(Problem::NotConfigured)),
+            Mode::Oidc(oidc) => Some(oidc),
+            _ => None,
         }
     }
 
-    /// For routes that also serve unauthenticated API clients: with proxy-auth on, a user is required
-    /// (and its errors stand); with no auth mode, there is no user and the request goes on without one.
-    pub fn identify(&self, request: &HttpRequest) -> Result<Option<User>, AuthError> {
+    pub async fn authenticate(&self, request: &HttpRequest) -> Result<User, AuthError> {
+        let result = match &self.mode {
+            Mode::Proxy(proxy) => proxy.authenticate(request),
+            Mode::Oidc(oidc) => oidc.authenticate(request).await,
+            Mode::None => Err(Problem::NotConfigured),
+        };
+        let user = result.map_err(|problem| self.error(problem))?;
+        user::record_on_span(request, &user);
+        Ok(user)
+    }
+
+    /// For the forwarding path. With proxy-auth, a user is required (its errors stand). With OIDC, a
+    /// signed-in browser must have a valid session, while an API client presenting its own non-OIDC
+    /// credentials goes on without a user (the API server judges them). With no auth mode there is
+    /// no user.
+    pub async fn identify(&self, request: &HttpRequest) -> Result<Option<User>, AuthError> {
         match &self.mode {
             Mode::None => Ok(None),
-            Mode::Proxy(_) => self.authenticate(request).map(Some),
+            Mode::Oidc(_) if has_authorization(request) && !has_session_cookie(request) => {
+                Ok(self.authenticate(request).await.ok())
+            }
+            _ => self.authenticate(request).await.map(Some),
         }
     }
 
-    fn error(&self, problem: Problem) -> AuthError {
+    pub(crate) fn error(&self, problem: Problem) -> AuthError {
         AuthError {
             problem,
             hints: self.hints.clone(),
         }
     }
+}
+
+fn has_authorization(request: &HttpRequest) -> bool {
+    request
+        .headers()
+        .contains_key(actix_web::http::header::AUTHORIZATION)
+}
+
+fn has_session_cookie(request: &HttpRequest) -> bool {
+    request
+        .cookie(&format!("{}-0", oidc::SESSION_COOKIE_NAME))
+        .is_some()
 }

@@ -1,7 +1,6 @@
-use std::future::{Ready, ready};
-
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
+use futures_util::future::LocalBoxFuture;
 use secrecy::SecretString;
 use tracing_actix_web::RootSpan;
 
@@ -12,12 +11,15 @@ use super::{AuthError, Authenticator};
 pub enum AuthMethod {
     /// Headers from an authenticating proxy, vouched for by the named trust anchor.
     Proxy { anchor: &'static str },
+    /// Lamplight's own OpenID Connect sign-in (a sealed session cookie or a bearer ID token).
+    Oidc,
 }
 
 impl AuthMethod {
     pub fn as_str(&self) -> &'static str {
         match self {
             AuthMethod::Proxy { .. } => "proxy",
+            AuthMethod::Oidc => "oidc",
         }
     }
 }
@@ -60,18 +62,23 @@ impl User {
 
 impl FromRequest for User {
     type Error = AuthError;
-    type Future = Ready<Result<User, AuthError>>;
+    type Future = LocalBoxFuture<'static, Result<User, AuthError>>;
 
     fn from_request(request: &HttpRequest, _payload: &mut Payload) -> Self::Future {
-        let result = match request.app_data::<web::Data<Authenticator>>() {
-            Some(authenticator) => authenticator.authenticate(request),
-            None => Err(Authenticator::none().error(super::error::Problem::NotConfigured)),
-        };
-        if let Ok(user) = &result
-            && let Some(span) = request.extensions().get::<RootSpan>()
-        {
-            span.record("user.name", user.username.as_str());
-        }
-        ready(result)
+        let request = request.clone();
+        Box::pin(async move {
+            let authenticator = request
+                .app_data::<web::Data<Authenticator>>()
+                .cloned()
+                .unwrap_or_else(|| web::Data::new(Authenticator::none()));
+            authenticator.authenticate(&request).await
+        })
+    }
+}
+
+/// Names the user on the request's log span once identity is established.
+pub(super) fn record_on_span(request: &HttpRequest, user: &User) {
+    if let Some(span) = request.extensions().get::<RootSpan>() {
+        span.record("user.name", user.username.as_str());
     }
 }

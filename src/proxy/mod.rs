@@ -73,6 +73,7 @@ async fn forward(
 ) -> Result<HttpResponse, actix_web::Error> {
     let user = authenticator
         .identify(&request)
+        .await
         .map_err(actix_web::Error::from)?;
     let (cluster_name, rest) = split_path(&forwarding.base_url, &request)?;
     let cluster = forwarding

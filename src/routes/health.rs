@@ -1,6 +1,9 @@
 use actix_web::{HttpResponse, web};
 use serde_json::{Map, Value, json};
 
+use std::sync::Arc;
+
+use crate::auth::oidc::Oidc;
 use crate::clusters::ClusterRegistry;
 
 /// Liveness: answers while the server is serving.
@@ -10,7 +13,10 @@ pub async fn healthz() -> HttpResponse {
 
 /// Readiness: settings are validated before the server listens, so serving means ready. Clusters
 /// that failed to load are reported but do not make the server unready: the others still work.
-pub async fn readyz(registry: web::Data<ClusterRegistry>) -> HttpResponse {
+pub async fn readyz(
+    registry: web::Data<ClusterRegistry>,
+    oidc: Option<web::Data<Option<Arc<Oidc>>>>,
+) -> HttpResponse {
     let clusters: Map<String, Value> = registry
         .iter()
         .map(|cluster| {
@@ -21,8 +27,12 @@ pub async fn readyz(registry: web::Data<ClusterRegistry>) -> HttpResponse {
             (cluster.name.clone(), state)
         })
         .collect();
-    HttpResponse::Ok().json(json!({
-        "status": "ready",
-        "checks": { "settings": "loaded", "clusters": clusters },
-    }))
+    let mut checks = json!({ "settings": "loaded", "clusters": clusters });
+    if let Some(oidc) = oidc.as_ref().and_then(|data| data.as_ref().as_ref()) {
+        checks["oidc"] = match oidc.provider() {
+            Ok(_) => json!("discovered"),
+            Err(reason) => json!(reason),
+        };
+    }
+    HttpResponse::Ok().json(json!({ "status": "ready", "checks": checks }))
 }

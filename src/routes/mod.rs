@@ -13,6 +13,7 @@ use crate::settings::Settings;
 pub fn configure(settings: &Settings) -> impl FnOnce(&mut web::ServiceConfig) + use<> {
     let static_dir = settings.server.html_static_dir.clone();
     let base_url = settings.server.base_url.clone();
+    let oidc = settings.oidc.is_some();
     move |cfg: &mut web::ServiceConfig| {
         cfg.service(
             web::scope(&base_url)
@@ -21,6 +22,11 @@ pub fn configure(settings: &Settings) -> impl FnOnce(&mut web::ServiceConfig) + 
                 .route("/config", web::get().to(config::config))
                 .route("/me", web::get().to(me::me))
                 .route("/clusters/{cluster}/me", web::get().to(me::me))
+                .configure(|cfg| {
+                    if oidc {
+                        crate::auth::oidc::routes::configure(cfg);
+                    }
+                })
                 .configure(crate::proxy::configure)
                 .configure(frontend::configure(static_dir)),
         );

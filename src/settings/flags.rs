@@ -9,6 +9,8 @@ pub enum Kind {
     /// Accepts a bare `-name` as `true`, like Go's `flag` package.
     Bool,
     Text,
+    /// Text never echoed back, not even in an error message.
+    Secret,
 }
 
 #[derive(Debug)]
@@ -38,6 +40,15 @@ const fn text(name: &'static str, default: &'static str, help: &'static str) -> 
         name,
         kind: Kind::Text,
         default,
+        help,
+    }
+}
+
+const fn secret(name: &'static str, help: &'static str) -> Flag {
+    Flag {
+        name,
+        kind: Kind::Secret,
+        default: "",
         help,
     }
 }
@@ -164,5 +175,86 @@ pub static FLAGS: &[Flag] = &[
         "proxy-auth-login-url",
         "",
         "Where the UI sends a user the proxy did not identify (default: the base URL)",
+    ),
+    text(
+        "oidc-client-id",
+        "",
+        "OpenID Connect client ID (turns on OIDC sign-in)",
+    ),
+    secret("oidc-client-secret", "OpenID Connect client secret"),
+    text("oidc-idp-issuer-url", "", "OpenID Connect issuer URL"),
+    text(
+        "oidc-scopes",
+        "profile,email",
+        "Comma-separated scopes to ask for (openid is always added)",
+    ),
+    text(
+        "oidc-callback-url",
+        "",
+        "Callback URL registered at the IdP (default: derived from the request and -base-url)",
+    ),
+    boolean(
+        "oidc-use-pkce",
+        "true",
+        "Use PKCE (S256) in the authorization code flow",
+    ),
+    boolean(
+        "oidc-use-access-token",
+        "false",
+        "Send the access token, not the ID token, to the API server",
+    ),
+    text(
+        "oidc-validator-client-id",
+        "",
+        "Audience to accept in ID tokens instead of -oidc-client-id",
+    ),
+    text(
+        "oidc-validator-idp-issuer-url",
+        "",
+        "Issuer to accept in ID tokens instead of -oidc-idp-issuer-url",
+    ),
+    text(
+        "oidc-ca-file",
+        "",
+        "PEM CA bundle for the IdP's TLS certificate",
+    ),
+    boolean(
+        "oidc-skip-tls-verify",
+        "false",
+        "Do not verify the IdP's TLS certificate (unsafe)",
+    ),
+    text(
+        "session-ttl",
+        "86400",
+        "Lifetime of a sign-in session, in seconds",
+    ),
+    text(
+        "me-username-path",
+        "preferred_username,upn,username,name",
+        "Claims tried in order for the username (dots for nesting)",
+    ),
+    text(
+        "me-email-path",
+        "email",
+        "Claims tried in order for the email",
+    ),
+    text(
+        "me-groups-path",
+        "groups,realm_access.roles",
+        "Claims tried in order for the groups",
+    ),
+    secret(
+        "oidc-cookie-secret",
+        "At least 32 bytes used to seal session cookies (same on every replica)",
+    ),
+    text(
+        "oidc-cookie-secret-file",
+        "",
+        "File holding -oidc-cookie-secret",
+    ),
+    boolean(
+        "oidc-logout",
+        "true",
+        "Sign out at the IdP too (its end_session_endpoint)",
     ),
 ];

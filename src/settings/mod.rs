@@ -3,6 +3,7 @@
 
 mod error;
 pub mod flags;
+mod oidc;
 mod sources;
 mod validate;
 
@@ -11,6 +12,7 @@ use std::path::PathBuf;
 
 use actix_web::http::header::HeaderName;
 use ipnet::IpNet;
+use secrecy::SecretString;
 
 pub use error::SettingsError;
 pub use sources::Source;
@@ -21,6 +23,8 @@ pub struct Settings {
     pub log: LogSettings,
     pub proxy_auth: ProxyAuthSettings,
     pub clusters: ClusterSettings,
+    /// Lamplight's own OpenID Connect sign-in, when configured (and proxy-auth is off).
+    pub oidc: Option<OidcSettings>,
     /// Things worth a warning once logging is up (ignored variables, insecure choices).
     pub warnings: Vec<String>,
 }
@@ -84,6 +88,30 @@ pub struct ProxyAuthSettings {
     pub logout_url: Option<String>,
     pub login_url: Option<String>,
     pub impersonate: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct OidcSettings {
+    pub client_id: String,
+    pub client_secret: Option<SecretString>,
+    pub issuer_url: String,
+    /// Always starts with `openid`.
+    pub scopes: Vec<String>,
+    pub callback_url: Option<String>,
+    pub use_pkce: bool,
+    pub use_access_token: bool,
+    /// The audience ID tokens must carry (`-oidc-validator-client-id`, else the client ID).
+    pub audience: String,
+    /// The issuer ID tokens must carry (`-oidc-validator-idp-issuer-url`, else the issuer URL).
+    pub token_issuer: String,
+    pub ca_file: Option<PathBuf>,
+    pub skip_tls_verify: bool,
+    pub session_ttl: std::time::Duration,
+    pub username_paths: Vec<String>,
+    pub email_paths: Vec<String>,
+    pub groups_paths: Vec<String>,
+    pub cookie_secret: SecretString,
+    pub logout_at_idp: bool,
 }
 
 /// What a start-up asked for.

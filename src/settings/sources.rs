@@ -124,7 +124,7 @@ fn command() -> clap::Command {
                 .num_args(0..=1)
                 .default_missing_value("true")
                 .value_name("BOOL"),
-            Kind::Text => arg.num_args(1).value_name("VALUE"),
+            Kind::Text | Kind::Secret => arg.num_args(1).value_name("VALUE"),
         };
         if !flag.default.is_empty() {
             arg = arg.help(format!("{} [default: {}]", flag.help, flag.default));

@@ -269,5 +269,8 @@ fn the_annotated_example_config_loads() {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/config/lamplight.example.toml");
     let settings = load(&["--config", path], &[]).unwrap();
     assert_eq!(settings.server.port, 4466);
-    assert_eq!(settings.proxy_auth.logout_url.as_deref(), Some("/oauth2/sign_out"));
+    assert_eq!(
+        settings.proxy_auth.logout_url.as_deref(),
+        Some("/oauth2/sign_out")
+    );
 }

@@ -13,34 +13,39 @@ use super::{
     Settings, SettingsError, TlsFiles,
 };
 
-struct Reader {
+pub(super) struct Reader {
     raw: RawSettings,
 }
 
 impl Reader {
-    fn raw(&self, flag: &'static str) -> &Raw {
+    pub(super) fn raw(&self, flag: &'static str) -> &Raw {
         self.raw.get(flag)
     }
 
-    fn text(&self, flag: &'static str) -> String {
+    pub(super) fn text(&self, flag: &'static str) -> String {
         self.raw(flag).value.trim().to_string()
     }
 
-    fn source(&self, flag: &'static str) -> &Source {
+    pub(super) fn source(&self, flag: &'static str) -> &Source {
         &self.raw(flag).source
     }
 
-    fn invalid(&self, flag: &'static str, reason: impl Into<String>) -> SettingsError {
+    pub(super) fn invalid(&self, flag: &'static str, reason: impl Into<String>) -> SettingsError {
         let raw = self.raw(flag);
+        let secret = super::flags::find(flag).is_some_and(|f| f.kind == super::flags::Kind::Secret);
         SettingsError::Invalid {
             flag,
-            value: raw.value.clone(),
+            value: if secret {
+                "<redacted>".to_string()
+            } else {
+                raw.value.clone()
+            },
             origin: raw.source.clone(),
             reason: reason.into(),
         }
     }
 
-    fn parse<T>(
+    pub(super) fn parse<T>(
         &self,
         flag: &'static str,
         parse: impl FnOnce(&str) -> Result<T, String>,
@@ -49,7 +54,7 @@ impl Reader {
     }
 
     /// Go's `strconv.ParseBool`, which Headlamp's flags use.
-    fn bool(&self, flag: &'static str) -> Result<bool, SettingsError> {
+    pub(super) fn bool(&self, flag: &'static str) -> Result<bool, SettingsError> {
         self.parse(flag, |value| match value {
             "1" | "t" | "T" | "true" | "TRUE" | "True" => Ok(true),
             "0" | "f" | "F" | "false" | "FALSE" | "False" => Ok(false),
@@ -57,7 +62,7 @@ impl Reader {
         })
     }
 
-    fn header(&self, flag: &'static str) -> Result<HeaderName, SettingsError> {
+    pub(super) fn header(&self, flag: &'static str) -> Result<HeaderName, SettingsError> {
         self.parse(flag, |value| {
             if value.is_empty() {
                 return Err("a header name is required".to_string());
@@ -66,7 +71,7 @@ impl Reader {
         })
     }
 
-    fn optional_text(&self, flag: &'static str) -> Option<String> {
+    pub(super) fn optional_text(&self, flag: &'static str) -> Option<String> {
         Some(self.text(flag)).filter(|value| !value.is_empty())
     }
 }
@@ -87,6 +92,13 @@ pub fn settings(raw: RawSettings, env: &Env) -> Result<Settings, SettingsError> 
     let log = log(&reader)?;
     let proxy_auth = proxy_auth(&reader)?;
     let clusters = clusters(&reader, env)?;
+    let oidc = super::oidc::settings(&reader)?;
+    if oidc.is_some() && proxy_auth.enabled {
+        return Err(SettingsError::Conflict(
+            "-proxy-auth=true and -oidc-client-id are both set: choose one way of signing users in"
+                .to_string(),
+        ));
+    }
     if clusters.in_cluster.is_none() && reader.bool("unsafe-use-service-account-token")? {
         return Err(SettingsError::Conflict(
             "-unsafe-use-service-account-token needs -in-cluster: it chooses the in-cluster service account's \
@@ -108,6 +120,7 @@ pub fn settings(raw: RawSettings, env: &Env) -> Result<Settings, SettingsError> 
         log,
         proxy_auth,
         clusters,
+        oidc,
         warnings,
     })
 }

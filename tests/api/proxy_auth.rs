@@ -285,6 +285,7 @@ async fn the_extractor_canonicalises_mapped_addresses() {
         .to_http_request();
     let user = auth
         .authenticate(&request)
+        .await
         .expect("mapped 10.1.2.3 is inside 10.0.0.0/8");
     assert_eq!(
         user.method,
@@ -298,7 +299,7 @@ async fn the_extractor_canonicalises_mapped_addresses() {
         .peer_addr(outside)
         .insert_header(ALICE)
         .to_http_request();
-    assert!(auth.authenticate(&request).is_err());
+    assert!(auth.authenticate(&request).await.is_err());
 }
 
 #[actix_web::test]
@@ -311,7 +312,7 @@ async fn the_token_loses_its_bearer_prefix_and_is_redacted_in_debug() {
             .insert_header(ALICE)
             .insert_header(("X-Forwarded-Id-Token", value))
             .to_http_request();
-        let user = auth.authenticate(&request).unwrap();
+        let user = auth.authenticate(&request).await.unwrap();
         assert_eq!(
             user.token().unwrap().expose_secret(),
             "abc.def",

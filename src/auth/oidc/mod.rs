@@ -1,0 +1,390 @@
+//! Lamplight's own OpenID Connect sign-in, session-less: login state and tokens live in sealed
+//! cookies, ID tokens are verified on every request against the IdP's cached keys, and expiring
+//! tokens are refreshed before the request goes on (once per session and replica at a time).
+
+mod claims;
+mod http_client;
+mod provider;
+pub mod routes;
+mod session;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant};
+
+use actix_web::cookie::Cookie;
+use actix_web::http::header;
+use actix_web::{HttpMessage, HttpRequest};
+use openidconnect::core::{CoreIdToken, CoreIdTokenVerifier, CoreJsonWebKeySet};
+use openidconnect::{
+    ClaimsVerificationError, ClientId, ClientSecret, IssuerUrl, Nonce, OAuth2TokenResponse,
+    RefreshToken, SignatureVerificationError, TokenResponse,
+};
+use secrecy::{ExposeSecret, SecretString};
+use serde_json::Value;
+
+use super::error::Problem;
+use super::trust::{PeerCidr, TrustAnchor};
+use super::user::{AuthMethod, User};
+use crate::clusters::tls::{TlsOptions, client_tls};
+use crate::settings::{OidcSettings, Settings};
+use provider::Provider;
+use session::{CookieScope, Sealer};
+pub use session::{SESSION_COOKIE as SESSION_COOKIE_NAME, Session};
+
+/// Refresh when the ID token has less than this left.
+const REFRESH_MARGIN: i64 = 60;
+/// An unknown signing key makes us refetch the JWKS, but not more often than this.
+const JWKS_REFETCH_INTERVAL: Duration = Duration::from_secs(60);
+/// How long a refresh result is shared with the requests that waited for it.
+const REFRESH_SHARE: Duration = Duration::from_secs(30);
+
+/// Cookies the extractor decided to set (a refreshed session); the response middleware adds them.
+#[derive(Clone, Default)]
+pub struct PendingCookies(pub Vec<Cookie<'static>>);
+
+type RefreshSlot = Arc<tokio::sync::Mutex<Option<(Instant, Result<Session, String>)>>>;
+
+pub struct Oidc {
+    settings: OidcSettings,
+    base_url: String,
+    sealer: Sealer,
+    tls: Arc<rustls::ClientConfig>,
+    /// `Err` holds why discovery has not succeeded yet.
+    provider: RwLock<Result<Arc<Provider>, String>>,
+    jwks: RwLock<Option<CoreJsonWebKeySet>>,
+    last_jwks_fetch: Mutex<Option<Instant>>,
+    refreshes: Mutex<HashMap<String, RefreshSlot>>,
+    /// Peers whose `X-Forwarded-Proto` we believe (the trusted proxies).
+    forwarded_proto_from: PeerCidr,
+}
+
+impl std::fmt::Debug for Oidc {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Oidc")
+            .field("issuer", &self.settings.issuer_url)
+            .finish()
+    }
+}
+
+impl Oidc {
+    pub fn new(settings: &Settings, oidc: &OidcSettings) -> Result<Oidc, String> {
+        let ca_pem = match &oidc.ca_file {
+            Some(path) => Some(
+                std::fs::read(path)
+                    .map_err(|e| format!("-oidc-ca-file {}: {e}", path.display()))?,
+            ),
+            None => None,
+        };
+        let tls = client_tls(TlsOptions {
+            ca_pem,
+            insecure_skip_verify: oidc.skip_tls_verify,
+            ..TlsOptions::default()
+        })
+        .map_err(|e| format!("OIDC TLS: {e}"))?;
+        Ok(Oidc {
+            settings: oidc.clone(),
+            base_url: settings.server.base_url.clone(),
+            sealer: Sealer::new(oidc.cookie_secret.expose_secret().as_bytes()),
+            tls: tls.upgrade,
+            provider: RwLock::new(Err("discovery has not run yet".to_string())),
+            jwks: RwLock::new(None),
+            last_jwks_fetch: Mutex::new(None),
+            refreshes: Mutex::new(HashMap::new()),
+            forwarded_proto_from: PeerCidr::new(settings.proxy_auth.trusted_proxies.clone()),
+        })
+    }
+
+    /// Discovers the IdP, retrying with backoff while it is down; the server serves meanwhile.
+    pub fn start_discovery(self: &Arc<Self>) {
+        let oidc = self.clone();
+        actix_web::rt::spawn(async move {
+            let mut delay = Duration::from_millis(500);
+            loop {
+                match Provider::discover(&oidc.settings, oidc.tls.clone()).await {
+                    Ok(provider) => {
+                        tracing::info!(issuer = %oidc.settings.issuer_url, "OIDC discovery done");
+                        *oidc.jwks.write().unwrap_or_else(|p| p.into_inner()) =
+                            Some(provider.jwks().clone());
+                        *oidc.provider.write().unwrap_or_else(|p| p.into_inner()) =
+                            Ok(Arc::new(provider));
+                        return;
+                    }
+                    Err(reason) => {
+                        tracing::warn!(issuer = %oidc.settings.issuer_url, %reason, retry_in = ?delay, "OIDC discovery failed");
+                        *oidc.provider.write().unwrap_or_else(|p| p.into_inner()) = Err(format!(
+                            "OIDC discovery of {} is pending: {reason}",
+                            oidc.settings.issuer_url
+                        ));
+                        actix_web::rt::time::sleep(delay).await;
+                        delay = (delay * 2).min(Duration::from_secs(30));
+                    }
+                }
+            }
+        });
+    }
+
+    pub fn provider(&self) -> Result<Arc<Provider>, String> {
+        self.provider
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// HTTPS as the browser sees it: our own TLS, or `X-Forwarded-Proto: https` from a trusted proxy.
+    pub fn is_https(&self, request: &HttpRequest) -> bool {
+        if request.app_config().secure() {
+            return true;
+        }
+        self.forwarded_proto_from.vouches_for(request)
+            && request
+                .headers()
+                .get("x-forwarded-proto")
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.eq_ignore_ascii_case("https"))
+    }
+
+    fn cookie_scope(&self, request: &HttpRequest) -> CookieScope<'_> {
+        CookieScope {
+            base_url: &self.base_url,
+            secure: self.is_https(request),
+        }
+    }
+
+    fn verifier<'a>(&self, jwks: &'a CoreJsonWebKeySet) -> CoreIdTokenVerifier<'a> {
+        let issuer =
+            IssuerUrl::new(self.settings.token_issuer.clone()).expect("validated issuer URL");
+        let audience = ClientId::new(self.settings.audience.clone());
+        match &self.settings.client_secret {
+            Some(secret) => CoreIdTokenVerifier::new_confidential_client(
+                audience,
+                ClientSecret::new(secret.expose_secret().to_string()),
+                issuer,
+                jwks.clone(),
+            ),
+            None => CoreIdTokenVerifier::new_public_client(audience, issuer, jwks.clone()),
+        }
+    }
+
+    /// Verifies an ID token's signature, issuer, audience, expiry and (when given) nonce, and
+    /// returns its claims. An unknown key id triggers one JWKS refetch (at most once a minute).
+    pub async fn verify(
+        &self,
+        token: &str,
+        nonce: Option<&Nonce>,
+    ) -> Result<Value, ClaimsVerificationError> {
+        let parsed: CoreIdToken = token.parse().map_err(|e: serde_json::Error| {
+            ClaimsVerificationError::Other(format!("not a JWT: {e}"))
+        })?;
+        let first = self.check(&parsed, nonce);
+        let unknown_key = matches!(
+            first,
+            Err(ClaimsVerificationError::SignatureVerification(
+                SignatureVerificationError::NoMatchingKey
+            ))
+        );
+        if unknown_key && self.refetch_jwks().await {
+            self.check(&parsed, nonce)?;
+        } else {
+            first?;
+        }
+        claims::payload(token)
+            .ok_or_else(|| ClaimsVerificationError::Other("unreadable claims".into()))
+    }
+
+    fn check(
+        &self,
+        token: &CoreIdToken,
+        nonce: Option<&Nonce>,
+    ) -> Result<(), ClaimsVerificationError> {
+        let jwks = self.jwks.read().unwrap_or_else(|p| p.into_inner()).clone();
+        let jwks = jwks.ok_or_else(|| {
+            ClaimsVerificationError::Other("the IdP's keys are not known yet".into())
+        })?;
+        let verifier = self.verifier(&jwks);
+        match nonce {
+            Some(nonce) => token.claims(&verifier, nonce).map(|_| ()),
+            None => token
+                .claims(&verifier, |_: Option<&Nonce>| Ok(()))
+                .map(|_| ()),
+        }
+    }
+
+    async fn refetch_jwks(&self) -> bool {
+        {
+            let mut last = self
+                .last_jwks_fetch
+                .lock()
+                .unwrap_or_else(|p| p.into_inner());
+            if last.is_some_and(|at| at.elapsed() < JWKS_REFETCH_INTERVAL) {
+                return false;
+            }
+            *last = Some(Instant::now());
+        }
+        let Ok(provider) = self.provider() else {
+            return false;
+        };
+        match provider.fetch_jwks(self.tls.clone()).await {
+            Ok(jwks) => {
+                *self.jwks.write().unwrap_or_else(|p| p.into_inner()) = Some(jwks);
+                true
+            }
+            Err(reason) => {
+                tracing::warn!(%reason, "JWKS refetch failed");
+                false
+            }
+        }
+    }
+
+    fn user(&self, claims: &Value, session: &Session) -> Result<User, Problem> {
+        let username = claims::first_string(claims, &self.settings.username_paths)
+            .or_else(|| claims::first_string(claims, &["sub".to_string()]))
+            .ok_or_else(|| Problem::InvalidToken("the token names no user".into()))?;
+        let token = if self.settings.use_access_token {
+            session
+                .access_token
+                .clone()
+                .unwrap_or_else(|| session.id_token.clone())
+        } else {
+            session.id_token.clone()
+        };
+        Ok(User::new(
+            username,
+            claims::first_string(claims, &self.settings.email_paths),
+            claims::first_list(claims, &self.settings.groups_paths),
+            Some(SecretString::from(token)),
+            AuthMethod::Oidc,
+        ))
+    }
+
+    pub async fn authenticate(&self, request: &HttpRequest) -> Result<User, Problem> {
+        if let Some(token) = bearer(request) {
+            // API clients such as kubectl present an ID token themselves.
+            let claims = self
+                .verify(&token, None)
+                .await
+                .map_err(|e| Problem::InvalidToken(e.to_string()))?;
+            let session = Session {
+                id_token: token,
+                access_token: None,
+                refresh_token: None,
+                started: 0,
+            };
+            return self.user(&claims, &session);
+        }
+        let session = self
+            .sealer
+            .read_session(request)
+            .ok_or(Problem::NotSignedIn)?;
+        let now = jiff::Timestamp::now().as_second();
+        if now > session.started + self.settings.session_ttl.as_secs() as i64 {
+            return Err(Problem::SessionEnded);
+        }
+        let verified = self.verify(&session.id_token, None).await;
+        let needs_refresh = match &verified {
+            Ok(claims) => expires_in(claims, now) <= REFRESH_MARGIN,
+            Err(ClaimsVerificationError::Expired(_)) => true,
+            Err(error) => return Err(Problem::InvalidToken(error.to_string())),
+        };
+        if !needs_refresh || session.refresh_token.is_none() {
+            let claims = verified.map_err(|_| Problem::SessionEnded)?;
+            return self.user(&claims, &session);
+        }
+        let fresh = self
+            .refresh(&session)
+            .await
+            .map_err(Problem::RefreshFailed)?;
+        let claims = self
+            .verify(&fresh.id_token, None)
+            .await
+            .map_err(|e| Problem::RefreshFailed(e.to_string()))?;
+        let sealed = self.sealer.seal(session::SESSION_COOKIE, &fresh);
+        let max_age = (fresh.started + self.settings.session_ttl.as_secs() as i64 - now).max(0);
+        let cookies = self.cookie_scope(request).session_cookies(&sealed, max_age);
+        request.extensions_mut().insert(PendingCookies(cookies));
+        self.user(&claims, &fresh)
+    }
+
+    /// One refresh per refresh token at a time in this replica: concurrent requests of one session
+    /// wait for it and share its result, so rotating refresh tokens are not spent twice.
+    async fn refresh(&self, session: &Session) -> Result<Session, String> {
+        let refresh_token = session.refresh_token.clone().ok_or("no refresh token")?;
+        let slot = {
+            let mut slots = self.refreshes.lock().unwrap_or_else(|p| p.into_inner());
+            // Forget finished refreshes nobody waits for any more.
+            slots.retain(|_, slot| {
+                let recent = |outcome: &Option<(Instant, _)>| {
+                    outcome
+                        .as_ref()
+                        .is_some_and(|(at, _)| at.elapsed() < REFRESH_SHARE)
+                };
+                Arc::strong_count(slot) > 1
+                    || slot
+                        .try_lock()
+                        .map(|outcome| recent(&outcome))
+                        .unwrap_or(true)
+            });
+            slots.entry(refresh_token.clone()).or_default().clone()
+        };
+        let mut outcome = slot.lock().await;
+        if let Some((at, result)) = outcome.as_ref()
+            && at.elapsed() < REFRESH_SHARE
+        {
+            return result.clone();
+        }
+        let result = self.refresh_now(session, &refresh_token).await;
+        *outcome = Some((Instant::now(), result.clone()));
+        result
+    }
+
+    async fn refresh_now(&self, session: &Session, refresh_token: &str) -> Result<Session, String> {
+        let provider = self.provider()?;
+        let client = provider.client(&self.settings);
+        let tls = self.tls.clone();
+        let http = move |request| http_client::send(tls.clone(), request);
+        let token = RefreshToken::new(refresh_token.to_string());
+        let response = client
+            .exchange_refresh_token(&token)
+            .map_err(|e| e.to_string())?
+            .request_async(&http)
+            .await
+            .map_err(|e| provider::error_chain(&e))?;
+        let id_token = response
+            .id_token()
+            .map(|t| t.to_string())
+            .ok_or("the IdP returned no ID token")?;
+        Ok(Session {
+            id_token,
+            access_token: Some(response.access_token().secret().clone()),
+            refresh_token: response
+                .refresh_token()
+                .map(|t| t.secret().clone())
+                .or(session.refresh_token.clone()),
+            started: session.started,
+        })
+    }
+}
+
+fn bearer(request: &HttpRequest) -> Option<String> {
+    let value = request
+        .headers()
+        .get(header::AUTHORIZATION)?
+        .to_str()
+        .ok()?;
+    let token = value
+        .strip_prefix("Bearer ")
+        .or_else(|| value.strip_prefix("bearer "))?;
+    Some(token.trim().to_string())
+}
+
+fn expires_in(claims: &Value, now: i64) -> i64 {
+    claims
+        .get("exp")
+        .and_then(Value::as_i64)
+        .map(|exp| exp - now)
+        .unwrap_or(0)
+}

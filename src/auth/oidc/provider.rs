@@ -1,0 +1,111 @@
+//! The identity provider as discovered: its metadata (with `end_session_endpoint`) and signing keys.
+
+use std::sync::Arc;
+
+use openidconnect::core::{
+    CoreAuthDisplay, CoreClaimName, CoreClaimType, CoreClient, CoreClientAuthMethod, CoreGrantType,
+    CoreJsonWebKey, CoreJsonWebKeySet, CoreJweContentEncryptionAlgorithm,
+    CoreJweKeyManagementAlgorithm, CoreResponseMode, CoreResponseType, CoreSubjectIdentifierType,
+};
+use openidconnect::{
+    AdditionalProviderMetadata, ClientId, ClientSecret, EndpointMaybeSet, EndpointNotSet,
+    EndpointSet, IssuerUrl, ProviderMetadata,
+};
+use secrecy::ExposeSecret;
+use serde::{Deserialize, Serialize};
+
+use super::http_client::send;
+use crate::settings::OidcSettings;
+
+/// RP-initiated logout is not part of Core discovery.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+pub struct LogoutMetadata {
+    pub end_session_endpoint: Option<String>,
+}
+
+impl AdditionalProviderMetadata for LogoutMetadata {}
+
+pub type Metadata = ProviderMetadata<
+    LogoutMetadata,
+    CoreAuthDisplay,
+    CoreClientAuthMethod,
+    CoreClaimName,
+    CoreClaimType,
+    CoreGrantType,
+    CoreJweContentEncryptionAlgorithm,
+    CoreJweKeyManagementAlgorithm,
+    CoreJsonWebKey,
+    CoreResponseMode,
+    CoreResponseType,
+    CoreSubjectIdentifierType,
+>;
+
+pub type Client = CoreClient<
+    EndpointSet,
+    EndpointNotSet,
+    EndpointNotSet,
+    EndpointNotSet,
+    EndpointMaybeSet,
+    EndpointMaybeSet,
+>;
+
+#[derive(Debug)]
+pub struct Provider {
+    pub metadata: Metadata,
+}
+
+impl Provider {
+    pub async fn discover(
+        settings: &OidcSettings,
+        tls: Arc<rustls::ClientConfig>,
+    ) -> Result<Provider, String> {
+        let issuer = IssuerUrl::new(settings.issuer_url.clone()).map_err(|e| e.to_string())?;
+        let http = move |request| send(tls.clone(), request);
+        let metadata = Metadata::discover_async(issuer, &http)
+            .await
+            .map_err(|e| error_chain(&e))?;
+        Ok(Provider { metadata })
+    }
+
+    pub fn client(&self, settings: &OidcSettings) -> Client {
+        Client::from_provider_metadata(
+            self.metadata.clone(),
+            ClientId::new(settings.client_id.clone()),
+            settings
+                .client_secret
+                .as_ref()
+                .map(|s| ClientSecret::new(s.expose_secret().to_string())),
+        )
+    }
+
+    pub fn end_session_endpoint(&self) -> Option<&str> {
+        self.metadata
+            .additional_metadata()
+            .end_session_endpoint
+            .as_deref()
+    }
+
+    pub fn jwks(&self) -> &CoreJsonWebKeySet {
+        self.metadata.jwks()
+    }
+
+    pub async fn fetch_jwks(
+        &self,
+        tls: Arc<rustls::ClientConfig>,
+    ) -> Result<CoreJsonWebKeySet, String> {
+        let http = move |request| send(tls.clone(), request);
+        CoreJsonWebKeySet::fetch_async(self.metadata.jwks_uri(), &http)
+            .await
+            .map_err(|e| error_chain(&e))
+    }
+}
+
+pub fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(&format!(": {cause}"));
+        source = cause.source();
+    }
+    text
+}

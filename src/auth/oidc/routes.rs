@@ -1,0 +1,327 @@
+//! `/oidc` (start), `/oidc-callback` (finish) and `/oidc-logout`.
+
+use std::sync::Arc;
+
+use actix_web::http::header::{self, CacheControl, CacheDirective};
+use actix_web::{HttpRequest, HttpResponse, web};
+use openidconnect::core::CoreAuthenticationFlow;
+use openidconnect::{
+    AuthorizationCode, CsrfToken, Nonce, OAuth2TokenResponse, PkceCodeChallenge, PkceCodeVerifier,
+    RedirectUrl, Scope, TokenResponse,
+};
+use serde::Deserialize;
+
+use super::session::{self, LoginState, Session};
+use super::{Oidc, http_client, provider};
+use crate::status::Status;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/oidc", web::get().to(start))
+        .route("/oidc-callback", web::get().to(callback))
+        .route("/oidc-logout", web::get().to(logout))
+        .route("/oidc-logout", web::post().to(logout));
+}
+
+#[derive(Deserialize)]
+struct StartQuery {
+    cluster: Option<String>,
+    #[serde(rename = "returnTo")]
+    return_to: Option<String>,
+}
+
+/// Only paths on this server: never `//host`, `/\\host` or a full URL (no open redirect).
+fn safe_return_path(candidate: Option<&str>, base_url: &str) -> String {
+    let fallback = format!("{base_url}/");
+    match candidate {
+        Some(path)
+            if path.starts_with('/')
+                && !path.starts_with("//")
+                && !path.starts_with("/\\")
+                && !path.chars().any(|c| c.is_control() || c == '\\') =>
+        {
+            path.to_string()
+        }
+        _ => fallback,
+    }
+}
+
+fn origin(oidc: &Oidc, request: &HttpRequest) -> String {
+    let scheme = if oidc.is_https(request) {
+        "https"
+    } else {
+        "http"
+    };
+    let host = request
+        .headers()
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("localhost");
+    format!("{scheme}://{host}")
+}
+
+fn redirect(location: &str) -> actix_web::HttpResponseBuilder {
+    let mut builder = HttpResponse::Found();
+    builder
+        .insert_header((header::LOCATION, location.to_string()))
+        .insert_header(CacheControl(vec![CacheDirective::NoStore]));
+    builder
+}
+
+/// An HTML page for the browser, with a link to start over (the callback is a top-level navigation).
+fn page(
+    status: actix_web::http::StatusCode,
+    title: &str,
+    detail: &str,
+    base_url: &str,
+) -> HttpResponse {
+    let escape = |text: &str| {
+        text.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+            .replace('"', "&quot;")
+    };
+    HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .insert_header(CacheControl(vec![CacheDirective::NoStore]))
+        .body(format!(
+            "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{title}</title></head><body>\
+             <h1>{title}</h1><p>{}</p><p><a href=\"{base_url}/oidc\">Sign in again</a></p></body></html>",
+            escape(detail),
+            title = escape(title),
+            base_url = escape(base_url),
+        ))
+}
+
+async fn start(
+    request: HttpRequest,
+    query: web::Query<StartQuery>,
+    oidc: web::Data<Arc<Oidc>>,
+) -> HttpResponse {
+    let provider = match oidc.provider() {
+        Ok(provider) => provider,
+        Err(reason) => {
+            return Status::failure(actix_web::http::StatusCode::SERVICE_UNAVAILABLE, reason)
+                .into_response();
+        }
+    };
+    let settings = &oidc.settings;
+    let callback_url = settings
+        .callback_url
+        .clone()
+        .unwrap_or_else(|| format!("{}{}/oidc-callback", origin(&oidc, &request), oidc.base_url));
+    let redirect_url = match RedirectUrl::new(callback_url.clone()) {
+        Ok(url) => url,
+        Err(e) => {
+            return Status::failure(actix_web::http::StatusCode::BAD_REQUEST, e.to_string())
+                .into_response();
+        }
+    };
+    let client = provider.client(settings).set_redirect_uri(redirect_url);
+    let mut authorize = client.authorize_url(
+        CoreAuthenticationFlow::AuthorizationCode,
+        CsrfToken::new_random,
+        Nonce::new_random,
+    );
+    for scope in settings.scopes.iter().filter(|s| *s != "openid") {
+        authorize = authorize.add_scope(Scope::new(scope.clone()));
+    }
+    let verifier = if settings.use_pkce {
+        let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+        authorize = authorize.set_pkce_challenge(challenge);
+        Some(verifier.secret().clone())
+    } else {
+        None
+    };
+    let (url, state, nonce) = authorize.url();
+    let login = LoginState {
+        state: state.secret().clone(),
+        nonce: nonce.secret().clone(),
+        pkce_verifier: verifier,
+        cluster: query.cluster.clone(),
+        return_to: safe_return_path(query.return_to.as_deref(), &oidc.base_url),
+        callback_url,
+    };
+    let sealed = oidc.sealer.seal(session::LOGIN_COOKIE, &login);
+    redirect(url.as_str())
+        .cookie(oidc.cookie_scope(&request).login_cookie(sealed))
+        .finish()
+}
+
+#[derive(Deserialize)]
+struct CallbackQuery {
+    code: Option<String>,
+    state: Option<String>,
+    error: Option<String>,
+    error_description: Option<String>,
+}
+
+async fn callback(
+    request: HttpRequest,
+    query: web::Query<CallbackQuery>,
+    oidc: web::Data<Arc<Oidc>>,
+) -> HttpResponse {
+    use actix_web::http::StatusCode;
+    let base = oidc.base_url.clone();
+    let scope = oidc.cookie_scope(&request);
+    let fail = |status: StatusCode, title: &str, detail: String| {
+        let mut response = page(status, title, &detail, &base);
+        let _ = response.add_cookie(&scope.clear_login_cookie());
+        response
+    };
+    if let Some(error) = &query.error {
+        let detail = format!(
+            "The identity provider answered: {error}: {}",
+            query.error_description.as_deref().unwrap_or("")
+        );
+        return fail(StatusCode::BAD_REQUEST, "Sign-in failed", detail);
+    }
+    let Some(login) = oidc.sealer.read_login(&request) else {
+        return fail(
+            StatusCode::BAD_REQUEST,
+            "Sign-in expired",
+            "This sign-in was not started in this browser, has already been used, or took longer than 10 minutes.".into(),
+        );
+    };
+    let state_matches = query
+        .state
+        .as_deref()
+        .is_some_and(|state| constant_time_eq(state.as_bytes(), login.state.as_bytes()));
+    if !state_matches {
+        return fail(
+            StatusCode::BAD_REQUEST,
+            "Sign-in refused",
+            "The state does not match this browser's sign-in.".into(),
+        );
+    }
+    let Some(code) = &query.code else {
+        return fail(
+            StatusCode::BAD_REQUEST,
+            "Sign-in failed",
+            "The identity provider sent no code.".into(),
+        );
+    };
+    let provider = match oidc.provider() {
+        Ok(provider) => provider,
+        Err(reason) => {
+            return fail(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Sign-in unavailable",
+                reason,
+            );
+        }
+    };
+    let redirect_url = match RedirectUrl::new(login.callback_url.clone()) {
+        Ok(url) => url,
+        Err(e) => return fail(StatusCode::BAD_REQUEST, "Sign-in failed", e.to_string()),
+    };
+    let client = provider
+        .client(&oidc.settings)
+        .set_redirect_uri(redirect_url);
+    let tls = oidc.tls.clone();
+    let http = move |request| http_client::send(tls.clone(), request);
+    let mut exchange = match client.exchange_code(AuthorizationCode::new(code.clone())) {
+        Ok(exchange) => exchange,
+        Err(e) => return fail(StatusCode::BAD_GATEWAY, "Sign-in failed", e.to_string()),
+    };
+    if let Some(verifier) = &login.pkce_verifier {
+        exchange = exchange.set_pkce_verifier(PkceCodeVerifier::new(verifier.clone()));
+    }
+    let response = match exchange.request_async(&http).await {
+        Ok(response) => response,
+        Err(e) => {
+            let detail = format!(
+                "The identity provider refused the code exchange: {}",
+                provider::error_chain(&e)
+            );
+            return fail(StatusCode::BAD_GATEWAY, "Sign-in failed", detail);
+        }
+    };
+    let Some(id_token) = response.id_token().map(|t| t.to_string()) else {
+        return fail(
+            StatusCode::BAD_GATEWAY,
+            "Sign-in failed",
+            "The identity provider returned no ID token.".into(),
+        );
+    };
+    if let Err(error) = oidc
+        .verify(&id_token, Some(&Nonce::new(login.nonce.clone())))
+        .await
+    {
+        return fail(
+            StatusCode::BAD_REQUEST,
+            "Sign-in refused",
+            format!("The ID token is not valid: {error}"),
+        );
+    }
+    let session = Session {
+        id_token,
+        access_token: Some(response.access_token().secret().clone()),
+        refresh_token: response.refresh_token().map(|t| t.secret().clone()),
+        started: jiff::Timestamp::now().as_second(),
+    };
+    let sealed = oidc.sealer.seal(session::SESSION_COOKIE, &session);
+    let mut builder = redirect(&safe_return_path(Some(&login.return_to), &base));
+    builder.cookie(scope.clear_login_cookie());
+    for cookie in scope.session_cookies(&sealed, oidc.settings.session_ttl.as_secs() as i64) {
+        builder.cookie(cookie);
+    }
+    builder.finish()
+}
+
+async fn logout(request: HttpRequest, oidc: web::Data<Arc<Oidc>>) -> HttpResponse {
+    let session = oidc.sealer.read_session(&request);
+    let home = format!("{}{}/", origin(&oidc, &request), oidc.base_url);
+    let idp_logout = oidc
+        .settings
+        .logout_at_idp
+        .then(|| oidc.provider().ok())
+        .flatten();
+    let location = match idp_logout.as_ref().and_then(|p| p.end_session_endpoint()) {
+        Some(endpoint) => {
+            let mut url = match url::Url::parse(endpoint) {
+                Ok(url) => url,
+                Err(_) => return redirect(&home).finish(),
+            };
+            {
+                let mut query = url.query_pairs_mut();
+                if let Some(session) = &session {
+                    query.append_pair("id_token_hint", &session.id_token);
+                }
+                query.append_pair("post_logout_redirect_uri", &home);
+                query.append_pair("client_id", &oidc.settings.client_id);
+            }
+            url.to_string()
+        }
+        None => home,
+    };
+    let mut builder = redirect(&location);
+    for cookie in oidc.cookie_scope(&request).clear_session() {
+        builder.cookie(cookie);
+    }
+    builder.finish()
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_return_path;
+
+    #[test]
+    fn return_paths_stay_on_this_server() {
+        assert_eq!(safe_return_path(Some("/c/main/pods"), ""), "/c/main/pods");
+        for evil in [
+            "https://evil.example",
+            "//evil.example",
+            "/\\evil.example",
+            "evil",
+            "/a\\b",
+            "/a\nb",
+        ] {
+            assert_eq!(safe_return_path(Some(evil), "/ui"), "/ui/", "{evil}");
+        }
+        assert_eq!(safe_return_path(None, ""), "/");
+    }
+}
