@@ -158,10 +158,12 @@ async fn set_pending_cookies(
     request: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let http_request = request.request().clone();
     let mut response = next.call(request).await?;
-    if let Some(PendingCookies(cookies)) = http_request.extensions_mut().remove::<PendingCookies>()
-    {
+    let pending = response
+        .request()
+        .extensions_mut()
+        .remove::<PendingCookies>();
+    if let Some(PendingCookies(cookies)) = pending {
         for cookie in cookies {
             response.response_mut().add_cookie(&cookie)?;
         }
