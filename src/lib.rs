@@ -1,6 +1,7 @@
 //! Lamplight: a Kubernetes dashboard server with identity-aware-proxy authentication.
 
 pub mod auth;
+pub mod fake_api;
 pub mod routes;
 pub mod settings;
 pub mod startup;
