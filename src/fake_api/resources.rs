@@ -1,0 +1,255 @@
+//! The resource types this server knows, with the discovery facts kubectl relies on.
+
+/// One served resource type (an entry of an `APIResourceList`).
+#[derive(Debug)]
+pub struct ResourceType {
+    pub group: &'static str,
+    pub version: &'static str,
+    pub plural: &'static str,
+    pub singular: &'static str,
+    pub kind: &'static str,
+    pub namespaced: bool,
+    pub short_names: &'static [&'static str],
+    pub verbs: &'static [&'static str],
+    pub categories: &'static [&'static str],
+    /// Stored objects, as opposed to virtual ones (reviews) that only answer a create.
+    pub stored: bool,
+}
+
+impl ResourceType {
+    pub fn api_version(&self) -> String {
+        if self.group.is_empty() {
+            self.version.to_string()
+        } else {
+            format!("{}/{}", self.group, self.version)
+        }
+    }
+
+    pub fn list_kind(&self) -> String {
+        format!("{}List", self.kind)
+    }
+
+    /// Custom resources are served differently in places (tables, delete answers).
+    pub fn is_custom(&self) -> bool {
+        self.group == "example.com"
+    }
+}
+
+const CRUD: &[&str] = &[
+    "create",
+    "delete",
+    "deletecollection",
+    "get",
+    "list",
+    "patch",
+    "update",
+    "watch",
+];
+const CLUSTER_CRUD: &[&str] = &[
+    "create", "delete", "get", "list", "patch", "update", "watch",
+];
+const CREATE_ONLY: &[&str] = &["create"];
+
+pub static RESOURCES: &[ResourceType] = &[
+    ResourceType {
+        group: "",
+        version: "v1",
+        plural: "namespaces",
+        singular: "namespace",
+        kind: "Namespace",
+        namespaced: false,
+        short_names: &["ns"],
+        verbs: CLUSTER_CRUD,
+        categories: &[],
+        stored: true,
+    },
+    ResourceType {
+        group: "",
+        version: "v1",
+        plural: "nodes",
+        singular: "node",
+        kind: "Node",
+        namespaced: false,
+        short_names: &["no"],
+        verbs: CRUD,
+        categories: &[],
+        stored: true,
+    },
+    ResourceType {
+        group: "",
+        version: "v1",
+        plural: "pods",
+        singular: "pod",
+        kind: "Pod",
+        namespaced: true,
+        short_names: &["po"],
+        verbs: CRUD,
+        categories: &["all"],
+        stored: true,
+    },
+    ResourceType {
+        group: "",
+        version: "v1",
+        plural: "services",
+        singular: "service",
+        kind: "Service",
+        namespaced: true,
+        short_names: &["svc"],
+        verbs: CRUD,
+        categories: &["all"],
+        stored: true,
+    },
+    ResourceType {
+        group: "",
+        version: "v1",
+        plural: "configmaps",
+        singular: "configmap",
+        kind: "ConfigMap",
+        namespaced: true,
+        short_names: &["cm"],
+        verbs: CRUD,
+        categories: &[],
+        stored: true,
+    },
+    ResourceType {
+        group: "",
+        version: "v1",
+        plural: "secrets",
+        singular: "secret",
+        kind: "Secret",
+        namespaced: true,
+        short_names: &[],
+        verbs: CRUD,
+        categories: &[],
+        stored: true,
+    },
+    ResourceType {
+        group: "",
+        version: "v1",
+        plural: "events",
+        singular: "event",
+        kind: "Event",
+        namespaced: true,
+        short_names: &["ev"],
+        verbs: CRUD,
+        categories: &[],
+        stored: true,
+    },
+    ResourceType {
+        group: "apps",
+        version: "v1",
+        plural: "deployments",
+        singular: "deployment",
+        kind: "Deployment",
+        namespaced: true,
+        short_names: &["deploy"],
+        verbs: CRUD,
+        categories: &["all"],
+        stored: true,
+    },
+    ResourceType {
+        group: "apps",
+        version: "v1",
+        plural: "replicasets",
+        singular: "replicaset",
+        kind: "ReplicaSet",
+        namespaced: true,
+        short_names: &["rs"],
+        verbs: CRUD,
+        categories: &["all"],
+        stored: true,
+    },
+    ResourceType {
+        group: "apiextensions.k8s.io",
+        version: "v1",
+        plural: "customresourcedefinitions",
+        singular: "customresourcedefinition",
+        kind: "CustomResourceDefinition",
+        namespaced: false,
+        short_names: &["crd", "crds"],
+        verbs: CRUD,
+        categories: &["api-extensions"],
+        stored: true,
+    },
+    ResourceType {
+        group: "example.com",
+        version: "v1",
+        plural: "widgets",
+        singular: "widget",
+        kind: "Widget",
+        namespaced: true,
+        short_names: &["wg"],
+        verbs: CRUD,
+        categories: &[],
+        stored: true,
+    },
+    ResourceType {
+        group: "authentication.k8s.io",
+        version: "v1",
+        plural: "selfsubjectreviews",
+        singular: "selfsubjectreview",
+        kind: "SelfSubjectReview",
+        namespaced: false,
+        short_names: &[],
+        verbs: CREATE_ONLY,
+        categories: &[],
+        stored: false,
+    },
+    ResourceType {
+        group: "authorization.k8s.io",
+        version: "v1",
+        plural: "selfsubjectaccessreviews",
+        singular: "selfsubjectaccessreview",
+        kind: "SelfSubjectAccessReview",
+        namespaced: false,
+        short_names: &[],
+        verbs: CREATE_ONLY,
+        categories: &[],
+        stored: false,
+    },
+];
+
+/// Subresources advertised in discovery (`pods/log`, `pods/exec`).
+pub static SUBRESOURCES: &[(&str, &str, &str, &[&str])] = &[
+    ("pods/log", "Pod", "v1", &["get"]),
+    ("pods/exec", "PodExecOptions", "v1", &["create", "get"]),
+];
+
+pub fn find(group: &str, version: &str, plural: &str) -> Option<&'static ResourceType> {
+    RESOURCES
+        .iter()
+        .find(|r| r.group == group && r.version == version && r.plural == plural)
+}
+
+/// The type a store key names; keys are only ever made from registered types.
+pub fn find_by_key(group: &str, plural: &str) -> &'static ResourceType {
+    RESOURCES
+        .iter()
+        .find(|r| r.group == group && r.plural == plural)
+        .expect("store keys come from registered resource types")
+}
+
+/// Finds a type by `plural` or `plural.group` (the form test helpers use).
+pub fn by_name(name: &str) -> Option<&'static ResourceType> {
+    RESOURCES.iter().find(|r| {
+        r.plural == name || (!r.group.is_empty() && format!("{}.{}", r.plural, r.group) == name)
+    })
+}
+
+/// Finds the type of a manifest from its `apiVersion` and `kind`.
+pub fn by_kind(api_version: &str, kind: &str) -> Option<&'static ResourceType> {
+    RESOURCES
+        .iter()
+        .find(|r| r.kind == kind && r.api_version() == api_version)
+}
+
+/// The groups of `/apis`, in the order discovery lists them.
+pub fn groups() -> Vec<&'static str> {
+    let mut groups: Vec<&str> = Vec::new();
+    for r in RESOURCES.iter().filter(|r| !r.group.is_empty()) {
+        if !groups.contains(&r.group) {
+            groups.push(r.group);
+        }
+    }
+    groups
+}
