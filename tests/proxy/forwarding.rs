@@ -12,21 +12,47 @@ async fn list_get_create_and_delete_reach_the_api_server() {
     assert_eq!(response.status(), 200);
     let pods: Value = response.json().await.unwrap();
     assert_eq!(pods["kind"], "PodList");
-    let first = pods["items"][0]["metadata"]["name"].as_str().expect("the seed has pods").to_string();
+    let first = pods["items"][0]["metadata"]["name"]
+        .as_str()
+        .expect("the seed has pods")
+        .to_string();
 
-    let mut response = client.get(format!("{base}/pods/{first}")).send().await.unwrap();
+    let mut response = client
+        .get(format!("{base}/pods/{first}"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 200);
-    assert_eq!(response.json::<Value>().await.unwrap()["metadata"]["name"], first.as_str());
+    assert_eq!(
+        response.json::<Value>().await.unwrap()["metadata"]["name"],
+        first.as_str()
+    );
 
     let configmap = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "made-through-lamplight"}, "data": {"a": "1"}});
-    let mut response = client.post(format!("{base}/configmaps")).send_json(&configmap).await.unwrap();
+    let mut response = client
+        .post(format!("{base}/configmaps"))
+        .send_json(&configmap)
+        .await
+        .unwrap();
     assert_eq!(response.status(), 201, "{:?}", response.body().await);
-    let mut response = client.get(format!("{base}/configmaps/made-through-lamplight")).send().await.unwrap();
+    let mut response = client
+        .get(format!("{base}/configmaps/made-through-lamplight"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.json::<Value>().await.unwrap()["data"]["a"], "1");
 
-    let response = client.delete(format!("{base}/configmaps/made-through-lamplight")).send().await.unwrap();
+    let response = client
+        .delete(format!("{base}/configmaps/made-through-lamplight"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 200);
-    let response = client.get(format!("{base}/configmaps/made-through-lamplight")).send().await.unwrap();
+    let response = client
+        .get(format!("{base}/configmaps/made-through-lamplight"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 404);
 }
 
@@ -36,7 +62,13 @@ async fn the_query_string_and_method_are_kept() {
     let url = stack.url("/clusters/fake/api/v1/pods?labelSelector=app%3Dweb&limit=5");
     let response = client().get(url).send().await.unwrap();
     assert_eq!(response.status(), 200);
-    let seen = stack.fake.requests().into_iter().rev().find(|r| r.path == "/api/v1/pods").unwrap();
+    let seen = stack
+        .fake
+        .requests()
+        .into_iter()
+        .rev()
+        .find(|r| r.path == "/api/v1/pods")
+        .unwrap();
     assert_eq!(seen.method, "GET");
     assert_eq!(seen.query, "labelSelector=app%3Dweb&limit=5");
 }
@@ -45,27 +77,54 @@ async fn the_query_string_and_method_are_kept() {
 async fn unknown_and_broken_clusters_answer_with_a_status() {
     let fake = crate::helpers::fake().await;
     let dir = tempfile::tempdir().unwrap();
-    let kubeconfig = write_kubeconfig(dir.path(), &fake.url(), "    token: admin-token\n", "");
+    let kubeconfig = write_kubeconfig(dir.path(), fake.url(), "    token: admin-token\n", "");
     let mut text = std::fs::read_to_string(&kubeconfig).unwrap();
     text.push_str("- name: broken\n  context: {cluster: missing, user: lamplight}\n");
     std::fs::write(&kubeconfig, text).unwrap();
     let app = spawn_lamplight(&kubeconfig, &[]).await;
     let client = client();
 
-    let mut response = client.get(format!("http://{app}/clusters/nope/api/v1/pods")).send().await.unwrap();
+    let mut response = client
+        .get(format!("http://{app}/clusters/nope/api/v1/pods"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 404);
     let status: Value = response.json().await.unwrap();
-    assert_eq!((status["kind"].as_str(), status["reason"].as_str()), (Some("Status"), Some("NotFound")));
+    assert_eq!(
+        (status["kind"].as_str(), status["reason"].as_str()),
+        (Some("Status"), Some("NotFound"))
+    );
 
-    let mut response = client.get(format!("http://{app}/clusters/broken/api/v1/pods")).send().await.unwrap();
+    let mut response = client
+        .get(format!("http://{app}/clusters/broken/api/v1/pods"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 400);
     let status: Value = response.json().await.unwrap();
-    assert!(status["message"].as_str().unwrap().contains("\"missing\""), "{status}");
+    assert!(
+        status["message"].as_str().unwrap().contains("\"missing\""),
+        "{status}"
+    );
 
-    let mut response = client.get(format!("http://{app}/clusters/fake/version")).send().await.unwrap();
-    assert_eq!(response.status(), 200, "the good cluster keeps working: {:?}", response.body().await);
+    let mut response = client
+        .get(format!("http://{app}/clusters/fake/version"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        response.status(),
+        200,
+        "the good cluster keeps working: {:?}",
+        response.body().await
+    );
 
-    let mut config = client.get(format!("http://{app}/config")).send().await.unwrap();
+    let mut config = client
+        .get(format!("http://{app}/config"))
+        .send()
+        .await
+        .unwrap();
     let config: Value = config.json().await.unwrap();
     let clusters = config["clusters"].as_array().unwrap();
     assert_eq!(clusters.len(), 2);
@@ -75,7 +134,11 @@ async fn unknown_and_broken_clusters_answer_with_a_status() {
     assert!(clusters[0].get("error").is_none());
     assert!(clusters[1]["error"].as_str().unwrap().contains("missing"));
 
-    let mut ready = client.get(format!("http://{app}/readyz")).send().await.unwrap();
+    let mut ready = client
+        .get(format!("http://{app}/readyz"))
+        .send()
+        .await
+        .unwrap();
     let ready: Value = ready.json().await.unwrap();
     assert_eq!(ready["checks"]["clusters"]["fake"]["loaded"], true);
     assert_eq!(ready["checks"]["clusters"]["broken"]["loaded"], false);
@@ -94,14 +157,33 @@ async fn dot_segments_cannot_climb_out_of_the_server_path() {
 async fn an_unreachable_api_server_is_a_502_status() {
     let dir = tempfile::tempdir().unwrap();
     // A port that was free a moment ago: nothing listens there.
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let kubeconfig = write_kubeconfig(dir.path(), &format!("http://127.0.0.1:{port}"), "    token: x\n", "");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let kubeconfig = write_kubeconfig(
+        dir.path(),
+        &format!("http://127.0.0.1:{port}"),
+        "    token: x\n",
+        "",
+    );
     let app = spawn_lamplight(&kubeconfig, &[]).await;
-    let mut response = client().get(format!("http://{app}/clusters/fake/api/v1/pods")).send().await.unwrap();
+    let mut response = client()
+        .get(format!("http://{app}/clusters/fake/api/v1/pods"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 502);
     let status: Value = response.json().await.unwrap();
     assert_eq!(status["kind"], "Status");
-    assert!(status["message"].as_str().unwrap().contains(&port.to_string()), "{status}");
+    assert!(
+        status["message"]
+            .as_str()
+            .unwrap()
+            .contains(&port.to_string()),
+        "{status}"
+    );
 }
 
 #[actix_web::test]
@@ -119,7 +201,9 @@ async fn redirects_from_the_api_server_are_passed_back_not_followed() {
             .route(
                 "/api/v1/pods",
                 actix_web::web::get().to(|| async {
-                    actix_web::HttpResponse::Found().insert_header(("Location", "/internal/secret")).finish()
+                    actix_web::HttpResponse::Found()
+                        .insert_header(("Location", "/internal/secret"))
+                        .finish()
                 }),
             )
             .route(
@@ -137,10 +221,26 @@ async fn redirects_from_the_api_server_are_passed_back_not_followed() {
     actix_web::rt::spawn(server);
 
     let dir = tempfile::tempdir().unwrap();
-    let kubeconfig = write_kubeconfig(dir.path(), &format!("http://{upstream}"), "    token: x\n", "");
+    let kubeconfig = write_kubeconfig(
+        dir.path(),
+        &format!("http://{upstream}"),
+        "    token: x\n",
+        "",
+    );
     let app = spawn_lamplight(&kubeconfig, &[]).await;
-    let response = client().get(format!("http://{app}/clusters/fake/api/v1/pods")).send().await.unwrap();
+    let response = client()
+        .get(format!("http://{app}/clusters/fake/api/v1/pods"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 302);
-    assert_eq!(response.headers().get("location").unwrap(), "/internal/secret");
-    assert_eq!(followed.load(Ordering::SeqCst), 0, "the proxy followed the redirect");
+    assert_eq!(
+        response.headers().get("location").unwrap(),
+        "/internal/secret"
+    );
+    assert_eq!(
+        followed.load(Ordering::SeqCst),
+        0,
+        "the proxy followed the redirect"
+    );
 }

@@ -52,7 +52,12 @@ impl Stack {
     pub async fn start(flags: &[&str]) -> Stack {
         let fake = fake().await;
         let dir = tempfile::tempdir().unwrap();
-        let kubeconfig = write_kubeconfig(dir.path(), &fake.url(), &format!("    token: {ADMIN_TOKEN}\n"), "");
+        let kubeconfig = write_kubeconfig(
+            dir.path(),
+            fake.url(),
+            &format!("    token: {ADMIN_TOKEN}\n"),
+            "",
+        );
         let app = spawn_lamplight(&kubeconfig, flags).await;
         Stack { fake, app, dir }
     }
@@ -73,7 +78,12 @@ impl Stack {
     }
 
     pub fn seen_user(&self, path: &str) -> Option<String> {
-        self.fake.requests().into_iter().rev().find(|r| r.path == path).and_then(|r| r.user)
+        self.fake
+            .requests()
+            .into_iter()
+            .rev()
+            .find(|r| r.path == path)
+            .and_then(|r| r.user)
     }
 }
 
@@ -97,7 +107,10 @@ pub fn client() -> Client {
 }
 
 pub fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
 }
 
 /// Reads a streaming body until `lines` complete lines arrived (or panics after 10 s).
@@ -116,7 +129,12 @@ where
         }
         let chunk = tokio::time::timeout_at(deadline, stream.next())
             .await
-            .unwrap_or_else(|_| panic!("only {complete} of {lines} lines arrived: {}", String::from_utf8_lossy(&buffer)))
+            .unwrap_or_else(|_| {
+                panic!(
+                    "only {complete} of {lines} lines arrived: {}",
+                    String::from_utf8_lossy(&buffer)
+                )
+            })
             .expect("the stream ended early")
             .expect("the stream failed");
         buffer.extend_from_slice(&chunk);
@@ -127,7 +145,10 @@ where
 pub async fn eventually(what: &str, mut check: impl FnMut() -> bool) {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     while !check() {
-        assert!(tokio::time::Instant::now() < deadline, "timed out waiting for: {what}");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out waiting for: {what}"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }

@@ -10,7 +10,11 @@ const PROXY: [&str; 2] = ["-proxy-auth=true", "-proxy-auth-trusted-proxies=127.0
 #[actix_web::test]
 async fn without_a_user_the_cluster_credentials_are_used() {
     let stack = Stack::start(&[]).await;
-    let response = client().get(stack.url(&format!("/clusters/fake{PODS}"))).send().await.unwrap();
+    let response = client()
+        .get(stack.url(&format!("/clusters/fake{PODS}")))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 200);
     assert_eq!(stack.seen_user(PODS).as_deref(), Some("admin"));
 }
@@ -35,7 +39,10 @@ async fn an_api_clients_own_authorization_is_forwarded() {
         .await
         .unwrap();
     assert_eq!(response.status(), 403);
-    assert_eq!(response.json::<Value>().await.unwrap()["reason"], "Forbidden");
+    assert_eq!(
+        response.json::<Value>().await.unwrap()["reason"],
+        "Forbidden"
+    );
 }
 
 #[actix_web::test]
@@ -50,7 +57,10 @@ async fn the_proxys_token_becomes_the_bearer_token() {
         .unwrap();
     assert_eq!(response.status(), 200);
     let seen = stack.seen_headers(PODS);
-    assert_eq!(header(&seen, "authorization"), Some(format!("Bearer {ALICE_TOKEN}").as_str()));
+    assert_eq!(
+        header(&seen, "authorization"),
+        Some(format!("Bearer {ALICE_TOKEN}").as_str())
+    );
     assert_eq!(stack.seen_user(PODS).as_deref(), Some("alice"));
 }
 
@@ -70,9 +80,16 @@ async fn a_proxy_user_without_a_token_uses_the_cluster_credentials() {
 #[actix_web::test]
 async fn proxy_mode_forwards_nothing_for_an_unidentified_caller() {
     let stack = Stack::start(&PROXY).await;
-    let response = client().get(stack.url(&format!("/clusters/fake{PODS}"))).send().await.unwrap();
+    let response = client()
+        .get(stack.url(&format!("/clusters/fake{PODS}")))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 401);
-    assert!(stack.fake.requests().iter().all(|r| r.path != PODS), "the request went upstream");
+    assert!(
+        stack.fake.requests().iter().all(|r| r.path != PODS),
+        "the request went upstream"
+    );
 }
 
 #[actix_web::test]
@@ -87,21 +104,46 @@ async fn impersonation_names_the_user_groups_and_request() {
         .await
         .unwrap();
     assert_eq!(response.status(), 200);
-    let request_id = response.headers().get("x-request-id").unwrap().to_str().unwrap().to_string();
+    let request_id = response
+        .headers()
+        .get("x-request-id")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
     let seen = stack.seen_headers(PODS);
     assert_eq!(header(&seen, "impersonate-user"), Some("alice"));
-    let groups: Vec<&str> =
-        seen.iter().filter(|(n, _)| n.eq_ignore_ascii_case("impersonate-group")).map(|(_, v)| v.as_str()).collect();
+    let groups: Vec<&str> = seen
+        .iter()
+        .filter(|(n, _)| n.eq_ignore_ascii_case("impersonate-group"))
+        .map(|(_, v)| v.as_str())
+        .collect();
     assert_eq!(groups, ["dev", "ops"]);
-    assert_eq!(header(&seen, "impersonate-extra-lamplight-request-id"), Some(request_id.as_str()));
-    assert_eq!(header(&seen, "authorization"), Some("Bearer admin-token"), "the cluster's own credentials");
-    assert_eq!(stack.seen_user(PODS).as_deref(), Some("alice"), "the API server acts as alice");
+    assert_eq!(
+        header(&seen, "impersonate-extra-lamplight-request-id"),
+        Some(request_id.as_str())
+    );
+    assert_eq!(
+        header(&seen, "authorization"),
+        Some("Bearer admin-token"),
+        "the cluster's own credentials"
+    );
+    assert_eq!(
+        stack.seen_user(PODS).as_deref(),
+        Some("alice"),
+        "the API server acts as alice"
+    );
 }
 
 #[actix_web::test]
 async fn a_client_cannot_borrow_the_dashboards_credentials_to_impersonate() {
     let stack = Stack::start(&[]).await;
-    for name in ["Impersonate-User", "Impersonate-Group", "Impersonate-Extra-Scopes", "Impersonate_User"] {
+    for name in [
+        "Impersonate-User",
+        "Impersonate-Group",
+        "Impersonate-Extra-Scopes",
+        "Impersonate_User",
+    ] {
         let mut response = client()
             .get(stack.url(&format!("/clusters/fake{PODS}")))
             .insert_header((name, "system:admin"))
@@ -113,5 +155,8 @@ async fn a_client_cannot_borrow_the_dashboards_credentials_to_impersonate() {
         assert_eq!(status["kind"], "Status");
         assert_eq!(status["reason"], "Forbidden");
     }
-    assert!(stack.fake.requests().iter().all(|r| r.path != PODS), "a request went upstream");
+    assert!(
+        stack.fake.requests().iter().all(|r| r.path != PODS),
+        "a request went upstream"
+    );
 }

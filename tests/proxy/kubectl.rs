@@ -23,10 +23,16 @@ fn kubectl(kubeconfig: &Path, cache: &Path) -> Command {
 }
 
 async fn run(mut command: Command) -> String {
-    let output = tokio::time::timeout(Duration::from_secs(60), command.output()).await.expect("kubectl finished").unwrap();
+    let output = tokio::time::timeout(Duration::from_secs(60), command.output())
+        .await
+        .expect("kubectl finished")
+        .unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout).to_string();
     let stderr = String::from_utf8_lossy(&output.stderr).to_string();
-    assert!(output.status.success(), "kubectl failed: {stderr}\n{stdout}");
+    assert!(
+        output.status.success(),
+        "kubectl failed: {stderr}\n{stdout}"
+    );
     stdout
 }
 
@@ -45,7 +51,10 @@ fn through_lamplight(stack: &Stack) -> std::path::PathBuf {
 }
 
 /// Reads lines of a long-running kubectl until one contains `needle`.
-async fn wait_for_line(lines: &mut tokio::io::Lines<BufReader<tokio::process::ChildStdout>>, needle: &str) {
+async fn wait_for_line(
+    lines: &mut tokio::io::Lines<BufReader<tokio::process::ChildStdout>>,
+    needle: &str,
+) {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
     loop {
         let line = tokio::time::timeout_at(deadline, lines.next_line())
@@ -68,14 +77,25 @@ async fn get_apply_and_delete() {
     let mut get = kubectl(&config, &cache);
     get.args(["get", "pods"]);
     let pods = run(get).await;
-    assert!(pods.contains("NAME") && pods.contains("READY") && pods.contains("web-"), "{pods}");
+    assert!(
+        pods.contains("NAME") && pods.contains("READY") && pods.contains("web-"),
+        "{pods}"
+    );
 
     let manifest = stack.dir.path().join("cm.yaml");
-    std::fs::write(&manifest, "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: applied\ndata:\n  k: v1\n").unwrap();
+    std::fs::write(
+        &manifest,
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: applied\ndata:\n  k: v1\n",
+    )
+    .unwrap();
     let mut apply = kubectl(&config, &cache);
     apply.args(["apply", "-f"]).arg(&manifest);
     assert!(run(apply).await.contains("configmap/applied created"));
-    std::fs::write(&manifest, "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: applied\ndata:\n  k: v2\n").unwrap();
+    std::fs::write(
+        &manifest,
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: applied\ndata:\n  k: v2\n",
+    )
+    .unwrap();
     let mut apply = kubectl(&config, &cache);
     apply.args(["apply", "-f"]).arg(&manifest);
     assert!(run(apply).await.contains("configmap/applied configured"));
@@ -88,7 +108,13 @@ async fn get_apply_and_delete() {
     delete.args(["delete", "configmap", "applied"]);
     assert!(run(delete).await.contains("deleted"));
 
-    assert!(stack.fake.requests().iter().any(|r| r.method == "PATCH" && r.path.ends_with("/configmaps/applied")));
+    assert!(
+        stack
+            .fake
+            .requests()
+            .iter()
+            .any(|r| r.method == "PATCH" && r.path.ends_with("/configmaps/applied"))
+    );
 }
 
 #[actix_web::test]
@@ -96,14 +122,20 @@ async fn get_watch_streams_changes() {
     let stack = Stack::start(&[]).await;
     let config = through_lamplight(&stack);
     let mut watch = kubectl(&config, &stack.dir.path().join("cache"));
-    watch.args(["get", "configmaps", "-w"]).stdout(Stdio::piped()).stderr(Stdio::null());
+    watch
+        .args(["get", "configmaps", "-w"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null());
     let mut child = watch.spawn().unwrap();
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     wait_for_line(&mut lines, "NAME").await;
-    stack.fake.apply(serde_json::json!({
-        "apiVersion": "v1", "kind": "ConfigMap",
-        "metadata": {"name": "appeared-while-watching", "namespace": "default"},
-    }));
+    stack
+        .fake
+        .apply(serde_json::json!({
+            "apiVersion": "v1", "kind": "ConfigMap",
+            "metadata": {"name": "appeared-while-watching", "namespace": "default"},
+        }))
+        .unwrap();
     wait_for_line(&mut lines, "appeared-while-watching").await;
     child.kill().await.unwrap();
 }
@@ -118,10 +150,14 @@ async fn logs_follow() {
     let pod = run(get).await;
 
     let mut logs = kubectl(&config, &cache);
-    logs.args(["logs", "-f", &pod]).stdout(Stdio::piped()).stderr(Stdio::null());
+    logs.args(["logs", "-f", &pod])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null());
     let mut child = logs.spawn().unwrap();
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    stack.fake.append_log("default", &pod, "followed-by-kubectl");
+    stack
+        .fake
+        .append_log("default", &pod, "followed-by-kubectl");
     wait_for_line(&mut lines, "followed-by-kubectl").await;
     child.kill().await.unwrap();
 }
@@ -135,8 +171,14 @@ async fn kubectls_own_token_is_used_over_https() {
     for (name, text) in [("ca.crt", &ca.pem), ("tls.crt", &cert), ("tls.key", &key)] {
         std::fs::write(stack_dir.path().join(name), text).unwrap();
     }
-    let cert_flag = format!("-tls-cert-path={}", stack_dir.path().join("tls.crt").display());
-    let key_flag = format!("-tls-key-path={}", stack_dir.path().join("tls.key").display());
+    let cert_flag = format!(
+        "-tls-cert-path={}",
+        stack_dir.path().join("tls.crt").display()
+    );
+    let key_flag = format!(
+        "-tls-key-path={}",
+        stack_dir.path().join("tls.key").display()
+    );
     let stack = Stack::start(&[&cert_flag, &key_flag]).await;
 
     let config = stack.dir.path().join("token-config");
@@ -152,7 +194,12 @@ async fn kubectls_own_token_is_used_over_https() {
     let cache = stack.dir.path().join("cache");
 
     let mut whoami = kubectl(&config, &cache);
-    whoami.args(["auth", "whoami", "-o", "jsonpath={.status.userInfo.username}"]);
+    whoami.args([
+        "auth",
+        "whoami",
+        "-o",
+        "jsonpath={.status.userInfo.username}",
+    ]);
     assert_eq!(run(whoami).await, "dev");
 
     let mut secrets = kubectl(&config, &cache);
@@ -160,5 +207,8 @@ async fn kubectls_own_token_is_used_over_https() {
     let output = secrets.output().await.unwrap();
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("Forbidden") || stderr.contains("forbidden"), "{stderr}");
+    assert!(
+        stderr.contains("Forbidden") || stderr.contains("forbidden"),
+        "{stderr}"
+    );
 }

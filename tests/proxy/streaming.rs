@@ -17,19 +17,26 @@ async fn a_watch_delivers_events_one_by_one_while_it_stays_open() {
     let client = client();
     let base = stack.url("/clusters/fake/api/v1/namespaces/default/configmaps");
     let mut list = client.get(&base).send().await.unwrap();
-    let version = list.json::<Value>().await.unwrap()["metadata"]["resourceVersion"].as_str().unwrap().to_string();
+    let version = list.json::<Value>().await.unwrap()["metadata"]["resourceVersion"]
+        .as_str()
+        .unwrap()
+        .to_string();
 
-    let mut watch = client.get(format!("{base}?watch=true&resourceVersion={version}")).send().await.unwrap();
+    let mut watch = client
+        .get(format!("{base}?watch=true&resourceVersion={version}"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(watch.status(), 200);
 
-    stack.fake.apply(configmap("watched", "1"));
+    stack.fake.apply(configmap("watched", "1")).unwrap();
     let event: Value = serde_json::from_str(&read_lines(&mut watch, 1).await[0]).unwrap();
     assert_eq!(event["type"], "ADDED");
     assert_eq!(event["object"]["metadata"]["name"], "watched");
 
     // The same stream, still open, carries the next change when it happens.
     tokio::time::sleep(Duration::from_millis(300)).await;
-    stack.fake.apply(configmap("watched", "2"));
+    stack.fake.apply(configmap("watched", "2")).unwrap();
     let event: Value = serde_json::from_str(&read_lines(&mut watch, 1).await[0]).unwrap();
     assert_eq!(event["type"], "MODIFIED");
     assert_eq!(event["object"]["data"]["v"], "2");
@@ -39,38 +46,63 @@ async fn a_watch_delivers_events_one_by_one_while_it_stays_open() {
 async fn logs_follow_as_they_are_written() {
     let stack = Stack::start(&[]).await;
     let client = client();
-    let mut pods = client.get(stack.url("/clusters/fake/api/v1/namespaces/default/pods")).send().await.unwrap();
-    let pod = pods.json::<Value>().await.unwrap()["items"][0]["metadata"]["name"].as_str().unwrap().to_string();
+    let mut pods = client
+        .get(stack.url("/clusters/fake/api/v1/namespaces/default/pods"))
+        .send()
+        .await
+        .unwrap();
+    let pod = pods.json::<Value>().await.unwrap()["items"][0]["metadata"]["name"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let mut logs = client
-        .get(stack.url(&format!("/clusters/fake/api/v1/namespaces/default/pods/{pod}/log?follow=true")))
+        .get(stack.url(&format!(
+            "/clusters/fake/api/v1/namespaces/default/pods/{pod}/log?follow=true"
+        )))
         .send()
         .await
         .unwrap();
     assert_eq!(logs.status(), 200);
     read_lines(&mut logs, 2).await;
-    stack.fake.append_log("default", &pod, "a line written just now");
+    stack
+        .fake
+        .append_log("default", &pod, "a line written just now");
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     loop {
         let line = read_lines(&mut logs, 1).await.remove(0);
         if line.contains("a line written just now") {
             break;
         }
-        assert!(tokio::time::Instant::now() < deadline, "the appended line never arrived");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the appended line never arrived"
+        );
     }
 }
 
 #[actix_web::test]
 async fn a_client_disconnect_closes_the_upstream_watch() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let stack = Stack::start(&[]).await;
-    let watch = client()
-        .get(stack.url("/clusters/fake/api/v1/namespaces/default/pods?watch=true"))
-        .send()
+    // A raw socket, as a browser tab that goes away: closing it is the whole signal.
+    let mut socket = tokio::net::TcpStream::connect(stack.app).await.unwrap();
+    socket
+        .write_all(b"GET /clusters/fake/api/v1/namespaces/default/pods?watch=true HTTP/1.1\r\nHost: lamplight\r\n\r\n")
         .await
         .unwrap();
-    assert_eq!(watch.status(), 200);
+    let mut head = [0u8; 64];
+    let read = socket.read(&mut head).await.unwrap();
+    assert!(
+        head[..read].starts_with(b"HTTP/1.1 200"),
+        "{}",
+        String::from_utf8_lossy(&head[..read])
+    );
     eventually("the fake sees the watch", || stack.fake.open_watches() == 1).await;
-    drop(watch);
-    eventually("the upstream watch closes after the client left", || stack.fake.open_watches() == 0).await;
+    drop(socket);
+    eventually("the upstream watch closes after the client left", || {
+        stack.fake.open_watches() == 0
+    })
+    .await;
 }
 
 #[actix_web::test]
@@ -89,7 +121,7 @@ async fn more_than_a_hundred_watches_stay_open_at_once() {
     }
     eventually("120 upstream watches", || stack.fake.open_watches() == 120).await;
     // And each of them is live.
-    stack.fake.apply(configmap("broadcast", "1"));
+    stack.fake.apply(configmap("broadcast", "1")).unwrap();
     for watch in watches.iter_mut() {
         let mut found = false;
         for line in read_lines(watch, 1).await {
@@ -116,11 +148,16 @@ async fn a_100_mb_list_streams_through_with_flat_memory() {
         .await
         .unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let kubeconfig = crate::helpers::write_kubeconfig(dir.path(), &fake.url(), "    token: admin-token\n", "");
+    let kubeconfig =
+        crate::helpers::write_kubeconfig(dir.path(), fake.url(), "    token: admin-token\n", "");
 
     // The real binary, so its memory is measured apart from the test's.
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_lamplight"))
-        .args(["-listen-addr=127.0.0.1", "-port=0", "-log-level=warn,lamplight=info"])
+        .args([
+            "-listen-addr=127.0.0.1",
+            "-port=0",
+            "-log-level=warn,lamplight=info",
+        ])
         .arg(format!("-kubeconfig={}", kubeconfig.display()))
         .stdout(std::process::Stdio::piped())
         .spawn()
@@ -128,9 +165,16 @@ async fn a_100_mb_list_streams_through_with_flat_memory() {
     let stdout = child.stdout.take().unwrap();
     let address = tokio::task::spawn_blocking(move || {
         use std::io::BufRead;
-        for line in std::io::BufReader::new(stdout).lines().map_while(Result::ok) {
+        for line in std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+        {
             if let Some(at) = line.find("address=") {
-                return line[at + 8..].split_whitespace().next().unwrap().to_string();
+                return line[at + 8..]
+                    .split_whitespace()
+                    .next()
+                    .unwrap()
+                    .to_string();
             }
         }
         panic!("lamplight did not log its address");
@@ -139,12 +183,18 @@ async fn a_100_mb_list_streams_through_with_flat_memory() {
     .unwrap();
 
     // Warm up (workers, pools) before the baseline.
-    let warm = client().get(format!("http://{address}/clusters/fake/version")).send().await.unwrap();
+    let warm = client()
+        .get(format!("http://{address}/clusters/fake/version"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(warm.status(), 200);
     let before = peak_rss_kib(child.id());
 
     let mut response = client()
-        .get(format!("http://{address}/clusters/fake/api/v1/namespaces/bulk/configmaps"))
+        .get(format!(
+            "http://{address}/clusters/fake/api/v1/namespaces/bulk/configmaps"
+        ))
         .send()
         .await
         .unwrap();
@@ -165,7 +215,14 @@ async fn a_100_mb_list_streams_through_with_flat_memory() {
     child.wait().unwrap();
 
     assert!(total >= 100 << 20, "only {total} bytes arrived");
-    assert!(String::from_utf8_lossy(&tail).trim_end().ends_with('}'), "the list was cut short");
+    assert!(
+        String::from_utf8_lossy(&tail).trim_end().ends_with('}'),
+        "the list was cut short"
+    );
     let growth_mib = (after.saturating_sub(before)) / 1024;
-    assert!(growth_mib < 32, "peak RSS grew by {growth_mib} MiB while streaming {} MiB", total >> 20);
+    assert!(
+        growth_mib < 32,
+        "peak RSS grew by {growth_mib} MiB while streaming {} MiB",
+        total >> 20
+    );
 }

@@ -11,12 +11,21 @@ use serde_json::Value;
 use crate::helpers::{DEV_TOKEN, Stack, client, header};
 
 async fn first_pod(stack: &Stack) -> String {
-    let mut pods = client().get(stack.url("/clusters/fake/api/v1/namespaces/default/pods")).send().await.unwrap();
-    pods.json::<Value>().await.unwrap()["items"][0]["metadata"]["name"].as_str().unwrap().to_string()
+    let mut pods = client()
+        .get(stack.url("/clusters/fake/api/v1/namespaces/default/pods"))
+        .send()
+        .await
+        .unwrap();
+    pods.json::<Value>().await.unwrap()["items"][0]["metadata"]["name"]
+        .as_str()
+        .unwrap()
+        .to_string()
 }
 
 fn exec_path(pod: &str) -> String {
-    format!("/clusters/fake/api/v1/namespaces/default/pods/{pod}/exec?command=cat&stdin=true&stdout=true&stderr=true")
+    format!(
+        "/clusters/fake/api/v1/namespaces/default/pods/{pod}/exec?command=cat&stdin=true&stdout=true&stderr=true"
+    )
 }
 
 /// Next binary frame, skipping pings (or panics after 10 s).
@@ -48,10 +57,17 @@ async fn exec_echoes_stdin_over_the_v5_channel_protocol() {
         .connect()
         .await
         .expect("the upgrade succeeds through the proxy");
-    assert_eq!(response.headers().get("sec-websocket-protocol").unwrap(), "v5.channel.k8s.io");
+    assert_eq!(
+        response.headers().get("sec-websocket-protocol").unwrap(),
+        "v5.channel.k8s.io"
+    );
     let (mut sink, mut stream) = framed.split();
 
-    sink.send(Message::Binary(Bytes::from_static(b"\x00hello through lamplight\n"))).await.unwrap();
+    sink.send(Message::Binary(Bytes::from_static(
+        b"\x00hello through lamplight\n",
+    )))
+    .await
+    .unwrap();
     let mut echoed = Vec::new();
     while !String::from_utf8_lossy(&echoed).contains("hello through lamplight") {
         let frame = next_binary(&mut stream).await;
@@ -60,7 +76,9 @@ async fn exec_echoes_stdin_over_the_v5_channel_protocol() {
     }
 
     // v5: closing stdin (channel 255, then channel 0) ends the command with a status on channel 3.
-    sink.send(Message::Binary(Bytes::from_static(b"\xff\x00"))).await.unwrap();
+    sink.send(Message::Binary(Bytes::from_static(b"\xff\x00")))
+        .await
+        .unwrap();
     let status = loop {
         let frame = next_binary(&mut stream).await;
         if frame[0] == 3 {
@@ -85,12 +103,21 @@ async fn the_bearer_sub_protocol_becomes_authorization_and_is_not_forwarded() {
         .connect()
         .await
         .expect("the upgrade succeeds");
-    assert_eq!(response.headers().get("sec-websocket-protocol").unwrap(), "v4.channel.k8s.io");
+    assert_eq!(
+        response.headers().get("sec-websocket-protocol").unwrap(),
+        "v4.channel.k8s.io"
+    );
     let path = format!("/api/v1/namespaces/default/pods/{pod}/exec");
     let seen = stack.seen_headers(&path);
-    assert_eq!(header(&seen, "authorization"), Some(format!("Bearer {DEV_TOKEN}").as_str()));
+    assert_eq!(
+        header(&seen, "authorization"),
+        Some(format!("Bearer {DEV_TOKEN}").as_str())
+    );
     let offered = header(&seen, "sec-websocket-protocol").unwrap_or("");
-    assert!(!offered.contains("bearer"), "the token went upstream as a sub-protocol: {offered}");
+    assert!(
+        !offered.contains("bearer"),
+        "the token went upstream as a sub-protocol: {offered}"
+    );
     assert_eq!(stack.seen_user(&path).as_deref(), Some("dev"));
 }
 
@@ -106,7 +133,8 @@ async fn a_cross_site_page_cannot_open_exec() {
         .await;
     assert!(
         matches!(refused, Err(awc::error::WsClientError::InvalidResponseStatus(status)) if status == 403),
-        "{refused:?}"
+        "{:?}",
+        refused.err()
     );
     let same_origin = format!("http://{}", stack.app);
     let allowed = client()
@@ -122,12 +150,15 @@ async fn a_cross_site_page_cannot_open_exec() {
 async fn a_refused_upgrade_keeps_the_api_servers_status_code() {
     let stack = Stack::start(&[]).await;
     let refused = client()
-        .ws(stack.url("/clusters/fake/api/v1/namespaces/default/pods/no-such-pod/exec?command=sh&stdout=true"))
+        .ws(stack.url(
+            "/clusters/fake/api/v1/namespaces/default/pods/no-such-pod/exec?command=sh&stdout=true",
+        ))
         .protocols(["v5.channel.k8s.io"])
         .connect()
         .await;
     assert!(
         matches!(refused, Err(awc::error::WsClientError::InvalidResponseStatus(status)) if status == 404),
-        "{refused:?}"
+        "{:?}",
+        refused.err()
     );
 }
