@@ -244,3 +244,76 @@ async fn redirects_from_the_api_server_are_passed_back_not_followed() {
         "the proxy followed the redirect"
     );
 }
+
+#[actix_web::test]
+async fn a_failing_exec_plugin_is_a_502_naming_its_error() {
+    use std::os::unix::fs::PermissionsExt;
+    let fake = crate::helpers::fake().await;
+    let dir = tempfile::tempdir().unwrap();
+    let plugin = dir.path().join("broken-plugin");
+    std::fs::write(
+        &plugin,
+        "#!/bin/sh\necho 'error: token expired, run login again' >&2\nexit 1\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&plugin, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let user = format!(
+        "    exec:\n      apiVersion: client.authentication.k8s.io/v1\n      command: {}\n      interactiveMode: Never\n",
+        plugin.display()
+    );
+    let kubeconfig = write_kubeconfig(dir.path(), fake.url(), &user, "");
+    let app = spawn_lamplight(&kubeconfig, &[]).await;
+    let mut response = client()
+        .get(format!("http://{app}/clusters/fake/api/v1/pods"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 502);
+    let status: Value = response.json().await.unwrap();
+    assert!(
+        status["message"]
+            .as_str()
+            .unwrap()
+            .contains("token expired, run login again"),
+        "{status}"
+    );
+    assert!(
+        fake.requests().is_empty(),
+        "nothing may go upstream without credentials"
+    );
+}
+
+#[actix_web::test]
+async fn an_exec_plugin_token_is_sent_upstream() {
+    use std::os::unix::fs::PermissionsExt;
+    let fake = crate::helpers::fake().await;
+    let dir = tempfile::tempdir().unwrap();
+    let plugin = dir.path().join("plugin");
+    std::fs::write(
+        &plugin,
+        "#!/bin/sh\necho '{\"apiVersion\":\"client.authentication.k8s.io/v1beta1\",\"kind\":\"ExecCredential\",\"status\":{\"token\":\"dev-token\"}}'\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&plugin, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let user = format!(
+        "    exec:\n      apiVersion: client.authentication.k8s.io/v1beta1\n      command: {}\n",
+        plugin.display()
+    );
+    let kubeconfig = write_kubeconfig(dir.path(), fake.url(), &user, "");
+    let app = spawn_lamplight(&kubeconfig, &[]).await;
+    let response = client()
+        .get(format!(
+            "http://{app}/clusters/fake/api/v1/namespaces/default/pods"
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let seen = fake
+        .requests()
+        .into_iter()
+        .rev()
+        .find(|r| r.path == "/api/v1/namespaces/default/pods")
+        .unwrap();
+    assert_eq!(seen.user.as_deref(), Some("dev"));
+}

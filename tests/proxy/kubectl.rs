@@ -212,3 +212,16 @@ async fn kubectls_own_token_is_used_over_https() {
         "{stderr}"
     );
 }
+
+#[actix_web::test]
+async fn exec_runs_a_command() {
+    let stack = Stack::start(&[]).await;
+    let config = through_lamplight(&stack);
+    let cache = stack.dir.path().join("cache");
+    let mut get = kubectl(&config, &cache);
+    get.args(["get", "pods", "-o", "jsonpath={.items[0].metadata.name}"]);
+    let pod = run(get).await;
+    let mut exec = kubectl(&config, &cache);
+    exec.args(["exec", &pod, "--", "echo", "hello", "from", "exec"]);
+    assert_eq!(run(exec).await.trim(), "hello from exec");
+}

@@ -162,3 +162,35 @@ async fn a_refused_upgrade_keeps_the_api_servers_status_code() {
         refused.err()
     );
 }
+
+#[actix_web::test]
+async fn a_websocket_watch_is_bridged() {
+    let stack = Stack::start(&[]).await;
+    let (_response, framed) = client()
+        .ws(stack.url(
+            "/clusters/fake/api/v1/namespaces/default/configmaps?watch=true&resourceVersion=0",
+        ))
+        .connect()
+        .await
+        .expect("the upgrade succeeds");
+    let (_sink, mut stream) = framed.split();
+    stack
+        .fake
+        .apply(serde_json::json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "ws-watched", "namespace": "default"}}))
+        .unwrap();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let frame = tokio::time::timeout_at(deadline, stream.next())
+            .await
+            .expect("the event arrives")
+            .unwrap()
+            .unwrap();
+        if let Frame::Text(text) = frame {
+            let event: Value = serde_json::from_slice(&text).unwrap();
+            if event["object"]["metadata"]["name"] == "ws-watched" {
+                assert_eq!(event["type"], "ADDED");
+                break;
+            }
+        }
+    }
+}
