@@ -106,7 +106,11 @@ impl Application {
                 .app_data(registry_data.clone())
                 .app_data(forwarding.clone())
                 .app_data(web::Data::new(UpstreamClients::new(&registry)))
-                .app_data(web::Data::new(oidc.clone()))
+                .configure(|cfg| {
+                    if let Some(oidc) = &oidc {
+                        cfg.app_data(web::Data::new(oidc.clone()));
+                    }
+                })
                 .configure(routes::configure(&settings))
         });
         let server = match tls {

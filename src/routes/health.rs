@@ -15,7 +15,7 @@ pub async fn healthz() -> HttpResponse {
 /// that failed to load are reported but do not make the server unready: the others still work.
 pub async fn readyz(
     registry: web::Data<ClusterRegistry>,
-    oidc: Option<web::Data<Option<Arc<Oidc>>>>,
+    oidc: Option<web::Data<Arc<Oidc>>>,
 ) -> HttpResponse {
     let clusters: Map<String, Value> = registry
         .iter()
@@ -28,7 +28,7 @@ pub async fn readyz(
         })
         .collect();
     let mut checks = json!({ "settings": "loaded", "clusters": clusters });
-    if let Some(oidc) = oidc.as_ref().and_then(|data| data.as_ref().as_ref()) {
+    if let Some(oidc) = oidc {
         checks["oidc"] = match oidc.provider() {
             Ok(_) => json!("discovered"),
             Err(reason) => json!(reason),

@@ -32,7 +32,7 @@ use provider::Provider;
 use session::{CookieScope, Sealer};
 pub use session::{SESSION_COOKIE as SESSION_COOKIE_NAME, Session};
 
-/// Refresh when the ID token has less than this left.
+/// Refresh when the ID token has less than this left (or a quarter of its lifetime, if shorter).
 const REFRESH_MARGIN: i64 = 60;
 /// An unknown signing key makes us refetch the JWKS, but not more often than this.
 const JWKS_REFETCH_INTERVAL: Duration = Duration::from_secs(60);
@@ -286,7 +286,7 @@ impl Oidc {
         }
         let verified = self.verify(&session.id_token, None).await;
         let needs_refresh = match &verified {
-            Ok(claims) => expires_in(claims, now) <= REFRESH_MARGIN,
+            Ok(claims) => expires_in(claims, now) <= refresh_margin(claims),
             Err(ClaimsVerificationError::Expired(_)) => true,
             Err(error) => return Err(Problem::InvalidToken(error.to_string())),
         };
@@ -379,6 +379,17 @@ fn bearer(request: &HttpRequest) -> Option<String> {
         .strip_prefix("Bearer ")
         .or_else(|| value.strip_prefix("bearer "))?;
     Some(token.trim().to_string())
+}
+
+fn refresh_margin(claims: &Value) -> i64 {
+    let lifetime = match (
+        claims.get("exp").and_then(Value::as_i64),
+        claims.get("iat").and_then(Value::as_i64),
+    ) {
+        (Some(exp), Some(iat)) => exp - iat,
+        _ => REFRESH_MARGIN * 4,
+    };
+    REFRESH_MARGIN.min(lifetime / 4)
 }
 
 fn expires_in(claims: &Value, now: i64) -> i64 {

@@ -1,0 +1,509 @@
+//! The sign-in flow end to end, across replicas, through refresh and logout.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use lamplight::fake_api::FakeApiServer;
+use lamplight::settings::Settings;
+use lamplight::startup::Application;
+use serde_json::Value;
+
+use crate::browser::Browser;
+use crate::idp::{Client, Idp};
+
+pub const SECRET: &str = "an-example-cookie-secret-of-more-than-32-bytes";
+
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+pub fn origin(port: u16) -> String {
+    format!("http://127.0.0.1:{port}")
+}
+
+/// The fake API server and a kubeconfig without credentials: whatever reaches it is the user's token.
+pub struct Cluster {
+    pub fake: FakeApiServer,
+    _dir: tempfile::TempDir,
+    pub kubeconfig: PathBuf,
+}
+
+pub async fn cluster() -> Cluster {
+    let fake = FakeApiServer::builder()
+        .user("admin-token", "admin", &["system:masters"])
+        .start()
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = dir.path().join("kubeconfig");
+    std::fs::write(
+        &kubeconfig,
+        format!(
+            "clusters: [{{name: fake, cluster: {{server: '{}'}}}}]\ncontexts: [{{name: fake, context: {{cluster: fake}}}}]\n",
+            fake.url()
+        ),
+    )
+    .unwrap();
+    Cluster {
+        fake,
+        _dir: dir,
+        kubeconfig,
+    }
+}
+
+/// A Lamplight replica in OIDC mode on `port`.
+pub async fn replica(port: u16, idp: &Idp, client: &Client, cluster: &Cluster, extra: &[&str]) {
+    let flags = [
+        "-listen-addr=127.0.0.1".to_string(),
+        format!("-port={port}"),
+        format!("-kubeconfig={}", cluster.kubeconfig.display()),
+        format!("-oidc-client-id={}", client.id),
+        format!("-oidc-client-secret={}", client.secret),
+        format!("-oidc-idp-issuer-url={}", idp.issuer),
+        "-oidc-scopes=profile,email,groups".to_string(),
+        format!("-oidc-cookie-secret={SECRET}"),
+    ];
+    let mut all: Vec<&str> = flags.iter().map(String::as_str).collect();
+    all.extend_from_slice(extra);
+    let settings = Settings::from_flags(&all).expect("valid settings");
+    let application = Application::build(settings).expect("starts");
+    actix_web::rt::spawn(application.run_until_stopped());
+    wait_for_discovery(port).await;
+}
+
+pub async fn wait_for_discovery(port: u16) {
+    for _ in 0..100 {
+        if let Ok(mut response) = awc::Client::new()
+            .get(format!("{}/readyz", origin(port)))
+            .send()
+            .await
+        {
+            let ready: Value = response.json().await.unwrap_or_default();
+            if ready["checks"]["oidc"] == "discovered" {
+                return;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("OIDC discovery did not finish");
+}
+
+/// One IdP, one registered client, one replica: the common case.
+pub struct Stack {
+    pub idp: Idp,
+    pub client: Client,
+    pub cluster: Cluster,
+    pub port: u16,
+}
+
+impl Stack {
+    pub async fn start(idp_env: &[(&str, &str)], refresh: bool, extra: &[&str]) -> Stack {
+        let idp = Idp::start(idp_env);
+        let port = free_port();
+        let client = idp
+            .register(
+                &[format!("{}/oidc-callback", origin(port))],
+                &[format!("{}/", origin(port))],
+                refresh,
+            )
+            .await;
+        let cluster = cluster().await;
+        replica(port, &idp, &client, &cluster, extra).await;
+        Stack {
+            idp,
+            client,
+            cluster,
+            port,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", origin(self.port))
+    }
+
+    /// Signs `user` in and returns the browser and where Lamplight sent it at the end.
+    pub async fn sign_in(&self, user: &str, return_to: &str) -> (Browser, String) {
+        let mut browser = Browser::default();
+        let location = sign_in_with(
+            &mut browser,
+            &self.url(&format!("/oidc?cluster=fake&returnTo={return_to}")),
+            user,
+            &origin(self.port),
+        )
+        .await;
+        (browser, location)
+    }
+}
+
+/// Runs the sign-in from `start` and returns the callback's redirect.
+pub async fn sign_in_with(
+    browser: &mut Browser,
+    start: &str,
+    user: &str,
+    callback_origin: &str,
+) -> String {
+    let callback = browser.through_idp(start, user, callback_origin).await;
+    assert_eq!(
+        callback.status, 302,
+        "callback at {}: {}",
+        callback.url, callback.body
+    );
+    callback.location.expect("the callback redirects")
+}
+
+pub async fn me(browser: &mut Browser, url: &str) -> (u16, Value) {
+    let page = browser.get(url).await;
+    (
+        page.status,
+        serde_json::from_str(&page.body).unwrap_or(Value::Null),
+    )
+}
+
+/// The bearer token the fake API server last received.
+pub fn last_bearer(fake: &FakeApiServer) -> String {
+    let request = fake
+        .requests()
+        .into_iter()
+        .last()
+        .expect("a request reached the API server");
+    request
+        .header("authorization")
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .expect("a bearer token")
+        .to_string()
+}
+
+fn jwt_claims(token: &str) -> Value {
+    use base64::Engine;
+    let payload = token.split('.').nth(1).expect("a JWT");
+    serde_json::from_slice(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(payload)
+            .unwrap(),
+    )
+    .unwrap()
+}
+
+#[actix_web::test]
+async fn sign_in_shows_the_user_and_forwards_the_id_token() {
+    let stack = Stack::start(&[], true, &[]).await;
+    let (mut browser, location) = stack.sign_in("alice", "/c/fake/pods").await;
+    assert_eq!(location, stack.url("/c/fake/pods"));
+
+    let login_cookie_path = browser.jar["127.0.0.1"]
+        .get("lamplight-oidc-login")
+        .map(|(_, path)| path.clone());
+    assert_eq!(
+        login_cookie_path, None,
+        "the login state cookie is consumed by the callback"
+    );
+    let (status, me_body) = me(&mut browser, &stack.url("/me")).await;
+    assert_eq!(status, 200, "{me_body}");
+    assert_eq!(me_body["username"], "alice");
+    assert_eq!(me_body["email"], "alice@example.com");
+    assert_eq!(me_body["groups"], serde_json::json!(["dev", "ops"]));
+    assert_eq!(me_body["authMethod"], "oidc");
+
+    browser
+        .get(&stack.url("/clusters/fake/api/v1/namespaces/default/pods"))
+        .await;
+    let token = last_bearer(&stack.cluster.fake);
+    let claims = jwt_claims(&token);
+    assert_eq!(claims["sub"], "alice");
+    assert_eq!(claims["aud"], stack.client.id.as_str());
+    assert_eq!(claims["iss"], stack.idp.issuer.as_str());
+}
+
+#[actix_web::test]
+async fn cookies_are_sealed_http_only_and_strict() {
+    let stack = Stack::start(&[], true, &[]).await;
+    let mut browser = Browser::default();
+    let start = browser
+        .get(&stack.url("/oidc?cluster=fake&returnTo=/"))
+        .await;
+    assert_eq!(start.status, 302);
+    let location = start.location.clone().unwrap();
+    assert!(
+        location.starts_with(&format!("{}/auth?", stack.idp.issuer)),
+        "{location}"
+    );
+    for part in [
+        "code_challenge_method=S256",
+        "code_challenge=",
+        "nonce=",
+        "state=",
+        "scope=openid",
+    ] {
+        assert!(location.contains(part), "{part} missing from {location}");
+    }
+    let login = start
+        .set_cookies
+        .iter()
+        .find(|c| c.starts_with("lamplight-oidc-login="))
+        .unwrap();
+    for attribute in [
+        "HttpOnly",
+        "SameSite=Lax",
+        "Path=/oidc-callback",
+        "Max-Age=600",
+    ] {
+        assert!(
+            login.contains(attribute),
+            "{attribute} missing from {login}"
+        );
+    }
+    assert!(
+        !login.contains("S256") && !login.contains("fake"),
+        "the login state is sealed: {login}"
+    );
+
+    let callback = browser
+        .through_idp(&location, "alice", &origin(stack.port))
+        .await;
+    let session = callback
+        .set_cookies
+        .iter()
+        .find(|c| c.starts_with("lamplight-session-0="))
+        .unwrap();
+    for attribute in ["HttpOnly", "SameSite=Strict", "Path=/"] {
+        assert!(
+            session.contains(attribute),
+            "{attribute} missing from {session}"
+        );
+    }
+    assert!(
+        !session.contains("eyJ"),
+        "the tokens are sealed, not readable JWTs: {session}"
+    );
+    assert!(
+        !session.contains("Secure"),
+        "plain HTTP gets no Secure flag"
+    );
+}
+
+#[actix_web::test]
+async fn secure_cookies_behind_a_trusted_tls_proxy_only() {
+    let stack = Stack::start(&[], true, &["-proxy-auth-trusted-proxies=127.0.0.1"]).await;
+    let mut browser = Browser::default();
+    let trusted = browser
+        .request(
+            "GET",
+            &stack.url("/oidc"),
+            None,
+            &[("X-Forwarded-Proto", "https")],
+        )
+        .await;
+    assert!(
+        trusted.set_cookies[0].contains("Secure"),
+        "{:?}",
+        trusted.set_cookies
+    );
+    assert!(
+        trusted
+            .location
+            .unwrap()
+            .contains("redirect_uri=https%3A%2F%2F127.0.0.1")
+    );
+
+    let other = Stack::start(&[], true, &[]).await;
+    let untrusted = browser
+        .request(
+            "GET",
+            &other.url("/oidc"),
+            None,
+            &[("X-Forwarded-Proto", "https")],
+        )
+        .await;
+    assert!(
+        !untrusted.set_cookies[0].contains("Secure"),
+        "X-Forwarded-Proto from an untrusted peer is ignored"
+    );
+}
+
+#[actix_web::test]
+async fn access_token_mode_forwards_the_access_token() {
+    let stack = Stack::start(&[], true, &["-oidc-use-access-token"]).await;
+    let (mut browser, _) = stack.sign_in("alice", "/").await;
+    browser.get(&stack.url("/clusters/fake/api/v1/pods")).await;
+    let token = last_bearer(&stack.cluster.fake);
+    assert!(
+        token.split('.').count() != 3 || jwt_claims(&token).get("nonce").is_none(),
+        "an ID token was sent: {token}"
+    );
+}
+
+#[actix_web::test]
+async fn a_login_started_on_one_replica_finishes_on_another() {
+    let idp = Idp::start(&[]);
+    let (port_a, port_b) = (free_port(), free_port());
+    let callback_b = format!("{}/oidc-callback", origin(port_b));
+    let client = idp
+        .register(std::slice::from_ref(&callback_b), &[], true)
+        .await;
+    let cluster = cluster().await;
+    // Behind one load balancer both replicas share the public callback URL; here it lands on B.
+    let callback_flag = format!("-oidc-callback-url={callback_b}");
+    replica(port_a, &idp, &client, &cluster, &[&callback_flag]).await;
+    replica(port_b, &idp, &client, &cluster, &[&callback_flag]).await;
+
+    let mut browser = Browser::default();
+    let start = format!("{}/oidc?cluster=fake&returnTo=/c/fake", origin(port_a));
+    let location = sign_in_with(&mut browser, &start, "bob", &origin(port_b)).await;
+    assert_eq!(location, format!("{}/c/fake", origin(port_b)));
+
+    for port in [port_b, port_a] {
+        let (status, body) = me(&mut browser, &format!("{}/me", origin(port))).await;
+        assert_eq!(
+            (status, body["username"].as_str()),
+            (200, Some("bob")),
+            "replica on {port}"
+        );
+    }
+}
+
+#[actix_web::test]
+async fn an_expiring_token_is_refreshed_once_even_under_concurrency() {
+    let stack = Stack::start(&[("ID_TOKEN_TTL", "4")], true, &[]).await;
+    let (mut browser, _) = stack.sign_in("alice", "/").await;
+    browser.get(&stack.url("/clusters/fake/api/v1/pods")).await;
+    let first = last_bearer(&stack.cluster.fake);
+
+    tokio::time::sleep(Duration::from_millis(4500)).await;
+    let page = browser.get(&stack.url("/clusters/fake/api/v1/pods")).await;
+    assert!(
+        page.set_cookies
+            .iter()
+            .any(|c| c.starts_with("lamplight-session-0=")),
+        "the refreshed session is stored"
+    );
+    let second = last_bearer(&stack.cluster.fake);
+    assert_ne!(
+        first, second,
+        "the request went upstream with the new token"
+    );
+    assert!(jwt_claims(&second)["exp"].as_i64() > jwt_claims(&first)["exp"].as_i64());
+
+    // The provider rotates refresh tokens and revokes the grant if one is used twice: concurrent
+    // requests of one session must share a single refresh.
+    tokio::time::sleep(Duration::from_millis(4500)).await;
+    let requests = (0..6).map(|_| {
+        let mut copy = browser.clone();
+        let url = stack.url("/me");
+        async move { me(&mut copy, &url).await }
+    });
+    for (status, body) in futures_util::future::join_all(requests).await {
+        assert_eq!(status, 200, "{body}");
+    }
+    let (status, body) = me(&mut browser, &stack.url("/me")).await;
+    assert_eq!(status, 200, "the session survives: {body}");
+}
+
+#[actix_web::test]
+async fn logout_ends_the_session_here_and_at_the_provider() {
+    let stack = Stack::start(&[], true, &[]).await;
+    let (mut browser, _) = stack.sign_in("alice", "/").await;
+    let logout = browser
+        .request("POST", &stack.url("/oidc-logout"), None, &[])
+        .await;
+    assert_eq!(logout.status, 302);
+    let location = logout.location.clone().unwrap();
+    assert!(
+        location.starts_with(&format!("{}/session/end", stack.idp.issuer)),
+        "{location}"
+    );
+    assert!(location.contains("id_token_hint=") && location.contains("post_logout_redirect_uri="));
+    assert!(
+        browser.cookie("127.0.0.1", "lamplight-session-0").is_none(),
+        "the session cookies are cleared"
+    );
+    assert_eq!(me(&mut browser, &stack.url("/me")).await.0, 401);
+
+    let back = browser
+        .through_idp(&location, "alice", &origin(stack.port))
+        .await;
+    assert!(
+        back.url.starts_with(&origin(stack.port)),
+        "the provider sends the user back: {}",
+        back.url
+    );
+
+    // The provider's own session is gone too: signing in asks for the login again.
+    let mut page = browser.get(&stack.url("/oidc")).await;
+    while let Some(next) = page.location.clone() {
+        page = browser.get(&next).await;
+    }
+    assert!(
+        page.body.contains("value=\"login\""),
+        "expected the login form, got {}",
+        page.url
+    );
+}
+
+#[actix_web::test]
+async fn the_server_starts_while_the_provider_is_down_and_recovers() {
+    let idp_port = free_port();
+    let port = free_port();
+    let cluster = cluster().await;
+    let issuer = origin(idp_port);
+    let flags = [
+        "-listen-addr=127.0.0.1".to_string(),
+        format!("-port={port}"),
+        format!("-kubeconfig={}", cluster.kubeconfig.display()),
+        "-oidc-client-id=later".to_string(),
+        format!("-oidc-idp-issuer-url={issuer}"),
+        format!("-oidc-cookie-secret={SECRET}"),
+    ];
+    let settings =
+        Settings::from_flags(&flags.iter().map(String::as_str).collect::<Vec<_>>()).unwrap();
+    actix_web::rt::spawn(Application::build(settings).unwrap().run_until_stopped());
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    let mut browser = Browser::default();
+    let ready = browser.get(&format!("{}/readyz", origin(port))).await;
+    let ready: Value = serde_json::from_str(&ready.body).unwrap();
+    assert!(
+        ready["checks"]["oidc"]
+            .as_str()
+            .unwrap()
+            .contains("pending"),
+        "{ready}"
+    );
+    let start = browser.get(&format!("{}/oidc", origin(port))).await;
+    assert_eq!(start.status, 503);
+    assert!(start.body.contains(&issuer), "{}", start.body);
+
+    let port_text = idp_port.to_string();
+    let _idp = Idp::start(&[("PORT", &port_text)]);
+    wait_for_discovery(port).await;
+    assert_eq!(
+        browser.get(&format!("{}/oidc", origin(port))).await.status,
+        302
+    );
+}
+
+#[actix_web::test]
+async fn a_wrong_client_secret_shows_the_providers_error() {
+    let idp = Idp::start(&[]);
+    let port = free_port();
+    let mut client = idp
+        .register(&[format!("{}/oidc-callback", origin(port))], &[], true)
+        .await;
+    client.secret = "not-the-secret".to_string();
+    let cluster = cluster().await;
+    replica(port, &idp, &client, &cluster, &[]).await;
+    let mut browser = Browser::default();
+    let callback = browser
+        .through_idp(&format!("{}/oidc", origin(port)), "alice", &origin(port))
+        .await;
+    assert_eq!(callback.status, 502, "{}", callback.body);
+    assert!(
+        callback.body.contains("invalid_client"),
+        "{}",
+        callback.body
+    );
+    assert!(callback.body.contains("Sign in again"));
+}
