@@ -306,7 +306,8 @@ fn review(
     review["status"] = if allowed {
         json!({"allowed": true, "reason": "allowed by the fake API server"})
     } else {
-        json!({"allowed": false, "denied": true, "reason": "forbidden by the fake API server"})
+        // Real RBAC gives no reason for a plain "no".
+        json!({"allowed": false})
     };
     Ok(json_response(StatusCode::CREATED, &review))
 }
