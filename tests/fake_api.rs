@@ -1281,6 +1281,28 @@ async fn bookmarks_and_table_watches() {
         rv.as_str()
     );
 
+    // The watch-list protocol: initial ADDED events, then a bookmark marking their end.
+    let mut initial = EventStream::open(&fake, "/api/v1/namespaces/default/configmaps?watch=1&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true", None).await;
+    let mut added = Vec::new();
+    let end = loop {
+        let event = initial.next(Duration::from_secs(5)).await.unwrap();
+        if event["type"] != "ADDED" {
+            break event;
+        }
+        added.push(
+            event["object"]["metadata"]["name"]
+                .as_str()
+                .unwrap()
+                .to_string(),
+        );
+    };
+    assert_eq!(added, ["kube-root-ca.crt", "web-config"]);
+    assert_eq!(end["type"], "BOOKMARK");
+    assert_eq!(
+        end["object"]["metadata"]["annotations"]["k8s.io/initial-events-end"],
+        "true"
+    );
+
     let mut table = EventStream::open(
         &fake,
         "/api/v1/namespaces/default/pods?watch=1",
@@ -1562,6 +1584,52 @@ async fn exec_over_websocket_v5_and_v4() {
         Err(other) => panic!("refused for the wrong reason: {other}"),
         Ok(_) => panic!("an unknown protocol must not be accepted"),
     }
+}
+
+/// Kubernetes also takes the exec upgrade by POST; awc only upgrades with GET, so this speaks
+/// the handshake by hand.
+#[actix_web::test]
+async fn exec_upgrade_by_post_works_and_is_recorded_as_post() {
+    let fake = start().await;
+    let address = fake.address();
+    let pod = WEB_PODS[0];
+    let reply = actix_web::rt::task::spawn_blocking(move || {
+        let mut stream = std::net::TcpStream::connect(address).unwrap();
+        stream.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        let request = format!(
+            "POST /api/v1/namespaces/default/pods/{pod}/exec?command=echo&command=posted&stdout=true HTTP/1.1\r\n\
+             Host: {address}\r\nAuthorization: Bearer {ADMIN}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\
+             Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
+             Sec-WebSocket-Protocol: v4.channel.k8s.io\r\n\r\n"
+        );
+        std::io::Write::write_all(&mut stream, request.as_bytes()).unwrap();
+        let mut reply = Vec::new();
+        let mut buffer = [0u8; 4096];
+        // Enough for the response head and the first (stdout) frame.
+        while !reply.windows(7).any(|w| w == b"posted\n") {
+            let n = std::io::Read::read(&mut stream, &mut buffer).expect("the server answers");
+            assert!(n > 0, "closed early: {}", String::from_utf8_lossy(&reply));
+            reply.extend_from_slice(&buffer[..n]);
+        }
+        reply
+    })
+    .await
+    .unwrap();
+    let head_end = reply.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
+    let head = String::from_utf8_lossy(&reply[..head_end]).to_ascii_lowercase();
+    assert!(head.starts_with("http/1.1 101"), "{head}");
+    assert!(
+        head.contains("sec-websocket-protocol: v4.channel.k8s.io"),
+        "{head}"
+    );
+    let frame = &reply[head_end..];
+    assert_eq!(frame[0], 0x82, "a final binary frame");
+    assert_eq!(&frame[2..2 + frame[1] as usize], b"\x01posted\n");
+    let recorded = fake.requests().pop().unwrap();
+    assert_eq!(
+        (recorded.method.as_str(), recorded.user.as_deref()),
+        ("POST", Some("admin"))
+    );
 }
 
 #[actix_web::test]
