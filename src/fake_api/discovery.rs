@@ -89,13 +89,19 @@ pub fn resource_list(group: &str, version: &str) -> Value {
             entry["categories"] = json!(r.categories);
         }
         list.push(entry);
-        for (name, kind, sub_version, verbs) in SUBRESOURCES {
-            if name.split('/').next() == Some(r.plural) && r.version == *sub_version {
-                list.push(json!({
-                    "name": name, "singularName": "", "namespaced": r.namespaced,
-                    "kind": kind, "verbs": verbs,
-                }));
+        for sub in SUBRESOURCES
+            .iter()
+            .filter(|s| s.name.split('/').next() == Some(r.plural))
+        {
+            let mut entry = json!({
+                "name": sub.name, "singularName": "", "namespaced": r.namespaced,
+                "kind": sub.kind, "verbs": sub.verbs,
+            });
+            if let Some((group, version)) = sub.group_version {
+                entry["group"] = json!(group);
+                entry["version"] = json!(version);
             }
+            list.push(entry);
         }
     }
     let group_version = if group.is_empty() {
