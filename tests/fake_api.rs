@@ -565,6 +565,80 @@ async fn kubectl_applies_twice_then_deletes() {
     assert!(fake.get("configmaps", "default", "applied").is_none());
 }
 
+/// kubectl's imperative commands post protobuf bodies; `scale` goes through `/scale`.
+#[actix_web::test]
+async fn kubectl_imperative_creates_and_scale() {
+    let pki = Pki::new();
+    let fake = start_tls(&pki).await;
+    let kubectl = Kubectl::new(&fake, &pki, Credentials::Token(ADMIN));
+
+    kubectl
+        .ok(&[
+            "create",
+            "configmap",
+            "made",
+            "--from-literal=a=b",
+            "--from-literal=c=d",
+        ])
+        .await;
+    let made = fake.get("configmaps", "default", "made").unwrap();
+    assert_eq!(made["data"], json!({"a": "b", "c": "d"}));
+    let create = fake
+        .requests()
+        .into_iter()
+        .find(|r| r.method == "POST" && r.path.ends_with("/configmaps"))
+        .unwrap();
+    assert_eq!(
+        create.header("content-type"),
+        Some("application/vnd.kubernetes.protobuf")
+    );
+
+    kubectl.ok(&["create", "namespace", "demo"]).await;
+    kubectl
+        .ok(&[
+            "create",
+            "deployment",
+            "nginx",
+            "--image=nginx:1.27",
+            "--replicas=2",
+            "--port=80",
+            "-n",
+            "demo",
+        ])
+        .await;
+    let deployment = fake.get("deployments", "demo", "nginx").unwrap();
+    assert_eq!(deployment["spec"]["replicas"], 2);
+    assert_eq!(
+        deployment["spec"]["selector"]["matchLabels"],
+        json!({"app": "nginx"})
+    );
+    let container = &deployment["spec"]["template"]["spec"]["containers"][0];
+    assert_eq!(container["image"], "nginx:1.27");
+    assert_eq!(container["ports"], json!([{"containerPort": 80}]));
+
+    let out = kubectl
+        .ok(&["scale", "deployment", "nginx", "-n", "demo", "--replicas=5"])
+        .await;
+    assert_eq!(out.trim(), "deployment.apps/nginx scaled");
+    let deployment = fake.get("deployments", "demo", "nginx").unwrap();
+    assert_eq!(deployment["spec"]["replicas"], 5);
+    assert_eq!(deployment["status"]["readyReplicas"], 5);
+    let table = kubectl
+        .ok(&["get", "deployment", "nginx", "-n", "demo"])
+        .await;
+    assert!(table.lines().nth(1).unwrap().contains("5/5"), "{table}");
+
+    kubectl
+        .ok(&["run", "tester", "--image=busybox", "--", "sleep", "3600"])
+        .await;
+    let pod = fake.get("pods", "default", "tester").unwrap();
+    assert_eq!(
+        pod["spec"]["containers"][0]["args"],
+        json!(["sleep", "3600"])
+    );
+    assert_eq!(pod["status"]["phase"], "Running");
+}
+
 #[actix_web::test]
 async fn kubectl_auth_whoami_for_token_impersonation_and_certificate() {
     let pki = Pki::new();
@@ -623,6 +697,12 @@ async fn kubectl_auth_whoami_for_token_impersonation_and_certificate() {
     );
     let no = dev.run(&["auth", "can-i", "get", "secrets"]).await;
     assert_eq!(String::from_utf8_lossy(&no.stdout).trim(), "no");
+    let rules = dev.ok(&["auth", "can-i", "--list"]).await;
+    assert!(
+        rules.lines().any(|l| l.starts_with("configmaps ")),
+        "{rules}"
+    );
+    assert!(!rules.lines().any(|l| l.starts_with("secrets ")), "{rules}");
 }
 
 #[actix_web::test]
