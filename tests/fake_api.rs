@@ -1647,6 +1647,30 @@ async fn exec_over_websocket_v5_and_v4() {
         "closing stdin ends the command"
     );
 
+    // Browsers pass the token as a sub-protocol instead of a header.
+    let token_protocol = format!(
+        "base64url.bearer.authorization.k8s.io.{}",
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(ADMIN)
+    );
+    let (response, _) = client()
+        .ws(format!(
+            "{}/api/v1/namespaces/default/pods/{}/exec?command=true&stdout=true",
+            fake.url(),
+            WEB_PODS[0]
+        ))
+        .protocols([token_protocol.as_str(), "v4.channel.k8s.io"])
+        .connect()
+        .await
+        .expect("the token in the protocol authenticates");
+    assert_eq!(
+        response.headers().get("sec-websocket-protocol").unwrap(),
+        "v4.channel.k8s.io"
+    );
+    assert_eq!(
+        fake.requests().last().unwrap().user.as_deref(),
+        Some("admin")
+    );
+
     let refused = client()
         .ws(format!(
             "{}/api/v1/namespaces/default/pods/{}/exec?command=ls&stdout=true",
