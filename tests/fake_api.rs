@@ -947,6 +947,10 @@ async fn discovery_documents() {
     assert_eq!(widgets["groupVersion"], "example.com/v1");
     assert_eq!(widgets["resources"][0]["kind"], "Widget");
 
+    let (_, root) = get(&fake, "/", ADMIN).await;
+    let paths = root["paths"].as_array().unwrap();
+    assert!(paths.contains(&json!("/apis/example.com/v1")) && paths.contains(&json!("/version")));
+
     let (code, body) = get(&fake, "/apis/nothing.example/v1", ADMIN).await;
     assert_eq!(code, StatusCode::NOT_FOUND);
     assert_status(&body, 404, "NotFound");

@@ -25,6 +25,30 @@ pub fn version() -> Value {
     })
 }
 
+/// `/`: every path prefix this server answers, like the real root document.
+pub fn root_paths() -> Value {
+    let mut paths = vec![
+        "/api".to_string(),
+        "/api/v1".to_string(),
+        "/apis".to_string(),
+    ];
+    for group in resources::groups() {
+        paths.push(format!("/apis/{group}"));
+        for r in RESOURCES.iter().filter(|r| r.group == group) {
+            let path = format!("/apis/{group}/{}", r.version);
+            if !paths.contains(&path) {
+                paths.push(path);
+            }
+        }
+    }
+    paths.extend(
+        ["/healthz", "/livez", "/openapi/v3", "/readyz", "/version"]
+            .iter()
+            .map(|p| p.to_string()),
+    );
+    json!({"paths": paths})
+}
+
 pub fn core_versions(server_address: &str) -> Value {
     json!({
         "kind": "APIVersions",

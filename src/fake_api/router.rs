@@ -103,6 +103,7 @@ async fn route(
         }
     };
     match path::route(req.path()) {
+        Route::Root => get_only().map(|_| ok_json(&discovery::root_paths())),
         Route::Version => get_only().map(|_| ok_json(&discovery::version())),
         Route::Health => get_only().map(|_| {
             response(StatusCode::OK)
