@@ -35,7 +35,8 @@ pub async fn websocket_post_as_get(
     mut req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    if req.method() == Method::POST && is_websocket(req.request()) {
+    if req.method() == Method::POST && req.path().ends_with("/exec") && is_websocket(req.request())
+    {
         req.extensions_mut().insert(OriginalMethod(Method::POST));
         req.head_mut().method = Method::GET;
     }
