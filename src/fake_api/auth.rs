@@ -4,6 +4,8 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use actix_web::HttpRequest;
 use actix_web::http::header;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Value, json};
 
 use super::http::percent_decode;
@@ -55,6 +57,20 @@ pub struct CertificateIdentity {
     pub groups: Vec<String>,
 }
 
+/// Browsers cannot set headers on WebSockets, so the API server also takes the bearer token
+/// as a sub-protocol: `base64url.bearer.authorization.k8s.io.<base64url(token)>`.
+fn websocket_protocol_token(req: &HttpRequest) -> Option<String> {
+    const PREFIX: &str = "base64url.bearer.authorization.k8s.io.";
+    let encoded = req
+        .headers()
+        .get_all(header::SEC_WEBSOCKET_PROTOCOL)
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .find_map(|p| p.trim().strip_prefix(PREFIX))?;
+    let bytes = URL_SAFE_NO_PAD.decode(encoded.trim_end_matches('=')).ok()?;
+    String::from_utf8(bytes).ok()
+}
+
 /// What a request does to what, for RBAC decisions and their messages.
 pub struct Access<'a> {
     pub verb: &'a str,
@@ -100,8 +116,9 @@ impl AuthConfig {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.split_once(' '))
             .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-            .map(|(_, token)| token.trim());
-        match token.and_then(|t| self.tokens.get(t)) {
+            .map(|(_, token)| token.trim().to_string())
+            .or_else(|| websocket_protocol_token(req));
+        match token.and_then(|t| self.tokens.get(&t)) {
             Some((user, groups)) => Ok(Identity::new(user, groups)),
             None => Err(ApiError::unauthorized()),
         }

@@ -12,7 +12,9 @@ use super::bulk::{self, BulkList};
 use super::http::{Query, Representation, json_response, ok_json};
 use super::paging;
 use super::patch::{self, PatchType};
+use super::protobuf;
 use super::resources::ResourceType;
+use super::scale;
 use super::selectors::Selector;
 use super::state::Shared;
 use super::status::{self, ApiError};
@@ -161,7 +163,7 @@ impl Target<'_> {
     }
 
     pub fn create(&self, req: &HttpRequest, body: &Bytes) -> Result<HttpResponse, ApiError> {
-        let object = json_body(req, body)?;
+        let object = object_body(req, body, self.resource.kind)?;
         let created =
             self.shared
                 .store
@@ -175,7 +177,7 @@ impl Target<'_> {
         name: &str,
         body: &Bytes,
     ) -> Result<HttpResponse, ApiError> {
-        let object = json_body(req, body)?;
+        let object = object_body(req, body, self.resource.kind)?;
         let updated = self.shared.store.modify(
             self.resource,
             self.namespace,
@@ -193,12 +195,7 @@ impl Target<'_> {
         name: &str,
         body: &Bytes,
     ) -> Result<HttpResponse, ApiError> {
-        let content_type = req
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default();
-        let patch_type = PatchType::from_content_type(content_type)?;
+        let patch_type = PatchType::from_content_type(content_type(req))?;
         let store = &self.shared.store;
         // Server-side apply creates what does not exist yet.
         if patch_type == PatchType::Apply
@@ -220,6 +217,38 @@ impl Target<'_> {
             |current| patch::apply(patch_type, current, body),
         )?;
         Ok(ok_json(&self.render(&patched)))
+    }
+
+    pub fn get_scale(&self, name: &str) -> Result<HttpResponse, ApiError> {
+        let object = self
+            .shared
+            .store
+            .get(self.resource, self.namespace.unwrap_or_default(), name)
+            .ok_or_else(|| ApiError::not_found(self.resource.plural, self.resource.group, name))?;
+        Ok(ok_json(&scale::to_scale(&object)))
+    }
+
+    pub fn write_scale(
+        &self,
+        req: &HttpRequest,
+        name: &str,
+        body: &Bytes,
+        is_patch: bool,
+    ) -> Result<HttpResponse, ApiError> {
+        let patch_type = if is_patch {
+            Some(PatchType::from_content_type(content_type(req))?)
+        } else {
+            None
+        };
+        let updated = self.shared.store.modify(
+            self.resource,
+            self.namespace,
+            name,
+            self.dry_run(),
+            true,
+            |current| scale::apply(current, patch_type, body),
+        )?;
+        Ok(ok_json(&scale::to_scale(&updated)))
     }
 
     pub fn delete(&self, name: &str) -> Result<HttpResponse, ApiError> {
@@ -286,7 +315,31 @@ impl Target<'_> {
     }
 }
 
-/// Create and update bodies: JSON only (kubectl sends JSON even for YAML manifests).
+fn content_type(req: &HttpRequest) -> &str {
+    req.headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+}
+
+pub fn is_protobuf(req: &HttpRequest) -> bool {
+    req.headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("protobuf"))
+}
+
+/// A create or update body: JSON (what manifests are sent as) or, for the kinds kubectl's
+/// imperative commands post that way, protobuf.
+fn object_body(req: &HttpRequest, body: &Bytes, kind: &str) -> Result<Value, ApiError> {
+    if is_protobuf(req) {
+        protobuf::decode_object(kind, body)
+    } else {
+        json_body(req, body)
+    }
+}
+
+/// A JSON object body.
 pub fn json_body(req: &HttpRequest, body: &Bytes) -> Result<Value, ApiError> {
     let content_type = req
         .headers()

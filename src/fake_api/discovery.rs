@@ -25,6 +25,30 @@ pub fn version() -> Value {
     })
 }
 
+/// `/`: every path prefix this server answers, like the real root document.
+pub fn root_paths() -> Value {
+    let mut paths = vec![
+        "/api".to_string(),
+        "/api/v1".to_string(),
+        "/apis".to_string(),
+    ];
+    for group in resources::groups() {
+        paths.push(format!("/apis/{group}"));
+        for r in RESOURCES.iter().filter(|r| r.group == group) {
+            let path = format!("/apis/{group}/{}", r.version);
+            if !paths.contains(&path) {
+                paths.push(path);
+            }
+        }
+    }
+    paths.extend(
+        ["/healthz", "/livez", "/openapi/v3", "/readyz", "/version"]
+            .iter()
+            .map(|p| p.to_string()),
+    );
+    json!({"paths": paths})
+}
+
 pub fn core_versions(server_address: &str) -> Value {
     json!({
         "kind": "APIVersions",
@@ -89,13 +113,19 @@ pub fn resource_list(group: &str, version: &str) -> Value {
             entry["categories"] = json!(r.categories);
         }
         list.push(entry);
-        for (name, kind, sub_version, verbs) in SUBRESOURCES {
-            if name.split('/').next() == Some(r.plural) && r.version == *sub_version {
-                list.push(json!({
-                    "name": name, "singularName": "", "namespaced": r.namespaced,
-                    "kind": kind, "verbs": verbs,
-                }));
+        for sub in SUBRESOURCES
+            .iter()
+            .filter(|s| s.name.split('/').next() == Some(r.plural))
+        {
+            let mut entry = json!({
+                "name": sub.name, "singularName": "", "namespaced": r.namespaced,
+                "kind": sub.kind, "verbs": sub.verbs,
+            });
+            if let Some((group, version)) = sub.group_version {
+                entry["group"] = json!(group);
+                entry["version"] = json!(version);
             }
+            list.push(entry);
         }
     }
     let group_version = if group.is_empty() {

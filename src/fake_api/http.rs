@@ -3,7 +3,10 @@
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder};
+use bytes::Bytes;
+use futures_util::Stream;
 use serde_json::Value;
+use tokio::sync::mpsc;
 
 /// Starts a response with the headers a real API server puts on everything it answers.
 pub fn response(code: StatusCode) -> HttpResponseBuilder {
@@ -25,6 +28,15 @@ pub fn json_response(code: StatusCode, body: &Value) -> HttpResponse {
 
 pub fn ok_json(body: &Value) -> HttpResponse {
     json_response(StatusCode::OK, body)
+}
+
+/// A response body fed by a channel; dropping it (client gone) closes the channel.
+pub fn channel_body<T: Into<Bytes> + 'static>(
+    rx: mpsc::Receiver<T>,
+) -> impl Stream<Item = Result<Bytes, actix_web::Error>> + 'static {
+    futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|item| (Ok(item.into()), rx))
+    })
 }
 
 /// What shape the client asked its answer in, from the `Accept` header.

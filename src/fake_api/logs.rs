@@ -13,7 +13,7 @@ use time::OffsetDateTime;
 use tokio::sync::{broadcast, mpsc};
 
 use super::clock;
-use super::http::{Query, response};
+use super::http::{Query, channel_body, response};
 use super::resources::ResourceType;
 use super::state::Shared;
 use super::status::ApiError;
@@ -184,7 +184,7 @@ pub fn pod_logs(
         tx,
     };
     actix_web::rt::spawn(follower.run(Bytes::from(text)));
-    Ok(builder().streaming(super::watch::channel_body(rx)))
+    Ok(builder().streaming(channel_body(rx)))
 }
 
 struct Follower {

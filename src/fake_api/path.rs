@@ -4,6 +4,8 @@ use super::resources::{self, ResourceType};
 
 #[derive(Debug)]
 pub enum Route {
+    /// `/`: the list of served paths.
+    Root,
     Version,
     CoreVersions,
     CoreResources,
@@ -47,6 +49,7 @@ pub fn route(path: &str) -> Route {
         .filter(|s| !s.is_empty())
         .collect();
     match segments.as_slice() {
+        [] => Route::Root,
         ["version"] => Route::Version,
         ["healthz" | "livez" | "readyz", ..] => Route::Health,
         ["openapi", "v3"] => Route::OpenApiRoot,

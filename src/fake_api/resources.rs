@@ -207,12 +207,58 @@ pub static RESOURCES: &[ResourceType] = &[
         categories: &[],
         stored: false,
     },
+    ResourceType {
+        group: "authorization.k8s.io",
+        version: "v1",
+        plural: "selfsubjectrulesreviews",
+        singular: "selfsubjectrulesreview",
+        kind: "SelfSubjectRulesReview",
+        namespaced: false,
+        short_names: &[],
+        verbs: CREATE_ONLY,
+        categories: &[],
+        stored: false,
+    },
 ];
 
 /// Subresources advertised in discovery (`pods/log`, `pods/exec`).
-pub static SUBRESOURCES: &[(&str, &str, &str, &[&str])] = &[
-    ("pods/log", "Pod", "v1", &["get"]),
-    ("pods/exec", "PodExecOptions", "v1", &["create", "get"]),
+pub struct Subresource {
+    /// `pods/log`: the parent's plural, a slash, the subresource.
+    pub name: &'static str,
+    pub kind: &'static str,
+    /// Set when the subresource speaks another group's type (`autoscaling/v1` Scale).
+    pub group_version: Option<(&'static str, &'static str)>,
+    pub verbs: &'static [&'static str],
+}
+
+const SCALE_VERBS: &[&str] = &["get", "patch", "update"];
+
+/// Subresources advertised in discovery, besides `/status` which is not listed.
+pub static SUBRESOURCES: &[Subresource] = &[
+    Subresource {
+        name: "pods/log",
+        kind: "Pod",
+        group_version: None,
+        verbs: &["get"],
+    },
+    Subresource {
+        name: "pods/exec",
+        kind: "PodExecOptions",
+        group_version: None,
+        verbs: &["create", "get"],
+    },
+    Subresource {
+        name: "deployments/scale",
+        kind: "Scale",
+        group_version: Some(("autoscaling", "v1")),
+        verbs: SCALE_VERBS,
+    },
+    Subresource {
+        name: "replicasets/scale",
+        kind: "Scale",
+        group_version: Some(("autoscaling", "v1")),
+        verbs: SCALE_VERBS,
+    },
 ];
 
 pub fn find(group: &str, version: &str, plural: &str) -> Option<&'static ResourceType> {

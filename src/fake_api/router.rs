@@ -9,18 +9,16 @@ use actix_web::middleware::Next;
 use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
 use bytes::{Bytes, BytesMut};
 use futures_util::StreamExt;
-use serde_json::{Value, json};
 
 use super::auth::{Access, Identity};
-use super::crud::{Target, json_body};
+use super::crud::Target;
 use super::discovery;
 use super::exec::{self, is_websocket};
-use super::http::{Query, Representation, json_response, ok_json, response};
+use super::http::{Query, Representation, ok_json, response};
 use super::logs;
 use super::openapi;
 use super::path::{self, ResourcePath, Route};
-use super::protobuf;
-use super::resources::ResourceType;
+use super::reviews;
 use super::state::{RecordedRequest, Shared};
 use super::status::ApiError;
 use super::watch::{self, WatchRequest};
@@ -37,7 +35,8 @@ pub async fn websocket_post_as_get(
     mut req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    if req.method() == Method::POST && is_websocket(req.request()) {
+    if req.method() == Method::POST && req.path().ends_with("/exec") && is_websocket(req.request())
+    {
         req.extensions_mut().insert(OriginalMethod(Method::POST));
         req.head_mut().method = Method::GET;
     }
@@ -105,6 +104,7 @@ async fn route(
         }
     };
     match path::route(req.path()) {
+        Route::Root => get_only().map(|_| ok_json(&discovery::root_paths())),
         Route::Version => get_only().map(|_| ok_json(&discovery::version())),
         Route::Health => get_only().map(|_| {
             response(StatusCode::OK)
@@ -197,9 +197,17 @@ async fn resource(
     {
         return Err(ApiError::no_such_path());
     }
-    let status_subresource = match (path.subresource.as_deref(), path.name.as_deref()) {
-        (None, _) => false,
-        (Some("status"), Some(_)) => true,
+    let mut target = Target {
+        shared,
+        resource,
+        namespace,
+        query: &query,
+        representation: Representation::negotiate(req),
+        status_subresource: false,
+    };
+    match (path.subresource.as_deref(), path.name.as_deref()) {
+        (None, _) => {}
+        (Some("status"), Some(_)) => target.status_subresource = true,
         (Some("log"), Some(name)) if resource.plural == "pods" => {
             if req.method() != Method::GET {
                 return Err(ApiError::method_not_allowed());
@@ -218,25 +226,31 @@ async fn resource(
             let namespace = namespace.unwrap_or_default();
             return exec::pod_exec(shared, req, payload, resource, namespace, name, &query);
         }
+        (Some("scale"), Some(name)) if matches!(resource.plural, "deployments" | "replicasets") => {
+            let verb = match req.method().as_str() {
+                "GET" => "get",
+                "PUT" => "update",
+                "PATCH" => "patch",
+                _ => return Err(ApiError::method_not_allowed()),
+            };
+            authorize(verb)?;
+            if verb == "get" {
+                return target.get_scale(name);
+            }
+            let body = read_body(payload).await?;
+            return target.write_scale(req, name, &body, verb == "patch");
+        }
         _ => return Err(ApiError::no_such_path()),
-    };
-    let verb = verb(req.method(), &path, watch && !status_subresource)?;
+    }
+    let verb = verb(req.method(), &path, watch && !target.status_subresource)?;
     if !resource.verbs.contains(&verb) {
         return Err(ApiError::method_not_allowed());
     }
     if !resource.stored {
         let body = read_body(payload).await?;
-        return review(req, resource, &body, identity, shared);
+        return reviews::answer(req, resource, &body, identity, &shared.auth);
     }
     authorize(verb)?;
-    let target = Target {
-        shared,
-        resource,
-        namespace,
-        query: &query,
-        representation: Representation::negotiate(req),
-        status_subresource,
-    };
     let name = path.name.as_deref().unwrap_or_default();
     match verb {
         "watch" => {
@@ -266,54 +280,4 @@ async fn resource(
             }
         }
     }
-}
-
-/// Reviews are answered, never stored: who am I, and may I. kubectl posts them as protobuf.
-fn review(
-    req: &HttpRequest,
-    resource: &ResourceType,
-    body: &Bytes,
-    identity: &Identity,
-    shared: &Arc<Shared>,
-) -> Result<HttpResponse, ApiError> {
-    let mut review = json!({
-        "kind": resource.kind,
-        "apiVersion": resource.api_version(),
-        "metadata": {"creationTimestamp": Value::Null},
-    });
-    if resource.kind == "SelfSubjectReview" {
-        review["status"] = json!({"userInfo": identity.user_info()});
-        return Ok(json_response(StatusCode::CREATED, &review));
-    }
-    let spec = if is_protobuf(req) {
-        protobuf::access_review_attributes(body)
-            .ok_or_else(|| ApiError::bad_request("cannot decode the protobuf access review"))?
-    } else {
-        json_body(req, body)?["spec"].take()
-    };
-    let attributes = &spec["resourceAttributes"];
-    let allowed = match attributes["resource"].as_str() {
-        Some(resource) => {
-            let resource = match attributes["subresource"].as_str() {
-                Some(sub) if !sub.is_empty() => format!("{resource}/{sub}"),
-                _ => resource.to_string(),
-            };
-            shared.auth.allows(identity, &resource)
-        }
-        None => true,
-    };
-    review["spec"] = spec;
-    review["status"] = if allowed {
-        json!({"allowed": true, "reason": "allowed by the fake API server"})
-    } else {
-        json!({"allowed": false, "denied": true, "reason": "forbidden by the fake API server"})
-    };
-    Ok(json_response(StatusCode::CREATED, &review))
-}
-
-fn is_protobuf(req: &HttpRequest) -> bool {
-    req.headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.contains("protobuf"))
 }

@@ -78,7 +78,6 @@ pub fn seed(store: &Store, bulk_namespace: bool) {
         "metadata": {"name": "web-credentials", "namespace": "default", "creationTimestamp": hours(5)},
         "data": {"username": "d2Vi", "password": "czNjcjN0LXBhc3N3b3Jk"}
     }));
-    objects.extend(events());
     objects.push(json!({
         "apiVersion": "example.com/v1", "kind": "Widget",
         "metadata": {"name": "blue-widget", "namespace": "default", "creationTimestamp": hours(2),
@@ -89,6 +88,18 @@ pub fn seed(store: &Store, bulk_namespace: bool) {
         store
             .upsert(object)
             .expect("seed objects are valid and unique");
+    }
+    // Events point at their pod by uid, which only exists once the pod is stored.
+    let pods = super::resources::by_name("pods").expect("pods is registered");
+    let pod_uid = store
+        .get(pods, "default", WEB_POD_NAMES[0])
+        .map(|pod| pod["metadata"]["uid"].clone())
+        .unwrap_or_default();
+    for mut event in events() {
+        event["involvedObject"]["uid"] = pod_uid.clone();
+        store
+            .upsert(event)
+            .expect("seed events are valid and unique");
     }
 }
 
@@ -277,17 +288,21 @@ fn events() -> Vec<Value> {
     .enumerate()
     .map(|(i, (kind, reason, component, message, ago))| {
         let at = minutes(ago);
-        json!({
+        let mut event = json!({
             "apiVersion": "v1", "kind": "Event",
             "metadata": {"name": format!("{pod}.{:016x}", 0x17f0_0000_0000_0000_u64 + i as u64),
                          "namespace": "default", "creationTimestamp": at},
-            "involvedObject": {"apiVersion": "v1", "kind": "Pod", "name": pod, "namespace": "default",
-                               "fieldPath": if i == 0 { Value::Null } else { json!("spec.containers{nginx}") }},
+            "involvedObject": {"apiVersion": "v1", "kind": "Pod", "name": pod, "namespace": "default"},
             "reason": reason, "message": message, "type": kind,
-            "source": {"component": component, "host": if component == "kubelet" { json!("node-1") } else { Value::Null }},
+            "source": {"component": component},
             "firstTimestamp": at, "lastTimestamp": at, "count": 1,
             "reportingComponent": component, "reportingInstance": ""
-        })
+        });
+        if component == "kubelet" {
+            event["involvedObject"]["fieldPath"] = json!("spec.containers{nginx}");
+            event["source"]["host"] = json!("node-1");
+        }
+        event
     })
     .collect()
 }

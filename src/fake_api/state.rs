@@ -15,7 +15,7 @@ pub struct RecordedRequest {
     pub path: String,
     /// The raw query string, still percent-encoded; empty when there is none.
     pub query: String,
-    /// Every header, names lower-cased, in the order received.
+    /// Every header (names lower-cased; repeated headers appear once per value).
     pub headers: Vec<(String, String)>,
     /// The effective user (after impersonation); `None` when authentication failed.
     pub user: Option<String>,

@@ -7,7 +7,6 @@ use actix_web::http::StatusCode;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use bytes::Bytes;
-use futures_util::Stream;
 use serde_json::{Value, json};
 use tokio::sync::{broadcast, mpsc};
 use tokio::time::Instant;
@@ -253,15 +252,6 @@ async fn sleep_until(deadline: Option<Instant>) {
         Some(deadline) => tokio::time::sleep_until(deadline).await,
         None => std::future::pending().await,
     }
-}
-
-/// A response body fed by a channel; dropping it (client gone) closes the channel.
-pub fn channel_body<T: Into<Bytes> + 'static>(
-    rx: mpsc::Receiver<T>,
-) -> impl Stream<Item = Result<Bytes, actix_web::Error>> + 'static {
-    futures_util::stream::unfold(rx, |mut rx| async move {
-        rx.recv().await.map(|item| (Ok(item.into()), rx))
-    })
 }
 
 pub fn watch_http(shared: &Arc<Shared>, request: WatchRequest) -> HttpResponse {
