@@ -2,6 +2,7 @@
 
 pub mod auth;
 pub mod clusters;
+pub mod demo;
 pub mod fake_api;
 pub mod proxy;
 pub mod routes;

@@ -16,6 +16,7 @@ use actix_web::middleware::Next;
 use crate::auth::Authenticator;
 use crate::auth::oidc::{Oidc, PendingCookies};
 use crate::clusters::{ClusterRegistry, KubeconfigError};
+use crate::demo::Demo;
 use crate::proxy::{Forwarding, UpstreamClients};
 use crate::routes;
 use crate::settings::{Settings, TlsFiles};
@@ -25,6 +26,8 @@ use crate::telemetry::{self, RequestSpan};
 pub struct Application {
     server: Server,
     address: SocketAddr,
+    /// Kept alive as long as the server: the `--demo` cluster.
+    demo: Option<Demo>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -40,13 +43,15 @@ pub enum StartupError {
     Tls(String),
     #[error("{0}")]
     Oidc(String),
+    #[error("cannot start the demo cluster: {0}")]
+    Demo(String),
 }
 
 impl StartupError {
     /// 2 for input the user must fix (as for settings), 1 for the environment (port in use...).
     pub fn exit_code(&self) -> u8 {
         match self {
-            StartupError::Bind { .. } => 1,
+            StartupError::Bind { .. } | StartupError::Demo(_) => 1,
             StartupError::Kubeconfig(_) | StartupError::Tls(_) | StartupError::Oidc(_) => 2,
         }
     }
@@ -56,6 +61,27 @@ impl Application {
     pub fn build(settings: Settings) -> Result<Application, StartupError> {
         let registry = ClusterRegistry::load(&settings.clusters)?;
         Self::build_with_clusters(settings, registry)
+    }
+
+    /// [`Application::build`], plus the in-process demo cluster when `--demo` asks for it.
+    pub async fn start(settings: Settings) -> Result<Application, StartupError> {
+        let mut registry = ClusterRegistry::load(&settings.clusters)?;
+        let demo = if settings.clusters.demo {
+            let demo = Demo::start()
+                .await
+                .map_err(|e| StartupError::Demo(e.to_string()))?;
+            registry.add(demo.cluster());
+            Some(demo)
+        } else {
+            None
+        };
+        let mut application = Self::build_with_clusters(settings, registry)?;
+        application.demo = demo;
+        Ok(application)
+    }
+
+    pub fn demo(&self) -> Option<&Demo> {
+        self.demo.as_ref()
     }
 
     /// For embedding and tests: clusters supplied by the caller instead of kubeconfig files.
@@ -119,7 +145,11 @@ impl Application {
         }
         .map_err(bind_error)?
         .run();
-        Ok(Application { server, address })
+        Ok(Application {
+            server,
+            address,
+            demo: None,
+        })
     }
 
     pub fn address(&self) -> SocketAddr {
@@ -131,6 +161,7 @@ impl Application {
     }
 
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let _demo = self.demo;
         self.server.await
     }
 }

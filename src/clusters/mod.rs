@@ -21,6 +21,8 @@ use crate::settings::ClusterSettings;
 pub enum ClusterSource {
     Kubeconfig(PathBuf),
     InCluster,
+    /// `--demo`: the in-process fake cluster.
+    Demo,
 }
 
 #[derive(Debug)]
@@ -76,6 +78,13 @@ impl ClusterRegistry {
         Ok(ClusterRegistry {
             clusters: clusters.into_iter().map(Arc::new).collect(),
         })
+    }
+
+    /// Adds a cluster unless one of that name exists (an explicit kubeconfig context wins).
+    pub fn add(&mut self, cluster: Cluster) {
+        if self.get(&cluster.name).is_none() {
+            self.clusters.push(Arc::new(cluster));
+        }
     }
 
     pub fn from_clusters(clusters: Vec<Cluster>) -> Self {

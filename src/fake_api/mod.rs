@@ -125,6 +125,12 @@ impl FakeApiServerBuilder {
     }
 
     /// Lets `user` send `Impersonate-*` headers; everyone else gets 403 for them.
+    /// Demo mode only: accept any JWT as its subject, without verifying it.
+    pub fn trust_unverified_jwts(mut self) -> Self {
+        self.auth.trust_unverified_jwts();
+        self
+    }
+
     pub fn impersonator(mut self, user: &str) -> Self {
         self.auth.add_impersonator(user);
         self
@@ -229,6 +235,11 @@ impl FakeApiServer {
         self.shared.open_watches()
     }
 
+    /// A handle that changes objects from another task, for as long as the server lives.
+    pub fn objects(&self) -> FakeObjects {
+        FakeObjects(Arc::downgrade(&self.shared))
+    }
+
     /// Creates or replaces an object (found by `apiVersion` and `kind`); watchers see it.
     /// Unlike a client's PUT, this may set `status` too.
     pub fn apply(&self, object: Value) -> Result<Value, FakeApiError> {
@@ -268,6 +279,18 @@ impl FakeApiServer {
         resources::by_name(name)
             .filter(|r| r.stored)
             .ok_or_else(|| ApiError::not_found("resources", "", name).into())
+    }
+}
+
+/// See [`FakeApiServer::objects`].
+#[derive(Clone)]
+pub struct FakeObjects(std::sync::Weak<Shared>);
+
+impl FakeObjects {
+    /// Like [`FakeApiServer::apply`]; `None` once the server is gone.
+    pub fn apply(&self, object: Value) -> Option<Result<Value, FakeApiError>> {
+        let shared = self.0.upgrade()?;
+        Some(shared.store.upsert(object).map_err(FakeApiError::from))
     }
 }
 

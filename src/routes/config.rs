@@ -34,6 +34,7 @@ fn describe(cluster: &Cluster) -> Value {
             json!({ "kubeconfig": path.display().to_string() }),
         ),
         ClusterSource::InCluster => ("incluster", json!({})),
+        ClusterSource::Demo => ("demo", json!({})),
     };
     let mut entry = json!({
         "name": cluster.name,

@@ -101,6 +101,11 @@ pub static FLAGS: &[Flag] = &[
         "",
         "Kubeconfig file(s), ':'-separated (default: $KUBECONFIG, else ~/.kube/config)",
     ),
+    boolean(
+        "demo",
+        "false",
+        "Serve an in-process demo cluster named demo (sample workloads that change over time)",
+    ),
     text(
         "skipped-kube-contexts",
         "",

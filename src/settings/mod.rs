@@ -51,6 +51,8 @@ pub struct ClusterSettings {
     pub kubeconfigs: Vec<PathBuf>,
     pub skipped_contexts: Vec<String>,
     pub in_cluster: Option<InClusterSettings>,
+    /// `--demo`: add the in-process demo cluster.
+    pub demo: bool,
 }
 
 #[derive(Debug, Clone)]

@@ -392,5 +392,6 @@ fn clusters(reader: &Reader, env: &Env) -> Result<ClusterSettings, SettingsError
         kubeconfigs,
         skipped_contexts,
         in_cluster,
+        demo: reader.bool("demo")?,
     })
 }

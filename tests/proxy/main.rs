@@ -1,5 +1,6 @@
 //! The forwarding path against the fake API server: real sockets, real streaming, real kubectl.
 
+mod demo;
 mod forwarding;
 mod helpers;
 mod identity;
