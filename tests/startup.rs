@@ -92,6 +92,10 @@ fn each_bad_setting_stops_startup_naming_the_flag() {
     ];
     for (args, env, expected) in cases {
         let message = refusal(args, env);
+        assert!(
+            !message.contains("short-secret-value"),
+            "a secret was echoed: {message}"
+        );
         for part in *expected {
             assert!(
                 message.contains(part),
