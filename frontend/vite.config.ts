@@ -1,3 +1,4 @@
+/// <reference types="vitest/config" />
 import { defineConfig } from 'vite';
 
 // The server serves the UI under any -base-url and injects <base href="/{base-url}/">
