@@ -27,6 +27,11 @@ describe('YAML rendering', () => {
     expect(text).not.toContain('managedFields');
   });
 
+  it('puts apiVersion and kind first, as kubectl does', () => {
+    const text = objectToYaml({ metadata: { name: 'x' }, spec: { a: 1 }, kind: 'Widget', apiVersion: 'example.com/v1' });
+    expect(text.split('\n').slice(0, 4)).toEqual(['apiVersion: example.com/v1', 'kind: Widget', 'metadata:', '  name: x']);
+  });
+
   it('shows the values once revealed', () => {
     const text = objectToYaml(secret, { reveal: true });
     expect(text).toContain('password: aHVudGVyMg==');

@@ -38,7 +38,10 @@ export function hideSecretValues<T extends K8sObject>(object: T): T {
 export function objectToYaml(object: K8sObject, options: { reveal?: boolean } = {}): string {
   let shown = stripManagedFields(object);
   if (isSecret(shown) && !options.reveal) shown = hideSecretValues(shown);
-  return stringify(shown, { lineWidth: 0, aliasDuplicateObjects: false });
+  // kubectl's order: apiVersion, kind, metadata, then the rest as the server sent it.
+  const { apiVersion, kind, metadata, ...rest } = shown;
+  const ordered = { apiVersion, kind, metadata, ...rest };
+  return stringify(ordered, { lineWidth: 0, aliasDuplicateObjects: false, keepUndefined: false });
 }
 
 /** Decodes a Secret value: UTF-8 text when it is text, otherwise says it is binary. */
