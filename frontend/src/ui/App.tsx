@@ -1,6 +1,7 @@
 import { useEffect, useMemo, useState } from 'react';
 import { relativeToBase } from '../api/base';
-import { ApiError, getJson, type K8sStatus } from '../api/client';
+import { authGate } from '../api/auth';
+import { ApiError, getJson } from '../api/client';
 import { parseRoute, routeToUrl } from '../api/routes';
 import type { AppConfig, UserInfo } from '../api/types';
 import { AuthRefused, OidcSignIn, ProxyUnidentified } from './AuthPages';
@@ -66,23 +67,14 @@ export function App({ basePath }: { basePath: string }) {
   }
 
   const { config, user, meError } = state;
-  const mode = config.auth?.mode ?? 'none';
   const context = { basePath, config, user };
   const clusterForLogin = route.page !== 'home' && route.page !== 'notfound' ? route.cluster : firstCluster;
 
-  if (!user && meError) {
-    const status: K8sStatus = meError.status ?? {};
-    if (meError.code === 401 && mode === 'oidc') {
-      return <OidcSignIn basePath={basePath} cluster={clusterForLogin} />;
-    }
-    if (meError.code === 401 && mode === 'proxy') {
-      return <ProxyUnidentified error={meError} loginUrl={status.loginUrl ?? config.auth?.loginUrl ?? null} logoutUrl={status.logoutUrl ?? config.auth?.logoutUrl ?? null} />;
-    }
-    if (meError.code === 403) {
-      return <AuthRefused error={meError} logoutUrl={status.logoutUrl ?? config.auth?.logoutUrl ?? null} />;
-    }
-    // mode none (401: nobody to name) or a /me failure: the dashboard still works, without a user menu.
-  }
+  const gate = authGate(config, user ? null : meError);
+  if (gate.kind === 'oidc-sign-in') return <OidcSignIn basePath={basePath} cluster={clusterForLogin} />;
+  if (gate.kind === 'proxy-unidentified') return <ProxyUnidentified error={meError!} loginUrl={gate.loginUrl} logoutUrl={gate.logoutUrl} />;
+  if (gate.kind === 'refused') return <AuthRefused error={meError!} logoutUrl={gate.logoutUrl} />;
+  // 'user', or 'anonymous' (mode none): the dashboard works; the user menu shows only with a user.
 
   return (
     <AppContext.Provider value={context}>

@@ -1,3 +1,4 @@
+import { oidcSignInUrl } from '../api/auth';
 import type { ApiError } from '../api/client';
 
 function Page({ title, children }: { title: string; children: React.ReactNode }) {
@@ -40,15 +41,12 @@ export function ProxyUnidentified({ error, loginUrl, logoutUrl }: { error: ApiEr
 }
 
 export function OidcSignIn({ basePath, cluster }: { basePath: string; cluster: string | undefined }) {
-  const returnTo = window.location.pathname + window.location.search;
-  const params = new URLSearchParams();
-  if (cluster) params.set('cluster', cluster);
-  params.set('returnTo', returnTo);
+  const href = oidcSignInUrl(basePath, cluster, window.location.pathname + window.location.search);
   return (
     <Page title="Sign in">
       <p>This Lamplight signs you in with your organisation's identity provider (OpenID Connect).</p>
       <p className="actions">
-        <a className="button primary" href={`${basePath}oidc?${params.toString()}`} data-testid="sign-in">
+        <a className="button primary" href={href} data-testid="sign-in">
           Sign in{cluster ? ` to ${cluster}` : ''}
         </a>
       </p>

@@ -1,4 +1,5 @@
 import { useContext, useEffect, useId, useRef, useState } from 'react';
+import { signOutUrl } from '../api/auth';
 import { routeToUrl, type Route } from '../api/routes';
 import { ClusterContext } from './cluster';
 import { useApp } from './context';
@@ -54,10 +55,7 @@ function NamespacePicker({ route }: { route: Route }) {
   if (!ctx || !('cluster' in route)) return null;
   const ns = route.ns ?? '';
   const change = (value: string) => {
-    const next = value || undefined;
-    if (route.page === 'detail') navigate(routeToUrl({ ...route, ns: next }));
-    else if (route.page === 'list') navigate(routeToUrl({ ...route, ns: next }));
-    else navigate(routeToUrl({ ...route, ns: next }));
+    navigate(routeToUrl({ ...route, ns: value || undefined }));
   };
   if (ctx.namespaces === null && ctx.namespacesError) {
     // Listing namespaces is not allowed: let the user type one.
@@ -115,8 +113,7 @@ function UserMenu() {
     };
   }, [open]);
   if (!user) return null;
-  const mode = config.auth?.mode;
-  const signOut = mode === 'oidc' ? `${basePath}oidc-logout` : (config.auth?.logoutUrl ?? null);
+  const signOut = signOutUrl(config, basePath);
   const initials = user.username.slice(0, 2).toUpperCase();
   return (
     <div className="user-menu" ref={ref}>

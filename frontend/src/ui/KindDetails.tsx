@@ -146,6 +146,17 @@ export function KindDetails({ object }: { object: K8sObject }) {
           </dl>
         </Section>
       );
+    case 'Secret':
+      return (
+        <Section title="Secret">
+          <dl className="summary grid-summary">
+            <dt>Type</dt>
+            <dd className="mono">{String(object.type ?? 'Opaque')}</dd>
+            <dt>Keys</dt>
+            <dd>{Object.keys((object.data as object) ?? {}).length}</dd>
+          </dl>
+        </Section>
+      );
     case 'ConfigMap':
       return (
         <Section title="Data">

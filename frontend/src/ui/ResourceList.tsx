@@ -1,4 +1,4 @@
-import { useEffect, useId, useMemo, useState } from 'react';
+import { useEffect, useId, useMemo, useRef, useState } from 'react';
 import { findResource } from '../api/discovery';
 import { apiPath, routeToUrl, type Route } from '../api/routes';
 import type { Row } from '../api/table';
@@ -15,14 +15,26 @@ export function ResourceList({ route }: { route: ListRoute }) {
   const filterId = useId();
   const info = findResource(discovery, route);
   const [filter, setFilter] = useState(route.q ?? '');
+  const written = useRef(route.q ?? '');
 
-  // Keep ?q= in the URL (replace: typing is not history).
+  // Keep ?q= in the URL (replace: typing is not history)...
   useEffect(() => {
     const handle = setTimeout(() => {
-      if ((route.q ?? '') !== filter) navigate(routeToUrl({ ...route, q: filter || undefined }), { replace: true });
+      if ((route.q ?? '') !== filter) {
+        written.current = filter;
+        navigate(routeToUrl({ ...route, q: filter || undefined }), { replace: true });
+      }
     }, 250);
     return () => clearTimeout(handle);
   }, [filter, route, navigate]);
+  // ...and follow the URL when it changes by itself (back, forward, a pasted link).
+  useEffect(() => {
+    const q = route.q ?? '';
+    if (q !== written.current) {
+      written.current = q;
+      setFilter(q);
+    }
+  }, [route.q]);
 
   const namespace = info?.namespaced ? ns : undefined;
   const spec = useMemo(() => {

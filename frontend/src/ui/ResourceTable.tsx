@@ -83,8 +83,8 @@ export function ResourceTable({ spec, what, showNamespace, filter = '', linkFor,
       <span className="live" data-testid="live">
         <span className="dot" aria-hidden="true" /> Live
       </span>
-    ) : snapshot.phase === 'reconnecting' ? (
-      <span className="reconnecting">Reconnecting…</span>
+    ) : snapshot.phase === 'reconnecting' || snapshot.error ? (
+      <span className="reconnecting">{table ? 'Reconnecting…' : 'Retrying…'}</span>
     ) : (
       <span className="muted">Loading…</span>
     );
@@ -103,7 +103,12 @@ export function ResourceTable({ spec, what, showNamespace, filter = '', linkFor,
         </div>
       </div>
       {snapshot.error && <ErrorBox error={snapshot.error} what={`listing ${what}`} />}
-      {table && (
+      {table && table.rows.length === 0 && (
+        <p className="empty-row boxed" data-testid="empty">
+          {emptyText ?? `No ${what}.`}
+        </p>
+      )}
+      {table && table.rows.length > 0 && (
         <div className="table-scroll">
           <table className="grid" data-testid={testId}>
             <caption className="sr-only">{what}</caption>
@@ -131,7 +136,7 @@ export function ResourceTable({ spec, what, showNamespace, filter = '', linkFor,
           </table>
           {rows.length === 0 && (
             <p className="empty-row" data-testid="empty">
-              {table.rows.length > 0 ? `Nothing matches “${filter}”.` : (emptyText ?? `No ${what}.`)}
+              Nothing matches “{filter}”.
             </p>
           )}
         </div>

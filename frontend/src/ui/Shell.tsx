@@ -59,7 +59,9 @@ function ClusterShell({ route }: { route: ClusterRoute }) {
   const [discoveryError, setDiscoveryError] = useState<ApiError | null>(null);
   const [discoveryAttempt, setDiscoveryAttempt] = useState(0);
 
+  const usable = !!info && !info.error;
   useEffect(() => {
+    if (!usable) return;
     const controller = new AbortController();
     let retry: ReturnType<typeof setTimeout> | undefined;
     fetchDiscovery(prefix, { signal: controller.signal }).then(
@@ -79,7 +81,7 @@ function ClusterShell({ route }: { route: ClusterRoute }) {
       clearTimeout(retry);
     };
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [prefix, discoveryAttempt]);
+  }, [prefix, discoveryAttempt, usable]);
 
   const namespacesSpec = useMemo(() => (discovery ? { url: prefix + '/api/v1/namespaces' } : null), [prefix, discovery]);
   const nsSnapshot = useWatchedTable(namespacesSpec);
@@ -101,7 +103,7 @@ function ClusterShell({ route }: { route: ClusterRoute }) {
       <div className="layout">
         <Header route={route} />
         <div className="body">
-          <Sidebar route={route} />
+          <Sidebar route={route} unavailable={!usable} />
           <main className="content" id="content">
             {info?.error && (
               <div className="error-box" role="alert" data-testid="cluster-error">

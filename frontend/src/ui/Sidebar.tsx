@@ -9,13 +9,17 @@ function isCurrent(route: ClusterRoute, info: ResourceInfo): boolean {
   return (route.page === 'list' || route.page === 'detail') && route.group === info.group && route.resource === info.resource;
 }
 
-export function Sidebar({ route }: { route: ClusterRoute }) {
-  const { cluster, discovery, ns } = useCluster();
+export function Sidebar({ route, unavailable }: { route: ClusterRoute; unavailable?: boolean }) {
+  const { cluster, discovery, discoveryError, ns } = useCluster();
   const listUrl = (info: ResourceInfo) => routeToUrl({ page: 'list', cluster, group: info.group, version: info.version, resource: info.resource, ns });
   const curated = curatedFor(discovery);
   return (
     <nav className="sidebar" aria-label="Resources" data-testid="sidebar">
-      {!discovery && <p className="muted small pad">Reading the cluster's resources…</p>}
+      {!discovery && (
+        <p className="muted small pad">
+          {unavailable ? 'This cluster is not available.' : discoveryError ? 'Could not read the cluster’s resources; retrying…' : 'Reading the cluster’s resources…'}
+        </p>
+      )}
       {curated.map((section) => (
         <div className="nav-section" key={section.section}>
           <h2 className="nav-title">{section.section}</h2>

@@ -1,4 +1,5 @@
 import type { ReactNode } from 'react';
+import { oidcSignInUrl } from '../api/auth';
 import type { ApiError } from '../api/client';
 import { useAppOptional } from './context';
 
@@ -14,10 +15,15 @@ export function ErrorBox({ error, what }: { error: ApiError; what?: string }) {
       </strong>
       <div className="error-message">{error.message}</div>
       {signIn && (
-        <a href={`${basePath}oidc?returnTo=${encodeURIComponent(window.location.pathname + window.location.search)}`}>Sign in again</a>
+        <a href={oidcSignInUrl(basePath ?? '/', clusterFromPath(), window.location.pathname + window.location.search)}>Sign in again</a>
       )}
     </div>
   );
+}
+
+function clusterFromPath(): string | undefined {
+  const m = window.location.pathname.match(/\/c\/([^/]+)/);
+  return m ? decodeURIComponent(m[1]) : undefined;
 }
 
 export function Spinner({ label = 'Loading…' }: { label?: string }) {

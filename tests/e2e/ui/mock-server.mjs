@@ -3,7 +3,7 @@
 // and speaks enough of the Kubernetes API through /clusters/demo/...: discovery, lists in the
 // Table format, watches (with 410 for old resourceVersions), field selectors, create and delete.
 //
-//   node tests/e2e/ui/mock-server.mjs [--port 0] [--base /headlamp/] [--plain-watch]
+//   node tests/e2e/ui/mock-server.mjs [--port 0] [--base /headlamp/] [--plain-watch] [--auth proxy|oidc|none]
 //
 // It prints `listening on http://127.0.0.1:PORT/base/` once ready.
 import http from 'node:http';
@@ -22,6 +22,7 @@ const PORT = Number(arg('--port', process.env.PORT ?? '0'));
 let BASE = arg('--base', '/');
 if (!BASE.endsWith('/')) BASE += '/';
 const PLAIN_WATCH = args.includes('--plain-watch');
+const AUTH = arg('--auth', 'proxy'); // proxy | oidc | none
 const DIST = path.resolve(here, arg('--dist', '../../../frontend/dist'));
 const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'";
 
@@ -398,11 +399,12 @@ const server = http.createServer(async (req, res) => {
           { name: 'demo', server: 'https://demo.invalid:6443', auth_type: '', meta_data: { source: 'demo', namespace: 'default' } },
           { name: 'broken', server: 'https://broken.invalid:6443', auth_type: '', meta_data: { source: 'kubeconfig', namespace: '' }, error: 'certificate-authority /nope/ca.crt: No such file or directory' },
         ],
-        auth: { mode: 'proxy', loginUrl: '/oauth2/start', logoutUrl: '/oauth2/sign_out' },
+        auth: AUTH === 'proxy' ? { mode: 'proxy', loginUrl: '/oauth2/start', logoutUrl: '/oauth2/sign_out' } : { mode: AUTH, loginUrl: null, logoutUrl: null },
       });
     }
     if (rel === 'me') {
-      const user = userOf(req);
+      const user = AUTH === 'none' ? null : userOf(req);
+      if (!user && AUTH !== 'proxy') return status(res, 401, 'Unauthorized', 'no user', { authMode: AUTH });
       if (!user) return status(res, 401, 'Unauthorized', 'the proxy sent no user', { authMode: 'proxy', loginUrl: '/oauth2/start', logoutUrl: '/oauth2/sign_out' });
       return json(res, user);
     }
