@@ -1,11 +1,13 @@
 import { routeToUrl } from '../api/routes';
 import { useCluster } from './cluster';
 import { Spinner } from './common';
+import { useTitle } from './hooks';
 import { Link } from './router';
 
 /** Every resource the cluster serves, grouped like `kubectl api-resources`. */
 export function ClusterOverview() {
   const { cluster, info, discovery, ns } = useCluster();
+  useTitle('API resources', cluster);
   return (
     <div className="page">
       <div className="page-head">

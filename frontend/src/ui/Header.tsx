@@ -9,6 +9,9 @@ export function Header({ route }: { route: Route }) {
   const { user } = useApp();
   return (
     <header className="header">
+      <a className="skip-link" href="#content">
+        Skip to content
+      </a>
       <Link to="" className="brand" aria-label="Lamplight home">
         <span className="brand-mark" aria-hidden="true" />
         Lamplight

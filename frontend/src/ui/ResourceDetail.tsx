@@ -6,7 +6,7 @@ import type { K8sObject, OwnerReference } from '../api/types';
 import { decodeSecretValue, isSecret, objectToYaml } from '../api/yaml';
 import { useCluster } from './cluster';
 import { Chips, ErrorBox, KeyValues, Section, Spinner } from './common';
-import { useJson, useNow, useWatchedTable } from './hooks';
+import { useJson, useNow, useTitle, useWatchedTable } from './hooks';
 import { KindDetails } from './KindDetails';
 import { ResourceTable } from './ResourceTable';
 import { plural } from './ResourceList';
@@ -41,6 +41,7 @@ export function ResourceDetail({ route }: { route: DetailRoute }) {
   const object = useJson<K8sObject>(objectUrl, row?.resourceVersion ?? '');
   const deleted = !!watched.table && !row && !!object.data;
 
+  useTitle(route.name, route.resource, cluster);
   const listUrl = routeToUrl({ page: 'list', cluster, group: route.group, version: route.version, resource: route.resource, ns });
 
   if (!discovery) return discoveryError ? null : <Spinner label="Reading the cluster's resources…" />;

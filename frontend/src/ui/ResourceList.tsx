@@ -4,6 +4,7 @@ import { apiPath, routeToUrl, type Route } from '../api/routes';
 import type { Row } from '../api/table';
 import { useCluster } from './cluster';
 import { Spinner } from './common';
+import { useTitle } from './hooks';
 import { ResourceTable } from './ResourceTable';
 import { useNavigate } from './router';
 
@@ -37,6 +38,21 @@ export function ResourceList({ route }: { route: ListRoute }) {
   }, [route.q]);
 
   const namespace = info?.namespaced ? ns : undefined;
+  useTitle(route.resource, namespace, cluster);
+  const filterRef = useRef<HTMLInputElement>(null);
+
+  // "/" focuses the filter, as in many consoles.
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      const target = e.target as HTMLElement | null;
+      if (e.key !== '/' || e.ctrlKey || e.metaKey || e.altKey) return;
+      if (target && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName))) return;
+      e.preventDefault();
+      filterRef.current?.focus();
+    };
+    document.addEventListener('keydown', onKey);
+    return () => document.removeEventListener('keydown', onKey);
+  }, []);
   const spec = useMemo(() => {
     if (!info) return null;
     return {
@@ -96,9 +112,10 @@ export function ResourceList({ route }: { route: ListRoute }) {
             <label htmlFor={filterId}>Filter</label>
             <input
               id={filterId}
+              ref={filterRef}
               type="search"
               value={filter}
-              placeholder="name, status, any column…"
+              placeholder="name, status, any column…  ( / )"
               onChange={(e) => setFilter(e.target.value)}
               data-testid="filter"
               autoComplete="off"

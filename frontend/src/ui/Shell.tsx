@@ -19,7 +19,7 @@ export function Shell({ route }: { route: Route }) {
     return (
       <div className="layout">
         <Header route={route} />
-        <main className="content">
+        <main className="content" id="content">
           {config.clusters.length === 0 ? (
             <div className="empty">
               <h1>No clusters</h1>
@@ -36,7 +36,7 @@ export function Shell({ route }: { route: Route }) {
     return (
       <div className="layout">
         <Header route={route} />
-        <main className="content">
+        <main className="content" id="content">
           <h1>Page not found</h1>
           <p>
             Nothing lives at <code>{route.path}</code>. <Link to="">Go to the first cluster</Link>.

@@ -66,3 +66,11 @@ export function useJson<T>(url: string | null, reloadKey: unknown = 0): AsyncSta
   }, [url, reloadKey, tick]);
   return { ...state, reload: () => setTick((t) => t + 1) };
 }
+
+/** Sets the tab title: "pods · demo · Lamplight". */
+export function useTitle(...parts: (string | undefined)[]): void {
+  const title = [...parts.filter(Boolean), 'Lamplight'].join(' · ');
+  useEffect(() => {
+    document.title = title;
+  }, [title]);
+}
