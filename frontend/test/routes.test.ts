@@ -11,6 +11,10 @@ describe('routes', () => {
       { page: 'list', cluster: 'demo', group: '', version: 'v1', resource: 'pods', ns: 'default', q: 'web' },
     ],
     [
+      'c/demo/core/v1/pods?ns=team-a&l=app%3Dweb%2Ctier%21%3Ddb',
+      { page: 'list', cluster: 'demo', group: '', version: 'v1', resource: 'pods', ns: 'team-a', l: 'app=web,tier!=db' },
+    ],
+    [
       'c/demo/apps/v1/deployments/default/web',
       { page: 'detail', cluster: 'demo', group: 'apps', version: 'v1', resource: 'deployments', namespace: 'default', name: 'web' },
     ],

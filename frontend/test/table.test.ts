@@ -93,3 +93,19 @@ describe('table state', () => {
     expect(filterRows(t.rows, 'nothing')).toEqual([]);
   });
 });
+
+describe('servers without the Table format', () => {
+  it('turns a plain list into Name/Age rows', async () => {
+    const { asTableWire } = await import('../src/api/table');
+    const wire = asTableWire({
+      kind: 'WidgetList',
+      metadata: { resourceVersion: '7' },
+      items: [{ metadata: { name: 'w1', namespace: 'team-a', creationTimestamp: '2024-01-01T00:00:00Z' } }],
+    });
+    const t = tableFromList(wire!);
+    expect(t.columns.map((c) => c.name)).toEqual(['Name', 'Age']);
+    expect(t.rows[0]).toMatchObject({ key: 'team-a/w1', cells: ['w1', ''], creationTimestamp: '2024-01-01T00:00:00Z' });
+    expect(t.resourceVersion).toBe('7');
+    expect(asTableWire({ kind: 'Status' })).toBeNull();
+  });
+});

@@ -186,3 +186,20 @@ describe('ListWatcher', () => {
     expect(h.snapshots.length).toBe(count);
   });
 });
+
+describe('ListWatcher without the Table format', () => {
+  it('lists a plain list and fetches plain objects for plain events', async () => {
+    const w = stream();
+    const h = harness([
+      () => json({ kind: 'ConfigMapList', metadata: { resourceVersion: '3' }, items: [{ metadata: { name: 'a', namespace: 'default' } }] }),
+      () => w.response,
+      () => json({ kind: 'ConfigMap', metadata: { name: 'b', namespace: 'default', resourceVersion: '4' } }),
+    ]);
+    h.watcher.start();
+    await h.until(() => h.calls.length === 2);
+    expect(h.watcher.current.table?.columns.map((c) => c.name)).toEqual(['Name', 'Age']);
+    w.push({ type: 'ADDED', object: { kind: 'ConfigMap', metadata: { name: 'b', namespace: 'default', resourceVersion: '4' } } });
+    await h.until(() => h.names()?.join() === 'a,b');
+    h.watcher.stop();
+  });
+});

@@ -7,7 +7,8 @@
  *   c/{cluster}/{group|core}/{version}/{resource}/{name}             → a cluster-scoped object
  *   c/{cluster}/{group|core}/{version}/{resource}/{namespace}/{name} → a namespaced object
  *
- * `ns` is the namespace picked in the header (absent: all namespaces) and `q` the list's text filter.
+ * `ns` is the namespace picked in the header (absent: all namespaces), `q` the list's text filter
+ * and `l` a label selector sent to the server (`app=web,tier!=db`).
  */
 
 export interface ResourceRef {
@@ -21,7 +22,7 @@ export interface ResourceRef {
 export type Route =
   | { page: 'home' }
   | { page: 'cluster'; cluster: string; ns?: string }
-  | ({ page: 'list'; cluster: string; ns?: string; q?: string } & ResourceRef)
+  | ({ page: 'list'; cluster: string; ns?: string; q?: string; l?: string } & ResourceRef)
   | ({ page: 'detail'; cluster: string; ns?: string; namespace?: string; name: string } & ResourceRef)
   | { page: 'notfound'; path: string };
 
@@ -44,6 +45,7 @@ export function parseRoute(path: string, search = ''): Route {
   const params = new URLSearchParams(search);
   const ns = params.get('ns') || undefined;
   const q = params.get('q') || undefined;
+  const l = params.get('l') || undefined;
   const trimmed = path.replace(/^\/+/, '').replace(/\/+$/, '');
   if (trimmed === '') return { page: 'home' };
   const raw = trimmed.split('/');
@@ -57,7 +59,7 @@ export function parseRoute(path: string, search = ''): Route {
   const group = p[2] === CORE ? '' : p[2];
   const version = p[3];
   const resource = p[4];
-  if (p.length === 5) return withDefined({ page: 'list', cluster, group, version, resource, ns, q });
+  if (p.length === 5) return withDefined({ page: 'list', cluster, group, version, resource, ns, q, l });
   if (p.length === 6) return withDefined({ page: 'detail', cluster, group, version, resource, name: p[5], ns });
   return withDefined({ page: 'detail', cluster, group, version, resource, namespace: p[5], name: p[6], ns });
 }
@@ -72,7 +74,7 @@ export function routeToUrl(route: Route): string {
     case 'cluster':
       return `c/${seg(route.cluster)}` + query({ ns: route.ns });
     case 'list':
-      return `${resourceBase(route.cluster, route)}` + query({ ns: route.ns, q: route.q });
+      return `${resourceBase(route.cluster, route)}` + query({ ns: route.ns, l: route.l, q: route.q });
     case 'detail': {
       const where = route.namespace ? `${seg(route.namespace)}/${seg(route.name)}` : seg(route.name);
       return `${resourceBase(route.cluster, route)}/${where}` + query({ ns: route.ns });

@@ -79,6 +79,40 @@ export function rowFromWire(wire: TableRowWire): Row | null {
   return row;
 }
 
+/** Columns for a server that answered a plain list instead of a Table: kubectl's default for unknown kinds. */
+export const FALLBACK_COLUMNS: TableColumn[] = [
+  { name: 'Name', type: 'string', format: 'name', description: 'Name of the object', priority: 0 },
+  { name: 'Age', type: 'string', description: 'Time since creation', priority: 0 },
+];
+
+/** A one-row Table for a plain object (Name and Age cells). */
+export function wireFromObject(object: { metadata?: Partial<ObjectMeta> }): TableWire {
+  const meta = object.metadata ?? {};
+  return {
+    kind: 'Table',
+    columnDefinitions: FALLBACK_COLUMNS,
+    rows: [{ cells: [meta.name ?? '', ''], object: { metadata: meta } }],
+  };
+}
+
+/**
+ * The Table of a list answer: a Table as is, or a plain `*List` (a server without Table support)
+ * turned into Name/Age rows. Anything else is null.
+ */
+export function asTableWire(body: unknown): TableWire | null {
+  if (isTable(body)) return body;
+  if (body && typeof body === 'object' && Array.isArray((body as { items?: unknown }).items)) {
+    const list = body as { metadata?: { resourceVersion?: string }; items: { metadata?: Partial<ObjectMeta> }[] };
+    return {
+      kind: 'Table',
+      metadata: { resourceVersion: list.metadata?.resourceVersion },
+      columnDefinitions: FALLBACK_COLUMNS,
+      rows: list.items.map((item) => wireFromObject(item).rows![0]),
+    };
+  }
+  return null;
+}
+
 /** The state of a freshly listed Table. */
 export function tableFromList(table: TableWire): TableState {
   const rows = (table.rows ?? []).map(rowFromWire).filter((r): r is Row => r !== null);

@@ -1,6 +1,6 @@
 import { Backoff } from './backoff';
 import { ApiError, TABLE_ACCEPT, errorFromResponse, getJson, isAbort, type FetchLike } from './client';
-import { applyWatchEvent, removeRow, rowFromWire, rowKey, tableFromList, upsertRow, type TableState, type TableWire, type WatchEvent } from './table';
+import { applyWatchEvent, asTableWire, wireFromObject, removeRow, rowFromWire, rowKey, tableFromList, upsertRow, type TableState, type TableWire, type WatchEvent } from './table';
 
 export type WatchPhase = 'loading' | 'live' | 'reconnecting' | 'stopped';
 
@@ -144,14 +144,13 @@ export class ListWatcher {
 
   private async list(): Promise<TableState> {
     this.lists += 1;
-    const wire = await getJson<TableWire>(this.options.url + this.query({}), {
+    const body = await getJson<unknown>(this.options.url + this.query({}), {
       accept: TABLE_ACCEPT,
       signal: this.signal,
       fetch: this.doFetch,
     });
-    if (!wire || wire.kind !== 'Table') {
-      throw new ApiError(500, this.options.url, { message: 'the server did not answer in the Table format' });
-    }
+    const wire = asTableWire(body);
+    if (!wire) throw new ApiError(500, this.options.url, { message: 'the server answered neither a Table nor a list' });
     const table = tableFromList(wire);
     this.update({ table, error: null, phase: 'live' });
     return table;
@@ -225,7 +224,8 @@ export class ListWatcher {
     const url = this.options.rowUrl(namespace, name);
     let wire: TableWire;
     try {
-      wire = await getJson<TableWire>(url, { accept: TABLE_ACCEPT, signal: this.signal, fetch: this.doFetch });
+      const body = await getJson<{ kind?: string; metadata?: object }>(url, { accept: TABLE_ACCEPT, signal: this.signal, fetch: this.doFetch });
+      wire = body?.kind === 'Table' ? (body as TableWire) : wireFromObject(body ?? {});
     } catch (error) {
       if (error instanceof ApiError && error.code === 404) {
         const table = this.snapshot.table!;

@@ -203,7 +203,12 @@ function ObjectView({ object, route, namespaced }: { object: K8sObject; route: D
       <KindDetails object={object} />
 
       <Section title="Labels">
-        <Chips values={meta.labels} />
+        <Chips
+          values={meta.labels}
+          linkFor={(k, v) =>
+            routeToUrl({ page: 'list', cluster, group: route.group, version: route.version, resource: route.resource, ns: meta.namespace ?? ns, l: v ? `${k}=${v}` : k })
+          }
+        />
       </Section>
       <Section title="Annotations">
         <KeyValues values={secret && !reveal ? hideLastApplied(meta.annotations) : meta.annotations} testId="annotations" />

@@ -53,13 +53,18 @@ export function ResourceList({ route }: { route: ListRoute }) {
     document.addEventListener('keydown', onKey);
     return () => document.removeEventListener('keydown', onKey);
   }, []);
+  const [labels, setLabels] = useState(route.l ?? '');
+  const labelsId = useId();
+  useEffect(() => setLabels(route.l ?? ''), [route.l]);
+  const selector = route.l;
   const spec = useMemo(() => {
     if (!info) return null;
     return {
       url: prefix + apiPath(route, namespace),
+      params: selector ? { labelSelector: selector } : undefined,
       rowUrl: (rowNs: string | undefined, name: string) => prefix + apiPath(route, info.namespaced ? rowNs : undefined, name),
     };
-  }, [info, prefix, route, namespace]);
+  }, [info, prefix, route, namespace, selector]);
 
   if (!discovery) return discoveryError ? null : <Spinner label="Reading the cluster's resources…" />;
   const gv = route.group ? `${route.group}/${route.version}` : route.version;
@@ -88,7 +93,8 @@ export function ResourceList({ route }: { route: ListRoute }) {
       name: row.name,
       ns,
     });
-  const where = info.namespaced ? (namespace ? `in ${namespace}` : 'in all namespaces') : '(cluster-scoped)';
+  const where =
+    (info.namespaced ? (namespace ? `in ${namespace}` : 'in all namespaces') : '(cluster-scoped)') + (selector ? ` with labels ${selector}` : '');
 
   return (
     <div className="page">
@@ -108,19 +114,41 @@ export function ResourceList({ route }: { route: ListRoute }) {
         linkFor={linkFor}
         emptyText={`No ${info.resource} ${where}.`}
         toolbar={
-          <div className="filter">
-            <label htmlFor={filterId}>Filter</label>
-            <input
-              id={filterId}
-              ref={filterRef}
-              type="search"
-              value={filter}
-              placeholder="name, status, any column…  ( / )"
-              onChange={(e) => setFilter(e.target.value)}
-              data-testid="filter"
-              autoComplete="off"
-              spellCheck={false}
-            />
+          <div className="filters">
+            <div className="filter">
+              <label htmlFor={filterId}>Filter</label>
+              <input
+                id={filterId}
+                ref={filterRef}
+                type="search"
+                value={filter}
+                placeholder="name, status, any column…  ( / )"
+                onChange={(e) => setFilter(e.target.value)}
+                data-testid="filter"
+                autoComplete="off"
+                spellCheck={false}
+              />
+            </div>
+            <form
+              className="filter"
+              onSubmit={(e) => {
+                e.preventDefault();
+                navigate(routeToUrl({ ...route, l: labels.trim() || undefined, q: filter || undefined }));
+              }}
+            >
+              <label htmlFor={labelsId}>Labels</label>
+              <input
+                id={labelsId}
+                className="labels-input"
+                value={labels}
+                placeholder="app=web,tier!=db  (Enter)"
+                onChange={(e) => setLabels(e.target.value)}
+                data-testid="label-selector"
+                autoComplete="off"
+                spellCheck={false}
+                title="A label selector, applied by the server"
+              />
+            </form>
           </div>
         }
       />

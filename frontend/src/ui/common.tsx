@@ -2,6 +2,7 @@ import type { ReactNode } from 'react';
 import { oidcSignInUrl } from '../api/auth';
 import type { ApiError } from '../api/client';
 import { useAppOptional } from './context';
+import { Link } from './router';
 
 /** An API error in the server's own words (a 403 names the user, verb and resource). */
 export function ErrorBox({ error, what }: { error: ApiError; what?: string }) {
@@ -54,14 +55,23 @@ export function KeyValues({ values, empty = 'None', testId }: { values: Record<s
   );
 }
 
-export function Chips({ values }: { values: Record<string, string> | undefined }) {
+/** Labels as chips; with `linkFor`, each chip links (e.g. to the list selected by that label). */
+export function Chips({ values, linkFor }: { values: Record<string, string> | undefined; linkFor?: (key: string, value: string) => string }) {
   const entries = Object.entries(values ?? {});
   if (entries.length === 0) return <span className="muted">None</span>;
   return (
     <ul className="chips">
       {entries.map(([k, v]) => (
         <li key={k} className="chip">
-          {k}={v}
+          {linkFor ? (
+            <Link to={linkFor(k, v)} title={`List the ones labelled ${k}=${v}`}>
+              {k}={v}
+            </Link>
+          ) : (
+            <>
+              {k}={v}
+            </>
+          )}
         </li>
       ))}
     </ul>

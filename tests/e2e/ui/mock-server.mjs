@@ -265,6 +265,19 @@ function matchesSelector(o, selector) {
   });
 }
 
+function matchesLabels(o, selector) {
+  if (!selector) return true;
+  const labels = o.metadata.labels ?? {};
+  return selector.split(',').every((term) => {
+    const ne = term.split('!=');
+    if (ne.length === 2) return labels[ne[0].trim()] !== ne[1].trim();
+    const eq = term.split(/==?/);
+    if (eq.length === 2) return labels[eq[0].trim()] === eq[1].trim();
+    const key = term.trim();
+    return key.startsWith('!') ? !(key.slice(1) in labels) : key in labels;
+  });
+}
+
 function discovery(res, p) {
   if (p === '/api') return json(res, { kind: 'APIVersions', versions: ['v1'] });
   if (p === '/apis') {
@@ -306,7 +319,9 @@ async function clusterApi(req, res, url, p) {
   const table = String(req.headers.accept ?? '').includes('as=Table');
   const map = store.get(r.name);
   const inScope = (o) => !namespace || o.metadata.namespace === namespace;
-  const selector = url.searchParams.get('fieldSelector');
+  const fieldSelector = url.searchParams.get('fieldSelector');
+  const labelSelector = url.searchParams.get('labelSelector');
+  const selected = (o) => matchesSelector(o, fieldSelector) && matchesLabels(o, labelSelector);
 
   if (req.method === 'GET' && name) {
     const o = map.get(`${namespace ?? ''}/${name}`);
@@ -314,7 +329,7 @@ async function clusterApi(req, res, url, p) {
     return json(res, table ? toTable(r.name, [o]) : o);
   }
   if (req.method === 'GET' && verb === 'list') {
-    const items = [...map.values()].filter(inScope).filter((o) => matchesSelector(o, selector)).sort((a, b) => keyOf(a).localeCompare(keyOf(b)));
+    const items = [...map.values()].filter(inScope).filter(selected).sort((a, b) => keyOf(a).localeCompare(keyOf(b)));
     if (table) return json(res, toTable(r.name, items));
     return json(res, { kind: `${r.kind}List`, apiVersion: apiVersionOf(r), metadata: { resourceVersion: String(rv) }, items });
   }
@@ -329,7 +344,7 @@ async function clusterApi(req, res, url, p) {
     }
     const watcher = {
       offer(event) {
-        if (event.resource !== r.name || event.rv <= since || !inScope(event.object) || !matchesSelector(event.object, selector)) return;
+        if (event.resource !== r.name || event.rv <= since || !inScope(event.object) || !selected(event.object)) return;
         if (table && !PLAIN_WATCH) send(event.type, toTable(r.name, [event.object], false));
         else send(event.type, event.object);
       },

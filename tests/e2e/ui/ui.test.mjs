@@ -193,6 +193,22 @@ describe('Lamplight UI', () => {
     await waitForNames((names) => names.length === all.length, 2000);
   });
 
+  test('asks the server for a label selector', async () => {
+    await page.goto(`${BASE}c/${CLUSTER}/core/v1/pods`);
+    await page.getByTestId('resource-table').waitFor();
+    const { body } = await api('/api/v1/pods');
+    const labelled = body.items.find((p) => p.metadata.labels && Object.keys(p.metadata.labels).length);
+    assert.ok(labelled, 'a pod with labels');
+    const [key, value] = Object.entries(labelled.metadata.labels)[0];
+    const selector = `${key}=${value}`;
+    const expected = (await api(`/api/v1/pods?labelSelector=${encodeURIComponent(selector)}`)).body.items.map((p) => p.metadata.name).sort();
+    await page.getByTestId('label-selector').fill(selector);
+    await page.getByTestId('label-selector').press('Enter');
+    await page.waitForURL((url) => url.searchParams.get('l') === selector);
+    const shown = await waitForNames((names) => JSON.stringify([...names].sort()) === JSON.stringify(expected), 3000);
+    assert.ok(!shown.timedOut, `pods with ${selector}: UI ${shown.names}, API ${expected}`);
+  });
+
   test('switches namespace from the picker', async () => {
     await page.goto(`${BASE}c/${CLUSTER}/core/v1/pods`);
     await page.getByTestId('resource-table').waitFor();
