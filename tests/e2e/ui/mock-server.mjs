@@ -23,6 +23,9 @@ let BASE = arg('--base', '/');
 if (!BASE.endsWith('/')) BASE += '/';
 const PLAIN_WATCH = args.includes('--plain-watch');
 const AUTH = arg('--auth', 'proxy'); // proxy | oidc | none
+// With --upstream URL, every API route goes to that Lamplight server (without a base URL) instead of
+// the fake cluster: the UI is served as the server will serve it, the API is the real one.
+const UPSTREAM = arg('--upstream', null);
 const DIST = path.resolve(here, arg('--dist', '../../../frontend/dist'));
 const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'";
 
@@ -403,11 +406,24 @@ function serveUi(res, rel) {
   res.end(html);
 }
 
+function forward(req, res, rel) {
+  const target = new URL(rel, UPSTREAM.endsWith('/') ? UPSTREAM : UPSTREAM + '/');
+  const headers = { ...req.headers, host: target.host };
+  const upstream = http.request(target, { method: req.method, headers }, (answer) => {
+    res.writeHead(answer.statusCode, answer.headers);
+    answer.pipe(res);
+  });
+  upstream.on('error', (error) => (res.headersSent ? res.end() : status(res, 502, 'BadGateway', String(error))));
+  res.on('close', () => upstream.destroy());
+  req.pipe(upstream);
+}
+
 const server = http.createServer(async (req, res) => {
   try {
     const url = new URL(req.url, 'http://localhost');
     if (!url.pathname.startsWith(BASE) && url.pathname + '/' !== BASE) return status(res, 404, 'NotFound', 'outside the base URL');
     const rel = url.pathname.slice(BASE.length);
+    if (UPSTREAM && /^(config|me|healthz|readyz|clusters\/|oidc)/.test(rel)) return forward(req, res, rel + url.search);
     if (rel === 'config') {
       return json(res, {
         clusters: [
