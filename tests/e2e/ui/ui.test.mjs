@@ -256,6 +256,33 @@ describe('Lamplight UI', () => {
     await shot('secret');
   });
 
+  test('shows a 403 in the server\'s words', async (t) => {
+    // Needs a user the cluster denies (the fake API's `dev` on secrets, with -proxy-auth-impersonate);
+    // skipped when the server lets that user through.
+    const [user, resource] = (process.env.LAMPLIGHT_DENIED ?? 'dev:secrets').split(':');
+    const headers = { 'X-Forwarded-User': user, 'X-Forwarded-Group': 'dev' };
+    const probe = await fetch(`${BASE}clusters/${CLUSTER}/api/v1/namespaces/default/${resource}`, { headers });
+    if (probe.status !== 403) {
+      t.skip(`the server lets ${user} list ${resource} (${probe.status})`);
+      return;
+    }
+    const { message } = await probe.json();
+    const denied = await browser.newContext({ viewport: { width: 1400, height: 500 }, extraHTTPHeaders: headers });
+    try {
+      const other = await denied.newPage();
+      await other.goto(`${BASE}c/${CLUSTER}/core/v1/${resource}?ns=default`);
+      const box = other.getByTestId('error').first();
+      await box.waitFor();
+      const text = await box.textContent();
+      assert.match(text, /403 Forbidden/);
+      assert.ok(text.includes(message), `${text} includes ${message}`);
+      assert.match(message, new RegExp(`User "${user}" cannot list`));
+      await other.screenshot({ path: path.join(OUT, 'forbidden.png') });
+    } finally {
+      await denied.close();
+    }
+  });
+
   test('browses every API group, custom resources included', async () => {
     await page.goto(`${BASE}c/${CLUSTER}`);
     await page.getByTestId('api-resources').waitFor();
