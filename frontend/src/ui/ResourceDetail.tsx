@@ -100,7 +100,7 @@ export function ResourceDetail({ route }: { route: DetailRoute }) {
           This {info.kind} was deleted. What you see is its last known state.
         </div>
       )}
-      {object.error && <ErrorBox error={object.error} what={`reading ${info.resource} ${route.name}`} />}
+      {object.error && !(deleted && object.error.code === 404) && <ErrorBox error={object.error} what={`reading ${info.resource} ${route.name}`} />}
       {!obj && !object.error && <Spinner />}
       {obj && <ObjectView object={obj} route={route} namespaced={info.namespaced} />}
     </div>
