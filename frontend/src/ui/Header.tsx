@@ -86,7 +86,7 @@ function NamespacePicker({ route }: { route: Route }) {
   return (
     <div className="picker">
       <label htmlFor={id}>Namespace</label>
-      <select id={id} value={ns} onChange={(e) => change(e.target.value)} data-testid="namespace-picker">
+      <select id={id} value={ns} onChange={(e) => change(e.target.value)} onFocus={ctx.refreshNamespaces} data-testid="namespace-picker">
         <option value="">All namespaces</option>
         {ns && !options.includes(ns) && <option value={ns}>{ns}</option>}
         {options.map((n) => (

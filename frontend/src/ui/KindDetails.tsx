@@ -1,7 +1,9 @@
-import { routeToUrl } from '../api/routes';
+import { useMemo } from 'react';
+import { apiPath, routeToUrl } from '../api/routes';
 import type { K8sObject } from '../api/types';
 import { useCluster } from './cluster';
 import { Chips, KeyValues, Section } from './common';
+import { ResourceTable } from './ResourceTable';
 import { Link } from './router';
 
 /* The few kind-specific views a platform engineer looks for first; everything else is in the YAML. */
@@ -66,6 +68,42 @@ function Containers({ containers, statuses, title }: { containers: Container[]; 
   );
 }
 
+/** `{app: web, tier: db}` → `app=web,tier=db` (matchExpressions are not turned into a selector). */
+export function selectorString(matchLabels: Record<string, string> | undefined): string {
+  return Object.entries(matchLabels ?? {})
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
+}
+
+/** The pods a workload or a Service selects, live. */
+function SelectedPods({ namespace, matchLabels }: { namespace: string | undefined; matchLabels: Record<string, string> | undefined }) {
+  const { cluster, prefix, ns } = useCluster();
+  const selector = selectorString(matchLabels);
+  const spec = useMemo(
+    () => (namespace && selector ? { url: prefix + apiPath({ group: '', version: 'v1', resource: 'pods' }, namespace), params: { labelSelector: selector } } : null),
+    [prefix, namespace, selector],
+  );
+  if (!spec) return null;
+  return (
+    <Section
+      title="Pods"
+      actions={
+        <Link to={routeToUrl({ page: 'list', cluster, group: '', version: 'v1', resource: 'pods', ns: namespace, l: selector })} className="small">
+          Open as a list
+        </Link>
+      }
+    >
+      <ResourceTable
+        spec={spec}
+        what={`pods with ${selector}`}
+        testId="selected-pods"
+        emptyText={`No pods match ${selector}.`}
+        linkFor={(row) => routeToUrl({ page: 'detail', cluster, group: '', version: 'v1', resource: 'pods', namespace: row.namespace, name: row.name, ns })}
+      />
+    </Section>
+  );
+}
+
 export function KindDetails({ object }: { object: K8sObject }) {
   const { cluster, ns } = useCluster();
   const spec = (object.spec ?? {}) as Any;
@@ -122,11 +160,13 @@ export function KindDetails({ object }: { object: K8sObject }) {
             </dl>
           </Section>
           <Containers title="Pod template containers" containers={spec.template?.spec?.containers ?? []} />
+          <SelectedPods namespace={object.metadata.namespace} matchLabels={spec.selector?.matchLabels} />
         </>
       );
     }
     case 'Service':
       return (
+        <>
         <Section title="Service">
           <dl className="summary grid-summary" data-testid="service">
             <dt>Type</dt>
@@ -145,6 +185,8 @@ export function KindDetails({ object }: { object: K8sObject }) {
             </dd>
           </dl>
         </Section>
+        <SelectedPods namespace={object.metadata.namespace} matchLabels={spec.selector} />
+        </>
       );
     case 'Secret':
       return (

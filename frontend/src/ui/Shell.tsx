@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 import { ApiError, clusterUrl, isAbort } from '../api/client';
 import { fetchDiscovery, type Discovery } from '../api/discovery';
 import type { Route } from '../api/routes';
@@ -7,7 +7,7 @@ import { ClusterContext, type ClusterContextValue } from './cluster';
 import { ErrorBox } from './common';
 import { useApp } from './context';
 import { Header } from './Header';
-import { useWatchedTable } from './hooks';
+import { useJson } from './hooks';
 import { ResourceDetail } from './ResourceDetail';
 import { ResourceList } from './ResourceList';
 import { Link } from './router';
@@ -83,9 +83,12 @@ function ClusterShell({ route }: { route: ClusterRoute }) {
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [prefix, discoveryAttempt, usable]);
 
-  const namespacesSpec = useMemo(() => (discovery ? { url: prefix + '/api/v1/namespaces' } : null), [prefix, discovery]);
-  const nsSnapshot = useWatchedTable(namespacesSpec);
-  const namespaces = nsSnapshot.table ? nsSnapshot.table.rows.map((r) => r.name).sort() : null;
+  // Namespaces: listed once and again when the picker is opened (a watch would hold one of the
+  // browser's few connections per host for little).
+  const [nsTick, setNsTick] = useState(0);
+  const nsList = useJson<{ items?: { metadata: { name: string } }[] }>(discovery ? prefix + '/api/v1/namespaces' : null, nsTick);
+  const namespaces = nsList.data?.items ? nsList.data.items.map((n) => n.metadata.name).sort() : null;
+  const refreshNamespaces = useCallback(() => setNsTick((t) => t + 1), []);
 
   const value: ClusterContextValue = {
     cluster,
@@ -94,7 +97,8 @@ function ClusterShell({ route }: { route: ClusterRoute }) {
     discovery,
     discoveryError,
     namespaces,
-    namespacesError: nsSnapshot.error,
+    namespacesError: nsList.error,
+    refreshNamespaces,
     ns: route.ns,
   };
 

@@ -13,6 +13,8 @@ export interface ClusterContextValue {
   /** Namespace names, or null while unknown (loading, or listing namespaces is forbidden). */
   namespaces: string[] | null;
   namespacesError: ApiError | null;
+  /** Lists the namespaces again (the picker does when it gets focus). */
+  refreshNamespaces: () => void;
   /** The namespace picked in the header; undefined = all namespaces. */
   ns: string | undefined;
 }

@@ -18,20 +18,40 @@ export interface WatchSpec {
   rowUrl?: (namespace: string | undefined, name: string) => string;
 }
 
-/** A live Table: list + watch until unmounted or the spec changes. `null` spec: nothing. */
+/** Whether the tab is visible. */
+export function useVisible(): boolean {
+  const [visible, setVisible] = useState(() => document.visibilityState !== 'hidden');
+  useEffect(() => {
+    const update = () => setVisible(document.visibilityState !== 'hidden');
+    document.addEventListener('visibilitychange', update);
+    return () => document.removeEventListener('visibilitychange', update);
+  }, []);
+  return visible;
+}
+
+/**
+ * A live Table: list + watch until unmounted or the spec changes. `null` spec: nothing.
+ * A hidden tab stops watching (browsers allow 6 HTTP/1.1 connections per host, shared by all
+ * tabs) and relists when shown again, keeping the old rows on screen meanwhile.
+ */
 export function useWatchedTable(spec: WatchSpec | null): WatchSnapshot {
   const [snapshot, setSnapshot] = useState<WatchSnapshot>({ table: null, error: null, phase: 'loading' });
   const key = spec ? spec.url + '?' + new URLSearchParams(spec.params ?? {}).toString() : '';
   const specRef = useRef(spec);
   specRef.current = spec;
+  const lastKey = useRef<string | null>(null);
+  const visible = useVisible();
   useEffect(() => {
     const current = specRef.current;
-    setSnapshot({ table: null, error: null, phase: 'loading' });
-    if (!current) return;
+    if (lastKey.current !== key) {
+      lastKey.current = key;
+      setSnapshot({ table: null, error: null, phase: 'loading' });
+    }
+    if (!current || !visible) return;
     const watcher = new ListWatcher({ ...current, onChange: setSnapshot });
     void watcher.start();
     return () => watcher.stop();
-  }, [key]);
+  }, [key, visible]);
   return snapshot;
 }
 
