@@ -1,0 +1,84 @@
+import { useEffect, useMemo, useState } from 'react';
+import { relativeToBase } from '../api/base';
+import { authGate } from '../api/auth';
+import { ApiError, getJson } from '../api/client';
+import { parseRoute, routeToUrl } from '../api/routes';
+import type { AppConfig, UserInfo } from '../api/types';
+import { AuthRefused, OidcSignIn, ProxyUnidentified } from './AuthPages';
+import { ErrorBox } from './common';
+import { AppContext } from './context';
+import { navigateTo, useLocation } from './router';
+import { Shell } from './Shell';
+
+type Boot =
+  | { phase: 'loading' }
+  | { phase: 'failed'; error: ApiError }
+  | { phase: 'ready'; config: AppConfig; user: UserInfo | null; meError: ApiError | null };
+
+async function boot(basePath: string): Promise<Boot> {
+  const config = await getJson<AppConfig>(basePath + 'config');
+  try {
+    const user = await getJson<UserInfo>(basePath + 'me');
+    return { phase: 'ready', config, user, meError: null };
+  } catch (error) {
+    if (error instanceof ApiError) return { phase: 'ready', config, user: null, meError: error };
+    throw error;
+  }
+}
+
+export function App({ basePath }: { basePath: string }) {
+  const [state, setState] = useState<Boot>({ phase: 'loading' });
+  const [attempt, setAttempt] = useState(0);
+  const location = useLocation();
+
+  useEffect(() => {
+    let live = true;
+    boot(basePath).then(
+      (s) => live && setState(s),
+      (error) => live && setState({ phase: 'failed', error: error instanceof ApiError ? error : new ApiError(0, basePath + 'config', undefined, String(error)) }),
+    );
+    return () => {
+      live = false;
+    };
+  }, [basePath, attempt]);
+
+  const relative = relativeToBase(location.pathname, basePath) ?? '';
+  const route = useMemo(() => parseRoute(relative, location.search), [relative, location.search]);
+
+  // '' → the first usable cluster's pods.
+  const firstCluster = state.phase === 'ready' ? (state.config.clusters.find((c) => !c.error) ?? state.config.clusters[0])?.name : undefined;
+  useEffect(() => {
+    if (route.page === 'home' && firstCluster) {
+      navigateTo(basePath + routeToUrl({ page: 'list', cluster: firstCluster, group: '', version: 'v1', resource: 'pods' }), { replace: true });
+    }
+  }, [route.page, firstCluster, basePath]);
+
+  if (state.phase === 'loading') return <div className="boot" role="status">Loading Lamplight…</div>;
+  if (state.phase === 'failed') {
+    return (
+      <main className="boot">
+        <h1>Lamplight could not start</h1>
+        <ErrorBox error={state.error} what="reading the server's configuration" />
+        <button type="button" onClick={() => setAttempt((a) => a + 1)}>
+          Try again
+        </button>
+      </main>
+    );
+  }
+
+  const { config, user, meError } = state;
+  const context = { basePath, config, user };
+  const clusterForLogin = route.page !== 'home' && route.page !== 'notfound' ? route.cluster : firstCluster;
+
+  const gate = authGate(config, user ? null : meError);
+  if (gate.kind === 'oidc-sign-in') return <OidcSignIn basePath={basePath} cluster={clusterForLogin} />;
+  if (gate.kind === 'proxy-unidentified') return <ProxyUnidentified error={meError!} loginUrl={gate.loginUrl} logoutUrl={gate.logoutUrl} />;
+  if (gate.kind === 'refused') return <AuthRefused error={meError!} logoutUrl={gate.logoutUrl} />;
+  // 'user', or 'anonymous' (mode none): the dashboard works; the user menu shows only with a user.
+
+  return (
+    <AppContext.Provider value={context}>
+      <Shell route={route} />
+    </AppContext.Provider>
+  );
+}

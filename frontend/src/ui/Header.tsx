@@ -1,0 +1,177 @@
+import { useContext, useEffect, useId, useRef, useState } from 'react';
+import { signOutUrl } from '../api/auth';
+import { routeToUrl, type Route } from '../api/routes';
+import { ClusterContext } from './cluster';
+import { useApp } from './context';
+import { Link, useNavigate } from './router';
+
+export function Header({ route }: { route: Route }) {
+  const { user } = useApp();
+  return (
+    <header className="header">
+      <a className="skip-link" href="#content">
+        Skip to content
+      </a>
+      <Link to="" className="brand" aria-label="Lamplight home">
+        <span className="brand-mark" aria-hidden="true" />
+        Lamplight
+      </Link>
+      <ClusterPicker route={route} />
+      <NamespacePicker route={route} />
+      <div className="header-spacer" />
+      {user && <UserMenu />}
+    </header>
+  );
+}
+
+function ClusterPicker({ route }: { route: Route }) {
+  const { config } = useApp();
+  const navigate = useNavigate();
+  const id = useId();
+  const current = 'cluster' in route ? route.cluster : '';
+  if (config.clusters.length === 0) return null;
+  const change = (cluster: string) => {
+    // Keep the kind being browsed; namespaces differ between clusters.
+    if (route.page === 'list') navigate(routeToUrl({ page: 'list', cluster, group: route.group, version: route.version, resource: route.resource }));
+    else navigate(routeToUrl({ page: 'list', cluster, group: '', version: 'v1', resource: 'pods' }));
+  };
+  return (
+    <div className="picker">
+      <label htmlFor={id}>Cluster</label>
+      <select id={id} value={current} onChange={(e) => change(e.target.value)} data-testid="cluster-picker">
+        {!current && <option value="">Choose…</option>}
+        {config.clusters.map((c) => (
+          <option key={c.name} value={c.name} title={c.error ?? c.server}>
+            {c.error ? `${c.name} (unavailable)` : c.name}
+          </option>
+        ))}
+      </select>
+    </div>
+  );
+}
+
+function NamespacePicker({ route }: { route: Route }) {
+  const ctx = useContext(ClusterContext);
+  const navigate = useNavigate();
+  const id = useId();
+  const [typed, setTyped] = useState('');
+  if (!ctx || !('cluster' in route)) return null;
+  const ns = route.ns ?? '';
+  const change = (value: string) => {
+    navigate(routeToUrl({ ...route, ns: value || undefined }));
+  };
+  if (ctx.namespaces === null && ctx.namespacesError) {
+    // Listing namespaces is not allowed: let the user type one.
+    return (
+      <form
+        className="picker"
+        onSubmit={(e) => {
+          e.preventDefault();
+          change(typed.trim());
+        }}
+      >
+        <label htmlFor={id}>Namespace</label>
+        <input
+          id={id}
+          data-testid="namespace-input"
+          placeholder={ns || 'all namespaces'}
+          value={typed}
+          onChange={(e) => setTyped(e.target.value)}
+          title={`Cannot list namespaces: ${ctx.namespacesError.message}`}
+        />
+      </form>
+    );
+  }
+  const options = ctx.namespaces ?? [];
+  return (
+    <div className="picker">
+      <label htmlFor={id}>Namespace</label>
+      <select id={id} value={ns} onChange={(e) => change(e.target.value)} onFocus={ctx.refreshNamespaces} data-testid="namespace-picker">
+        <option value="">All namespaces</option>
+        {ns && !options.includes(ns) && <option value={ns}>{ns}</option>}
+        {options.map((n) => (
+          <option key={n} value={n}>
+            {n}
+          </option>
+        ))}
+      </select>
+    </div>
+  );
+}
+
+function UserMenu() {
+  const { user, config, basePath } = useApp();
+  const [open, setOpen] = useState(false);
+  const ref = useRef<HTMLDivElement>(null);
+  const menuId = useId();
+  useEffect(() => {
+    if (!open) return;
+    const onKey = (e: KeyboardEvent) => e.key === 'Escape' && setOpen(false);
+    const onClick = (e: MouseEvent) => ref.current && !ref.current.contains(e.target as Node) && setOpen(false);
+    document.addEventListener('keydown', onKey);
+    document.addEventListener('mousedown', onClick);
+    return () => {
+      document.removeEventListener('keydown', onKey);
+      document.removeEventListener('mousedown', onClick);
+    };
+  }, [open]);
+  if (!user) return null;
+  const signOut = signOutUrl(config, basePath);
+  const initials = user.username.slice(0, 2).toUpperCase();
+  return (
+    <div className="user-menu" ref={ref}>
+      <button
+        type="button"
+        className="user-button"
+        aria-haspopup="true"
+        aria-expanded={open}
+        aria-controls={menuId}
+        onClick={() => setOpen((o) => !o)}
+        data-testid="user-menu-button"
+      >
+        <span className="avatar" aria-hidden="true">
+          {initials}
+        </span>
+        <span data-testid="user-name">{user.username}</span>
+        <span aria-hidden="true">▾</span>
+      </button>
+      {open && (
+        <div className="user-popup" id={menuId} role="dialog" aria-label="Signed-in user" data-testid="user-menu">
+          <dl className="summary">
+            <dt>User</dt>
+            <dd>{user.username}</dd>
+            <dt>Email</dt>
+            <dd>{user.email || <span className="muted">none</span>}</dd>
+            <dt>Groups</dt>
+            <dd>
+              {user.groups && user.groups.length > 0 ? (
+                <ul className="chips" data-testid="user-groups">
+                  {user.groups.map((g) => (
+                    <li key={g} className="chip">
+                      {g}
+                    </li>
+                  ))}
+                </ul>
+              ) : (
+                <span className="muted">none</span>
+              )}
+            </dd>
+            {user.authMethod && (
+              <>
+                <dt>Via</dt>
+                <dd>{user.authMethod}</dd>
+              </>
+            )}
+          </dl>
+          {signOut ? (
+            <a className="button" href={signOut} data-testid="sign-out">
+              Sign out
+            </a>
+          ) : (
+            <p className="muted small">Sign out at your identity proxy: the server has no logout URL configured.</p>
+          )}
+        </div>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,69 @@
+import { curatedFor, type ResourceInfo } from '../api/discovery';
+import { routeToUrl, type Route } from '../api/routes';
+import { useCluster } from './cluster';
+import { Link } from './router';
+
+type ClusterRoute = Extract<Route, { cluster: string }>;
+
+function isCurrent(route: ClusterRoute, info: ResourceInfo): boolean {
+  return (route.page === 'list' || route.page === 'detail') && route.group === info.group && route.resource === info.resource;
+}
+
+export function Sidebar({ route, unavailable }: { route: ClusterRoute; unavailable?: boolean }) {
+  const { cluster, discovery, discoveryError, ns } = useCluster();
+  const listUrl = (info: ResourceInfo) => routeToUrl({ page: 'list', cluster, group: info.group, version: info.version, resource: info.resource, ns });
+  const curated = curatedFor(discovery);
+  return (
+    <nav className="sidebar" aria-label="Resources" data-testid="sidebar">
+      {!discovery && (
+        <p className="muted small pad">
+          {unavailable ? 'This cluster is not available.' : discoveryError ? 'Could not read the cluster’s resources; retrying…' : 'Reading the cluster’s resources…'}
+        </p>
+      )}
+      {curated.map((section) => (
+        <div className="nav-section" key={section.section}>
+          <h2 className="nav-title">{section.section}</h2>
+          <ul>
+            {section.items.map(({ label, info }) => (
+              <li key={info.resource}>
+                <Link to={listUrl(info)} aria-current={isCurrent(route, info) ? 'page' : undefined} data-testid={`nav-${info.resource}`}>
+                  {label}
+                </Link>
+              </li>
+            ))}
+          </ul>
+        </div>
+      ))}
+      {discovery && (
+        <div className="nav-section">
+          <h2 className="nav-title">
+            <Link to={routeToUrl({ page: 'cluster', cluster, ns })} aria-current={route.page === 'cluster' ? 'page' : undefined}>
+              API resources
+            </Link>
+          </h2>
+          {discovery.groups.map((group) => {
+            const open = (route.page === 'list' || route.page === 'detail') && route.group === group.name;
+            return (
+              <details key={group.name} open={open} className="nav-group" data-testid={`group-${group.label}`}>
+                <summary>
+                  {group.label}
+                  <span className="count">{group.error ? '!' : group.resources.length}</span>
+                </summary>
+                {group.error && <p className="error-text small pad">{group.error}</p>}
+                <ul>
+                  {group.resources.map((info) => (
+                    <li key={info.resource}>
+                      <Link to={listUrl(info)} title={`${info.kind} (${group.name ? group.name + '/' : ''}${info.version})`} aria-current={isCurrent(route, info) ? 'page' : undefined}>
+                        {info.resource}
+                      </Link>
+                    </li>
+                  ))}
+                </ul>
+              </details>
+            );
+          })}
+        </div>
+      )}
+    </nav>
+  );
+}
