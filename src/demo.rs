@@ -23,6 +23,8 @@ impl Demo {
         let fake = FakeApiServer::builder()
             .user(TOKEN, "demo-admin", &["system:masters"])
             .impersonator("demo-admin")
+            // Someone the demo refuses, so 403s can be seen (with -proxy-auth-impersonate).
+            .forbid("dev", "secrets")
             .trust_unverified_jwts()
             .log_interval(Duration::from_secs(2))
             .start()

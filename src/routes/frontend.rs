@@ -1,29 +1,178 @@
-use std::path::PathBuf;
+//! The web UI: the build in `frontend/dist`, embedded in the binary (or a folder given with
+//! `-html-static-dir`), with an SPA fallback to `index.html` and strict security headers.
 
-use actix_web::http::Method;
+use std::borrow::Cow;
+use std::path::{Component, Path, PathBuf};
+
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::{Method, StatusCode};
 use actix_web::{HttpRequest, HttpResponse, web};
 
-const PLACEHOLDER: &str = "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Lamplight</title></head>\
-<body><h1>Lamplight</h1><p>The web UI is not built yet. The API is up: try <a href=\"me\">/me</a> and \
-<a href=\"config\">/config</a>.</p></body></html>\n";
+use crate::status::Status;
 
-/// The UI: a folder given with `-html-static-dir`, otherwise a placeholder page.
-pub fn configure(static_dir: Option<PathBuf>) -> impl FnOnce(&mut web::ServiceConfig) {
-    move |cfg| match static_dir {
-        Some(dir) => {
-            cfg.service(actix_files::Files::new("", dir).index_file("index.html"));
-        }
-        None => {
-            cfg.default_service(web::to(placeholder));
-        }
+#[derive(rust_embed::RustEmbed)]
+#[folder = "frontend/dist"]
+struct Embedded;
+
+/// No inline script or style anywhere in the UI, so the policy can be strict.
+const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
+     img-src 'self' data:; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; \
+     form-action 'self'; frame-ancestors 'none'";
+/// Vite puts content hashes in every file name under `assets/`.
+const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+
+/// Paths owned by the API: an unknown one is a 404, never the UI.
+const API_PREFIXES: &[&str] = &[
+    "clusters",
+    "config",
+    "me",
+    "healthz",
+    "readyz",
+    "oidc",
+    "oidc-callback",
+    "oidc-logout",
+];
+
+#[derive(Clone)]
+pub struct Frontend {
+    base_url: String,
+    static_dir: Option<PathBuf>,
+}
+
+pub fn configure(
+    base_url: String,
+    static_dir: Option<PathBuf>,
+) -> impl FnOnce(&mut web::ServiceConfig) {
+    move |cfg| {
+        cfg.app_data(web::Data::new(Frontend {
+            base_url,
+            static_dir,
+        }))
+        .default_service(web::to(serve));
     }
 }
 
-async fn placeholder(request: HttpRequest) -> HttpResponse {
-    if request.method() != Method::GET && request.method() != Method::HEAD {
-        return HttpResponse::MethodNotAllowed().finish();
+struct Asset {
+    bytes: Cow<'static, [u8]>,
+    mime: String,
+}
+
+impl Frontend {
+    fn asset(&self, path: &str) -> Option<Asset> {
+        let mime = || {
+            mime_guess::from_path(path)
+                .first_or_octet_stream()
+                .to_string()
+        };
+        match &self.static_dir {
+            None => Embedded::get(path).map(|file| Asset {
+                mime: file.metadata.mimetype().to_string(),
+                bytes: file.data,
+            }),
+            Some(dir) => {
+                let relative = Path::new(path);
+                if relative
+                    .components()
+                    .any(|c| !matches!(c, Component::Normal(_)))
+                {
+                    return None;
+                }
+                let full = dir.join(relative);
+                full.is_file()
+                    .then(|| std::fs::read(&full).ok())
+                    .flatten()
+                    .map(|bytes| Asset {
+                        bytes: bytes.into(),
+                        mime: mime(),
+                    })
+            }
+        }
     }
-    HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
-        .body(PLACEHOLDER)
+
+    /// `index.html` with `<base href>` set, so deep links load `./assets/...` from the right place.
+    fn index(&self) -> Option<Vec<u8>> {
+        let html = self.asset("index.html")?;
+        let html = String::from_utf8_lossy(&html.bytes);
+        let base = format!(
+            "<head>\n    <base href=\"{}/\" />",
+            html_escape(&self.base_url)
+        );
+        Some(html.replacen("<head>", &base, 1).into_bytes())
+    }
+}
+
+fn html_escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('"', "&quot;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+fn with_security_headers(mut response: HttpResponse) -> HttpResponse {
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+    );
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    response
+}
+
+async fn serve(request: HttpRequest, frontend: web::Data<Frontend>) -> HttpResponse {
+    if request.method() != Method::GET && request.method() != Method::HEAD {
+        return Status::failure(StatusCode::METHOD_NOT_ALLOWED, "the UI only answers GET")
+            .into_response();
+    }
+    let Some(relative) = request.path().strip_prefix(frontend.base_url.as_str()) else {
+        return Status::failure(StatusCode::NOT_FOUND, "not found").into_response();
+    };
+    let relative = relative.trim_start_matches('/');
+    let first_segment = relative.split('/').next().unwrap_or("");
+    if API_PREFIXES.contains(&first_segment) {
+        return Status::failure(
+            StatusCode::NOT_FOUND,
+            format!("no route for {}", request.path()),
+        )
+        .into_response();
+    }
+    if !relative.is_empty()
+        && relative != "index.html"
+        && let Some(asset) = frontend.asset(relative)
+    {
+        let cache = if relative.starts_with("assets/") {
+            IMMUTABLE
+        } else {
+            "no-cache"
+        };
+        let response = HttpResponse::Ok()
+            .insert_header((header::CONTENT_TYPE, asset.mime))
+            .insert_header((header::CACHE_CONTROL, cache))
+            .body(asset.bytes.into_owned());
+        return with_security_headers(response);
+    }
+    // A missing file is a 404: answering HTML for a script would only hide the mistake.
+    let looks_like_a_file =
+        relative.starts_with("assets/") || Path::new(relative).extension().is_some();
+    if looks_like_a_file && relative != "index.html" {
+        return with_security_headers(
+            Status::failure(StatusCode::NOT_FOUND, "no such file").into_response(),
+        );
+    }
+    match frontend.index() {
+        Some(html) => with_security_headers(
+            HttpResponse::Ok()
+                .content_type("text/html; charset=utf-8")
+                .insert_header((header::CACHE_CONTROL, "no-cache"))
+                .body(html),
+        ),
+        None => Status::failure(StatusCode::NOT_FOUND, "the UI has no index.html").into_response(),
+    }
 }

@@ -28,7 +28,7 @@ pub fn configure(settings: &Settings) -> impl FnOnce(&mut web::ServiceConfig) + 
                     }
                 })
                 .configure(crate::proxy::configure)
-                .configure(frontend::configure(static_dir)),
+                .configure(frontend::configure(base_url.clone(), static_dir)),
         );
     }
 }

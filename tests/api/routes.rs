@@ -66,20 +66,115 @@ async fn every_response_carries_a_request_id() {
 }
 
 #[actix_web::test]
-async fn the_ui_placeholder_is_served_for_other_paths() {
-    let app = spawn_app(&[]).await;
-    let response = app.get("/c/main/pods", &[]).await;
+async fn deep_links_get_the_ui_with_its_base_and_security_headers() {
+    let app = spawn_app(&["-base-url=/headlamp"]).await;
+    let response = app
+        .get("/headlamp/c/main/core/v1/pods?ns=default", &[])
+        .await;
     assert_eq!(response.status, 200);
-    assert!(response.body.contains("not built yet"));
+    assert!(
+        response.body.contains("<div id=\"root\">"),
+        "{}",
+        response.body
+    );
+    assert!(
+        response.body.contains("<base href=\"/headlamp/\" />"),
+        "{}",
+        response.body
+    );
+    assert_eq!(response.header("cache-control"), Some("no-cache"));
+    let csp = response.header("content-security-policy").unwrap();
+    for directive in [
+        "default-src 'self'",
+        "script-src 'self'",
+        "frame-ancestors 'none'",
+    ] {
+        assert!(csp.contains(directive), "{directive} missing from {csp}");
+    }
+    assert!(
+        !csp.contains("unsafe-inline") && !csp.contains("unsafe-eval"),
+        "{csp}"
+    );
+    assert_eq!(response.header("x-frame-options"), Some("DENY"));
+    assert_eq!(response.header("x-content-type-options"), Some("nosniff"));
+    assert!(response.header("referrer-policy").is_some());
+    assert!(!response.body.contains("<script>"), "no inline script");
+}
+
+#[actix_web::test]
+async fn hashed_assets_are_immutable_and_missing_ones_are_404() {
+    let app = spawn_app(&[]).await;
+    let index = app.get("/", &[]).await;
+    let script = index
+        .body
+        .split("src=\"./")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("a script tag");
+    assert!(script.starts_with("assets/"), "{script}");
+    let response = app.get(&format!("/{script}"), &[]).await;
+    assert_eq!(response.status, 200);
+    assert_eq!(
+        response.header("cache-control"),
+        Some("public, max-age=31536000, immutable")
+    );
+    assert!(
+        response
+            .header("content-type")
+            .unwrap()
+            .contains("javascript")
+    );
+
+    assert_eq!(app.get("/assets/index-00000000.js", &[]).await.status, 404);
+    assert_eq!(
+        app.get("/favicon.svg", &[]).await.header("cache-control"),
+        Some("no-cache")
+    );
+}
+
+#[actix_web::test]
+async fn api_paths_never_fall_back_to_the_ui() {
+    let app = spawn_app(&[]).await;
+    for path in [
+        "/config/extra",
+        "/me/x",
+        "/healthz/x",
+        "/oidc",
+        "/oidc-callback",
+        "/clusters",
+    ] {
+        let response = app.get(path, &[]).await;
+        assert_eq!(response.status, 404, "{path}: {}", response.body);
+        assert!(
+            !response.body.contains("id=\"root\""),
+            "{path} served the UI"
+        );
+    }
 }
 
 #[actix_web::test]
 async fn html_static_dir_replaces_the_ui() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("index.html"), "<p>custom build</p>").unwrap();
+    std::fs::write(
+        dir.path().join("index.html"),
+        "<html><head><title>custom build</title></head></html>",
+    )
+    .unwrap();
+    std::fs::create_dir(dir.path().join("assets")).unwrap();
+    std::fs::write(dir.path().join("assets/app-1.js"), "console.log(1)").unwrap();
     let flag = format!("-html-static-dir={}", dir.path().display());
     let app = spawn_app(&[&flag]).await;
-    let response = app.get("/", &[]).await;
+    let response = app.get("/c/x", &[]).await;
     assert_eq!(response.status, 200);
-    assert!(response.body.contains("custom build"), "{}", response.body);
+    assert!(
+        response.body.contains("custom build") && response.body.contains("<base href=\"/\""),
+        "{}",
+        response.body
+    );
+    assert_eq!(
+        app.get("/assets/app-1.js", &[]).await.body,
+        "console.log(1)"
+    );
+    assert_eq!(app.get("/../Cargo.toml", &[]).await.status, 404);
+    assert_eq!(app.get("/assets/%2e%2e/index.html", &[]).await.status, 404);
 }

@@ -13,7 +13,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../../..');
 const bin = path.resolve(root, process.env.LAMPLIGHT_BIN ?? 'target/debug/lamplight');
 const baseUrl = (process.env.LAMPLIGHT_BASE_URL ?? '').replace(/^\/*/, '').replace(/\/*$/, '');
-const args = ['--demo', '-proxy-auth=true', '-proxy-auth-trusted-proxies=127.0.0.1', '-port=0', '-listen-addr=127.0.0.1'];
+const args = ['--demo', '-proxy-auth=true', '-proxy-auth-trusted-proxies=127.0.0.1', '-proxy-auth-impersonate', '-port=0', '-listen-addr=127.0.0.1'];
 if (baseUrl) args.push(`-base-url=/${baseUrl}`);
 
 const server = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
@@ -39,7 +39,8 @@ const url = `http://${address}/${baseUrl ? baseUrl + '/' : ''}`;
 console.log(`lamplight at ${url}`);
 const test = spawn(process.execPath, ['--test', '--test-concurrency=1', path.join(here, 'ui.test.mjs')], {
   stdio: 'inherit',
-  env: { ...process.env, LAMPLIGHT_URL: url },
+  // The demo cluster denies `dev` the secrets, and impersonation makes the API server see `dev`.
+  env: { ...process.env, LAMPLIGHT_URL: url, LAMPLIGHT_EXPECT_DENIAL: '1' },
 });
 test.on('exit', (code) => {
   server.kill();
