@@ -45,6 +45,7 @@ impl Demo {
             source: ClusterSource::Demo,
             namespace: Some("default".to_string()),
             auth_type: "",
+            oidc_provider: None,
             connection: Ok(Connection {
                 base_url: self.fake.url().to_string(),
                 tls: None,

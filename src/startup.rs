@@ -19,7 +19,7 @@ use crate::clusters::{ClusterRegistry, KubeconfigError};
 use crate::demo::Demo;
 use crate::proxy::{Forwarding, UpstreamClients};
 use crate::routes;
-use crate::settings::{Settings, TlsFiles};
+use crate::settings::{OidcSettings, Settings, TlsFiles};
 use crate::telemetry::{self, RequestSpan};
 
 /// A bound, not yet running server (zero2prod's pattern: bind first, so port 0 works in tests).
@@ -106,15 +106,16 @@ impl Application {
             }
         }
         let registry = Arc::new(registry);
-        let oidc = match &settings.oidc {
+        let oidc = match oidc_settings(&settings, &registry) {
             Some(oidc_settings) => {
-                let oidc =
-                    Arc::new(Oidc::new(&settings, oidc_settings).map_err(StartupError::Oidc)?);
+                let oidc = Oidc::new(&settings, &oidc_settings).map_err(StartupError::Oidc)?;
+                let oidc = Arc::new(oidc);
                 oidc.start_discovery();
                 Some(oidc)
             }
             None => None,
         };
+        let oidc_enabled = oidc.is_some();
         let authenticator = web::Data::new(match &oidc {
             Some(oidc) => Authenticator::with_oidc(oidc.clone()),
             None => Authenticator::from_settings(&settings),
@@ -137,7 +138,7 @@ impl Application {
                         cfg.app_data(web::Data::new(oidc.clone()));
                     }
                 })
-                .configure(routes::configure(&settings))
+                .configure(routes::configure(&settings, oidc_enabled))
         });
         let server = match tls {
             Some(config) => server.listen_rustls_0_23(listener, config),
@@ -204,4 +205,35 @@ async fn set_pending_cookies(
         }
     }
     Ok(response)
+}
+
+/// The OIDC client: from the flags, or (as Headlamp does) from the first kubeconfig context whose
+/// user signs in with `auth-provider: oidc`, completed by the flags' cookie secret and tuning.
+fn oidc_settings(settings: &Settings, registry: &ClusterRegistry) -> Option<OidcSettings> {
+    if let Some(explicit) = &settings.oidc {
+        return Some(explicit.clone());
+    }
+    if settings.proxy_auth.enabled {
+        return None;
+    }
+    let (cluster, config) = registry
+        .iter()
+        .find_map(|c| c.oidc_provider.as_ref().map(|config| (c, config)))?;
+    let Some(template) = settings.oidc_template.clone() else {
+        tracing::warn!(
+            cluster = %cluster.name,
+            "this context signs in with OIDC (auth-provider: oidc); set -oidc-cookie-secret to let users sign in"
+        );
+        return None;
+    };
+    match template.completed_by_auth_provider(config) {
+        Ok(oidc) => {
+            tracing::info!(cluster = %cluster.name, issuer = %oidc.issuer_url, "OIDC client taken from the kubeconfig");
+            Some(oidc)
+        }
+        Err(reason) => {
+            tracing::warn!(cluster = %cluster.name, %reason, "cannot use this context's OIDC settings");
+            None
+        }
+    }
 }

@@ -36,6 +36,7 @@ pub fn cluster(settings: &InClusterSettings) -> Cluster {
         source: ClusterSource::InCluster,
         namespace,
         auth_type: "",
+        oidc_provider: None,
         connection,
     }
 }

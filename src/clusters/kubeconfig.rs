@@ -68,6 +68,10 @@ fn cluster(config: &Kubeconfig, named: &NamedContext, path: &Path) -> Cluster {
         Some(provider) if provider.name == "oidc" => "oidc",
         _ => "",
     };
+    let oidc_provider = user_entry
+        .and_then(|u| u.auth_provider.as_ref())
+        .filter(|provider| provider.name == "oidc")
+        .map(|provider| provider.config.clone());
     let connection = connection(config, named, path);
     Cluster {
         name: named.name.clone(),
@@ -75,6 +79,7 @@ fn cluster(config: &Kubeconfig, named: &NamedContext, path: &Path) -> Cluster {
         source: ClusterSource::Kubeconfig(path.to_path_buf()),
         namespace: context.and_then(|ctx| ctx.namespace.clone()),
         auth_type,
+        oidc_provider,
         connection,
     }
 }

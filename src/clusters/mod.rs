@@ -33,6 +33,8 @@ pub struct Cluster {
     pub namespace: Option<String>,
     /// `oidc` when the context's user signs in with an OIDC auth provider (Headlamp's hint to the UI).
     pub auth_type: &'static str,
+    /// The context user's `auth-provider: oidc` config, which can supply Lamplight's OIDC client.
+    pub oidc_provider: Option<std::collections::HashMap<String, String>>,
     pub connection: Result<Connection, String>,
 }
 

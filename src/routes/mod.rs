@@ -10,10 +10,9 @@ use actix_web::web;
 use crate::settings::Settings;
 
 /// Registers every route under the configured base URL.
-pub fn configure(settings: &Settings) -> impl FnOnce(&mut web::ServiceConfig) + use<> {
+pub fn configure(settings: &Settings, oidc: bool) -> impl FnOnce(&mut web::ServiceConfig) + use<> {
     let static_dir = settings.server.html_static_dir.clone();
     let base_url = settings.server.base_url.clone();
-    let oidc = settings.oidc.is_some();
     move |cfg: &mut web::ServiceConfig| {
         cfg.service(
             web::scope(&base_url)

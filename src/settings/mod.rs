@@ -25,6 +25,9 @@ pub struct Settings {
     pub clusters: ClusterSettings,
     /// Lamplight's own OpenID Connect sign-in, when configured (and proxy-auth is off).
     pub oidc: Option<OidcSettings>,
+    /// Without `-oidc-client-id` but with a cookie secret: the OIDC settings a kubeconfig context's
+    /// `auth-provider: oidc` completes (Headlamp reads the client from there too).
+    pub oidc_template: Option<OidcSettings>,
     /// Things worth a warning once logging is up (ignored variables, insecure choices).
     pub warnings: Vec<String>,
 }

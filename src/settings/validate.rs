@@ -92,7 +92,8 @@ pub fn settings(raw: RawSettings, env: &Env) -> Result<Settings, SettingsError> 
     let log = log(&reader)?;
     let proxy_auth = proxy_auth(&reader)?;
     let clusters = clusters(&reader, env)?;
-    let oidc = super::oidc::settings(&reader)?;
+    let parsed_oidc = super::oidc::settings(&reader)?;
+    let (oidc, oidc_template) = (parsed_oidc.complete, parsed_oidc.template);
     if oidc.is_some() && proxy_auth.enabled {
         return Err(SettingsError::Conflict(
             "-proxy-auth=true and -oidc-client-id are both set: choose one way of signing users in"
@@ -121,6 +122,7 @@ pub fn settings(raw: RawSettings, env: &Env) -> Result<Settings, SettingsError> 
         proxy_auth,
         clusters,
         oidc,
+        oidc_template,
         warnings,
     })
 }

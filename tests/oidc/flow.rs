@@ -507,3 +507,59 @@ async fn a_wrong_client_secret_shows_the_providers_error() {
     );
     assert!(callback.body.contains("Sign in again"));
 }
+
+#[actix_web::test]
+async fn the_client_can_come_from_a_kubeconfig_auth_provider_as_in_headlamp() {
+    let idp = Idp::start(&[]);
+    let port = free_port();
+    let client = idp
+        .register(&[format!("{}/oidc-callback", origin(port))], &[], true)
+        .await;
+    let fake = FakeApiServer::builder().start().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = dir.path().join("kubeconfig");
+    std::fs::write(
+        &kubeconfig,
+        format!(
+            "clusters: [{{name: c, cluster: {{server: '{}'}}}}]\n\
+             users:\n- name: oidc-user\n  user:\n    auth-provider:\n      name: oidc\n      config:\n\
+             \x20       client-id: {}\n        client-secret: {}\n        idp-issuer-url: {}\n        extra-scopes: groups,email\n\
+             contexts: [{{name: corp, context: {{cluster: c, user: oidc-user}}}}]\n",
+            fake.url(),
+            client.id,
+            client.secret,
+            idp.issuer
+        ),
+    )
+    .unwrap();
+    let flags = [
+        "-listen-addr=127.0.0.1".to_string(),
+        format!("-port={port}"),
+        format!("-kubeconfig={}", kubeconfig.display()),
+        format!("-oidc-cookie-secret={SECRET}"),
+    ];
+    let settings =
+        Settings::from_flags(&flags.iter().map(String::as_str).collect::<Vec<_>>()).unwrap();
+    actix_web::rt::spawn(Application::build(settings).unwrap().run_until_stopped());
+    wait_for_discovery(port).await;
+
+    let mut browser = Browser::default();
+    let config = browser.get(&format!("{}/config", origin(port))).await;
+    let config: Value = serde_json::from_str(&config.body).unwrap();
+    assert_eq!(config["auth"]["mode"], "oidc");
+    assert_eq!(config["clusters"][0]["auth_type"], "oidc");
+    sign_in_with(
+        &mut browser,
+        &format!("{}/oidc?cluster=corp", origin(port)),
+        "alice",
+        &origin(port),
+    )
+    .await;
+    let (status, body) = me(&mut browser, &format!("{}/me", origin(port))).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        body["groups"],
+        serde_json::json!(["dev", "ops"]),
+        "extra-scopes asked for groups"
+    );
+}
