@@ -3,6 +3,7 @@
 pub mod auth;
 pub mod clusters;
 pub mod demo;
+pub mod errors;
 pub mod fake_api;
 pub mod proxy;
 pub mod routes;

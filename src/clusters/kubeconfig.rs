@@ -23,7 +23,7 @@ pub fn clusters(paths: &[PathBuf]) -> Result<Vec<Cluster>, KubeconfigError> {
     for path in paths {
         let config = Kubeconfig::read_from(path).map_err(|e| KubeconfigError {
             path: path.clone(),
-            reason: error_chain(&e),
+            reason: crate::errors::chain(&e),
         })?;
         for context in &config.contexts {
             // Merge rule shared with kubectl: the first file to define a name wins.
@@ -33,16 +33,6 @@ pub fn clusters(paths: &[PathBuf]) -> Result<Vec<Cluster>, KubeconfigError> {
         }
     }
     Ok(clusters)
-}
-
-fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(&format!(": {cause}"));
-        source = cause.source();
-    }
-    text
 }
 
 fn cluster(config: &Kubeconfig, named: &NamedContext, path: &Path) -> Cluster {

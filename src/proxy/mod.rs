@@ -103,49 +103,41 @@ async fn forward(
         url.push('?');
         url.push_str(query);
     }
-    let upstream_headers =
+    let mut upstream_headers =
         headers::request_headers(request.headers(), &forwarding.identity_headers);
-    let prepared = Prepared {
-        cluster,
-        connection,
-        url,
-        headers: upstream_headers,
-    };
     let request_id = request
         .extensions()
         .get::<RequestId>()
         .map(|id| id.to_string())
         .unwrap_or_default();
 
-    if websocket::is_upgrade(&request) {
+    let upgrade = websocket::is_upgrade(&request);
+    // Browsers cannot set headers on WebSockets: their token may come as a sub-protocol.
+    let (protocols, bearer) = if upgrade {
         websocket::check_origin(&request)?;
-        let (protocols, bearer) = websocket::split_protocols(&request)?;
-        let client_authorization = bearer.or_else(|| client_authorization(&request));
-        let mut prepared = prepared;
-        identity::apply(
-            forwarding.policy,
-            cluster,
-            connection,
-            user.as_ref(),
-            client_authorization,
-            &request_id,
-            &mut prepared.headers,
-        )
-        .await?;
-        return websocket::bridge(request, payload, prepared, protocols, &clients.upgrade).await;
-    }
-
-    let mut prepared = prepared;
+        websocket::split_protocols(&request)?
+    } else {
+        (Vec::new(), None)
+    };
     identity::apply(
         forwarding.policy,
         cluster,
         connection,
         user.as_ref(),
-        client_authorization(&request),
+        bearer.or_else(|| client_authorization(&request)),
         &request_id,
-        &mut prepared.headers,
+        &mut upstream_headers,
     )
     .await?;
+    let prepared = Prepared {
+        cluster,
+        connection,
+        url,
+        headers: upstream_headers,
+    };
+    if upgrade {
+        return websocket::bridge(request, payload, prepared, protocols, &clients.upgrade).await;
+    }
     http::forward(&request, payload, prepared, &clients.http).await
 }
 

@@ -245,18 +245,23 @@ async fn redirects_from_the_api_server_are_passed_back_not_followed() {
     );
 }
 
+/// An executable shell script in `dir`, for exec credential plugins.
+fn plugin_script(dir: &std::path::Path, body: &str) -> std::path::PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let plugin = dir.join("plugin");
+    std::fs::write(&plugin, format!("#!/bin/sh\n{body}\n")).unwrap();
+    std::fs::set_permissions(&plugin, std::fs::Permissions::from_mode(0o755)).unwrap();
+    plugin
+}
+
 #[actix_web::test]
 async fn a_failing_exec_plugin_is_a_502_naming_its_error() {
-    use std::os::unix::fs::PermissionsExt;
     let fake = crate::helpers::fake().await;
     let dir = tempfile::tempdir().unwrap();
-    let plugin = dir.path().join("broken-plugin");
-    std::fs::write(
-        &plugin,
-        "#!/bin/sh\necho 'error: token expired, run login again' >&2\nexit 1\n",
-    )
-    .unwrap();
-    std::fs::set_permissions(&plugin, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let plugin = plugin_script(
+        dir.path(),
+        "echo 'error: token expired, run login again' >&2\nexit 1",
+    );
     let user = format!(
         "    exec:\n      apiVersion: client.authentication.k8s.io/v1\n      command: {}\n      interactiveMode: Never\n",
         plugin.display()
@@ -285,16 +290,12 @@ async fn a_failing_exec_plugin_is_a_502_naming_its_error() {
 
 #[actix_web::test]
 async fn an_exec_plugin_token_is_sent_upstream() {
-    use std::os::unix::fs::PermissionsExt;
     let fake = crate::helpers::fake().await;
     let dir = tempfile::tempdir().unwrap();
-    let plugin = dir.path().join("plugin");
-    std::fs::write(
-        &plugin,
-        "#!/bin/sh\necho '{\"apiVersion\":\"client.authentication.k8s.io/v1beta1\",\"kind\":\"ExecCredential\",\"status\":{\"token\":\"dev-token\"}}'\n",
-    )
-    .unwrap();
-    std::fs::set_permissions(&plugin, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let plugin = plugin_script(
+        dir.path(),
+        "echo '{\"apiVersion\":\"client.authentication.k8s.io/v1beta1\",\"kind\":\"ExecCredential\",\"status\":{\"token\":\"dev-token\"}}'",
+    );
     let user = format!(
         "    exec:\n      apiVersion: client.authentication.k8s.io/v1beta1\n      command: {}\n",
         plugin.display()

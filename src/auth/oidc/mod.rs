@@ -352,7 +352,7 @@ impl Oidc {
             .map_err(|e| e.to_string())?
             .request_async(&http)
             .await
-            .map_err(|e| provider::error_chain(&e))?;
+            .map_err(|e| crate::errors::chain(&e))?;
         let id_token = response
             .id_token()
             .map(|t| t.to_string())

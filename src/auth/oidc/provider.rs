@@ -63,7 +63,7 @@ impl Provider {
         let http = move |request| send(tls.clone(), request);
         let metadata = Metadata::discover_async(issuer, &http)
             .await
-            .map_err(|e| error_chain(&e))?;
+            .map_err(|e| crate::errors::chain(&e))?;
         Ok(Provider { metadata })
     }
 
@@ -96,16 +96,6 @@ impl Provider {
         let http = move |request| send(tls.clone(), request);
         CoreJsonWebKeySet::fetch_async(self.metadata.jwks_uri(), &http)
             .await
-            .map_err(|e| error_chain(&e))
+            .map_err(|e| crate::errors::chain(&e))
     }
-}
-
-pub fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(&format!(": {cause}"));
-        source = cause.source();
-    }
-    text
 }

@@ -12,7 +12,7 @@ use openidconnect::{
 use serde::Deserialize;
 
 use super::session::{self, LoginState, Session};
-use super::{Oidc, http_client, provider};
+use super::{Oidc, http_client};
 use crate::status::Status;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -231,7 +231,7 @@ async fn callback(
         Err(e) => {
             let detail = format!(
                 "The identity provider refused the code exchange: {}",
-                provider::error_chain(&e)
+                crate::errors::chain(&e)
             );
             return fail(StatusCode::BAD_GATEWAY, "Sign-in failed", detail);
         }
