@@ -28,7 +28,7 @@ pub enum ProxyError {
     Timeout { cluster: String, reason: String },
     #[error("the API server of cluster {cluster:?} refused the WebSocket upgrade with {status}")]
     Upgrade { cluster: String, status: StatusCode },
-    #[error("cross-origin WebSocket refused: Origin {origin:?} is not this server ({expected:?})")]
+    #[error("cross-origin request refused: Origin {origin:?} is not this server ({expected:?})")]
     CrossOrigin { origin: String, expected: String },
 }
 

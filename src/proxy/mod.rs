@@ -6,10 +6,12 @@ mod error;
 mod headers;
 mod http;
 mod identity;
+mod origin;
 mod websocket;
 
 use std::sync::Arc;
 
+use actix_web::http::Method;
 use actix_web::http::header::{self, HeaderName};
 use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
 use percent_encoding::percent_decode_str;
@@ -112,9 +114,17 @@ async fn forward(
         .unwrap_or_default();
 
     let upgrade = websocket::is_upgrade(&request);
+    // A page from another site must not drive the dashboard's (or the user's) credentials: browsers
+    // send `Origin` on WebSockets and on every request that can change something.
+    let unsafe_method = !matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    );
+    if upgrade || unsafe_method {
+        origin::check(&request)?;
+    }
     // Browsers cannot set headers on WebSockets: their token may come as a sub-protocol.
     let (protocols, bearer) = if upgrade {
-        websocket::check_origin(&request)?;
         websocket::split_protocols(&request)?
     } else {
         (Vec::new(), None)

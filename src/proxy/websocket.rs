@@ -25,29 +25,6 @@ pub(super) fn is_upgrade(request: &HttpRequest) -> bool {
         .is_some_and(|v| v.eq_ignore_ascii_case("websocket"))
 }
 
-/// Browsers send `Origin` on every WebSocket; a page from another site must not drive `exec` with
-/// this user's cookies or the dashboard's credentials (cross-site WebSocket hijacking). Clients
-/// without an `Origin` (kubectl) are not browsers and carry their own credentials.
-pub(super) fn check_origin(request: &HttpRequest) -> Result<(), ProxyError> {
-    let Some(origin) = request.headers().get(header::ORIGIN) else {
-        return Ok(());
-    };
-    let origin = origin.to_str().unwrap_or("").to_string();
-    let host = request
-        .headers()
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("");
-    let origin_host = origin.split_once("://").map(|(_, rest)| rest).unwrap_or("");
-    if host.is_empty() || !origin_host.eq_ignore_ascii_case(host) {
-        return Err(ProxyError::CrossOrigin {
-            origin,
-            expected: host.to_string(),
-        });
-    }
-    Ok(())
-}
-
 /// The client's sub-protocols, minus the bearer-token one, which becomes `Authorization`.
 pub(super) fn split_protocols(
     request: &HttpRequest,

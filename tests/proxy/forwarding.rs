@@ -318,3 +318,40 @@ async fn an_exec_plugin_token_is_sent_upstream() {
         .unwrap();
     assert_eq!(seen.user.as_deref(), Some("dev"));
 }
+
+#[actix_web::test]
+async fn a_cross_site_page_cannot_change_anything() {
+    let stack = crate::helpers::Stack::start(&[]).await;
+    let url = stack.url("/clusters/fake/api/v1/namespaces/default/configmaps");
+    let configmap =
+        serde_json::json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "csrf"}});
+    let response = client()
+        .post(&url)
+        .insert_header(("Origin", "https://evil.example"))
+        .send_json(&configmap)
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 403);
+    assert!(stack.fake.get("configmaps", "default", "csrf").is_none());
+
+    // The dashboard's own pages (same origin) and API clients (no Origin) may.
+    let same_origin = format!("http://{}", stack.app);
+    let response = client()
+        .post(&url)
+        .insert_header(("Origin", same_origin))
+        .send_json(&configmap)
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    let reads = client()
+        .get(&url)
+        .insert_header(("Origin", "https://evil.example"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        reads.status(),
+        200,
+        "reads are not refused: the browser keeps their answer from the page"
+    );
+}
