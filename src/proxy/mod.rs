@@ -23,6 +23,7 @@ pub use error::ProxyError;
 pub use identity::IdentityPolicy;
 
 use crate::auth::Authenticator;
+use crate::auth::trust::PeerCidr;
 use crate::clusters::{Cluster, ClusterRegistry, Connection};
 use crate::settings::Settings;
 
@@ -32,6 +33,7 @@ pub struct Forwarding {
     identity_headers: Vec<HeaderName>,
     policy: IdentityPolicy,
     registry: Arc<ClusterRegistry>,
+    trusted_proxies: PeerCidr,
 }
 
 impl Forwarding {
@@ -50,6 +52,7 @@ impl Forwarding {
                 impersonate: proxy.impersonate,
             },
             registry,
+            trusted_proxies: PeerCidr::new(proxy.trusted_proxies.clone()),
         }
     }
 }
@@ -121,7 +124,7 @@ async fn forward(
         Method::GET | Method::HEAD | Method::OPTIONS
     );
     if upgrade || unsafe_method {
-        origin::check(&request)?;
+        origin::check(&request, &forwarding.trusted_proxies)?;
     }
     // Browsers cannot set headers on WebSockets: their token may come as a sub-protocol.
     let (protocols, bearer) = if upgrade {

@@ -355,3 +355,28 @@ async fn a_cross_site_page_cannot_change_anything() {
         "reads are not refused: the browser keeps their answer from the page"
     );
 }
+
+#[actix_web::test]
+async fn a_trusted_proxys_forwarded_host_counts_as_same_origin() {
+    let url_path = "/clusters/fake/api/v1/namespaces/default/configmaps";
+    let configmap = serde_json::json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "via-ingress"}});
+    let forwarded = [
+        ("Origin", "https://dashboard.example"),
+        ("X-Forwarded-Host", "dashboard.example"),
+    ];
+
+    let trusting = crate::helpers::Stack::start(&["-proxy-auth-trusted-proxies=127.0.0.1"]).await;
+    let mut request = client().post(trusting.url(url_path));
+    for header in forwarded {
+        request = request.insert_header(header);
+    }
+    assert_eq!(request.send_json(&configmap).await.unwrap().status(), 201);
+
+    // From a peer that is not a trusted proxy, X-Forwarded-Host proves nothing.
+    let other = crate::helpers::Stack::start(&[]).await;
+    let mut request = client().post(other.url(url_path));
+    for header in forwarded {
+        request = request.insert_header(header);
+    }
+    assert_eq!(request.send_json(&configmap).await.unwrap().status(), 403);
+}
