@@ -563,3 +563,60 @@ async fn the_client_can_come_from_a_kubeconfig_auth_provider_as_in_headlamp() {
         "extra-scopes asked for groups"
     );
 }
+
+#[actix_web::test]
+async fn demo_mode_works_with_oidc_sign_in() {
+    let idp = Idp::start(&[]);
+    let port = free_port();
+    let client = idp
+        .register(&[format!("{}/oidc-callback", origin(port))], &[], true)
+        .await;
+    let flags = [
+        "-listen-addr=127.0.0.1".to_string(),
+        format!("-port={port}"),
+        "--demo".to_string(),
+        format!("-oidc-client-id={}", client.id),
+        format!("-oidc-client-secret={}", client.secret),
+        format!("-oidc-idp-issuer-url={}", idp.issuer),
+        "-oidc-scopes=profile,groups".to_string(),
+        format!("-oidc-cookie-secret={SECRET}"),
+    ];
+    let settings =
+        Settings::from_flags(&flags.iter().map(String::as_str).collect::<Vec<_>>()).unwrap();
+    actix_web::rt::spawn(
+        Application::start(settings)
+            .await
+            .unwrap()
+            .run_until_stopped(),
+    );
+    wait_for_discovery(port).await;
+
+    let mut browser = Browser::default();
+    sign_in_with(
+        &mut browser,
+        &format!("{}/oidc?cluster=demo", origin(port)),
+        "alice",
+        &origin(port),
+    )
+    .await;
+    let review = browser
+        .request(
+            "POST",
+            &format!(
+                "{}/clusters/demo/apis/authentication.k8s.io/v1/selfsubjectreviews",
+                origin(port)
+            ),
+            None,
+            &[
+                ("Content-Type", "application/json"),
+                ("Origin", &origin(port)),
+            ],
+        )
+        .await;
+    assert_eq!(review.status, 201, "{}", review.body);
+    let review: Value = serde_json::from_str(&review.body).unwrap();
+    assert_eq!(
+        review["status"]["userInfo"]["username"], "alice",
+        "the demo cluster sees the signed-in user"
+    );
+}
