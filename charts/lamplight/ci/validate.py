@@ -1,0 +1,260 @@
+#!/usr/bin/env python3
+"""Static checks of the Lamplight chart, for machines without a `helm` binary.
+
+    pip install pyyaml jsonschema
+    python3 charts/lamplight/ci/validate.py        # exit 0 when every check passes
+
+What it checks (it cannot render templates; `helm lint` / `helm template` remain the real test):
+  1. Chart.yaml parses and has the fields Helm requires.
+  2. values.schema.json is a valid draft-07 schema; values.yaml validates against it, and so does
+     values.yaml merged with each ci/*-values.yaml and examples/*.yaml (as `helm -f` merges).
+  3. Every template's static YAML parses once the {{ ... }} actions are stripped.
+  4. Template control blocks (if/range/with/define) are balanced; every include names a define.
+  5. Every .Values.x.y the templates read exists in values.yaml (a typo would read as empty).
+  6. Every value in values.yaml is documented in README.md, and every value README.md documents
+     exists.
+  7. The render-time guards exist: deployment.yaml runs lamplight.validate, which refuses
+     proxy-auth without trusted proxies, a /0 trusted proxy, and proxy-auth together with OIDC.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+import sys
+from pathlib import Path
+
+try:
+    import jsonschema
+    import yaml
+except ImportError as error:  # pragma: no cover
+    sys.exit(f"validate.py needs PyYAML and jsonschema: pip install pyyaml jsonschema ({error})")
+
+CHART = Path(__file__).resolve().parent.parent
+failures: list[str] = []
+
+
+def fail(message: str) -> None:
+    failures.append(message)
+    print(f"FAIL  {message}")
+
+
+def ok(message: str) -> None:
+    print(f"ok    {message}")
+
+
+def load_yaml(path: Path):
+    with path.open(encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+def merge(base, override):
+    """Helm's merge of a -f file over values.yaml: maps merge recursively, the rest replaces."""
+    if isinstance(base, dict) and isinstance(override, dict):
+        merged = copy.deepcopy(base)
+        for key, value in override.items():
+            merged[key] = merge(base.get(key), value) if key in base else copy.deepcopy(value)
+        return merged
+    return copy.deepcopy(override)
+
+
+# --- 1. Chart.yaml ------------------------------------------------------------------------------
+
+def check_chart_yaml() -> None:
+    chart = load_yaml(CHART / "Chart.yaml")
+    missing = [key for key in ("apiVersion", "name", "version") if not chart.get(key)]
+    if missing:
+        fail(f"Chart.yaml lacks {', '.join(missing)}")
+    elif chart["apiVersion"] != "v2":
+        fail("Chart.yaml: apiVersion must be v2 (Helm 3)")
+    elif not re.fullmatch(r"\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?", str(chart["version"])):
+        fail(f"Chart.yaml: version {chart['version']!r} is not SemVer 2")
+    elif chart["name"] != CHART.name:
+        fail(f"Chart.yaml: name {chart['name']!r} differs from the folder {CHART.name!r}")
+    else:
+        ok(f"Chart.yaml: {chart['name']} {chart['version']} (app {chart.get('appVersion')})")
+
+
+# --- 2. values and schema -----------------------------------------------------------------------
+
+def check_values() -> dict:
+    schema = json.loads((CHART / "values.schema.json").read_text(encoding="utf-8"))
+    try:
+        jsonschema.Draft7Validator.check_schema(schema)
+    except jsonschema.SchemaError as error:
+        fail(f"values.schema.json is not a valid draft-07 schema: {error.message}")
+        return {}
+    validator = jsonschema.Draft7Validator(schema)
+    values = load_yaml(CHART / "values.yaml")
+
+    def validate(name: str, document) -> None:
+        errors = sorted(validator.iter_errors(document), key=lambda e: list(e.absolute_path))
+        for error in errors:
+            where = ".".join(str(p) for p in error.absolute_path) or "(top)"
+            fail(f"{name}: {where}: {error.message}")
+        if not errors:
+            ok(f"{name} validates against values.schema.json")
+
+    validate("values.yaml", values)
+    overrides = sorted((CHART / "ci").glob("*-values.yaml")) + sorted((CHART / "examples").glob("*.yaml"))
+    for path in overrides:
+        validate(f"values.yaml + {path.relative_to(CHART)}", merge(values, load_yaml(path) or {}))
+
+    # The schema must reject what the server would refuse or what would silently do nothing.
+    for label, bad in [
+        ("a misspelt top-level key", {"proxyauth": {"enabled": True}}),
+        ("a misspelt proxyAuth key", {"proxyAuth": {"trustedProxy": ["10.0.0.0/8"]}}),
+        ("a trusted proxy that is not an address", {"proxyAuth": {"trustedProxies": ["traefik"]}}),
+        ("an underscore header name", {"proxyAuth": {"headers": {"username": "X_Forwarded_User"}}}),
+        ("a short cookie secret", {"config": {"oidc": {"cookieSecret": "too-short"}}}),
+    ]:
+        if validator.is_valid(merge(values, bad)):
+            fail(f"values.schema.json accepts {label}")
+        else:
+            ok(f"values.schema.json rejects {label}")
+    return values
+
+
+# --- 3/4. templates ------------------------------------------------------------------------------
+
+COMMENT = re.compile(r"\{\{-?\s*/\*.*?\*/\s*-?\}\}", re.S)
+ACTION = re.compile(r"\{\{-?(.*?)-?\}\}", re.S)
+OPENERS = {"if", "range", "with", "define", "block"}
+
+
+def actions(text: str) -> list[str]:
+    return [body.strip() for body in ACTION.findall(COMMENT.sub("", text))]
+
+
+def strip_actions(text: str) -> str:
+    """The static YAML of a template: lines that are only actions go, inline actions become X."""
+    text = COMMENT.sub("", text)
+    lines = []
+    for line in text.splitlines():
+        if line.strip() and not ACTION.sub("", line).strip():
+            continue
+        lines.append(ACTION.sub("X", line))
+    return "\n".join(lines) + "\n"
+
+
+def check_templates(values: dict) -> None:
+    templates = sorted((CHART / "templates").iterdir())
+    defines: set[str] = set()
+    includes: list[tuple[str, str]] = []
+    value_refs: list[tuple[str, str]] = []
+    for path in templates:
+        text = path.read_text(encoding="utf-8")
+        name = f"templates/{path.name}"
+        depth = 0
+        for body in actions(text):
+            word = body.split(None, 1)[0] if body else ""
+            if word in OPENERS:
+                depth += 1
+            elif word == "end":
+                depth -= 1
+                if depth < 0:
+                    break
+            defines.update(re.findall(r'^define\s+"([^"]+)"', body))
+            includes.extend((name, n) for n in re.findall(r'(?:include|template)\s+"([^"]+)"', body))
+            value_refs.extend((name, ref) for ref in re.findall(r"\$?\.Values((?:\.[A-Za-z_][A-Za-z0-9_]*)+)", body))
+        if depth != 0:
+            fail(f"{name}: unbalanced if/range/with/define ... end ({depth:+d})")
+        else:
+            ok(f"{name}: control blocks balanced")
+        if path.suffix == ".yaml":
+            try:
+                documents = [d for d in yaml.safe_load_all(strip_actions(text)) if d is not None]
+            except yaml.YAMLError as error:
+                fail(f"{name}: static YAML does not parse once actions are stripped: {error}")
+            else:
+                kinds = [d.get("kind", "?") for d in documents if isinstance(d, dict)]
+                ok(f"{name}: static YAML parses ({', '.join(kinds) or 'no document'})")
+
+    for name, target in includes:
+        if target not in defines:
+            fail(f"{name}: include \"{target}\" has no define")
+    if all(target in defines for _, target in includes):
+        ok(f"{len(includes)} includes all name a define")
+
+    missing = set()
+    for name, ref in value_refs:
+        node = values
+        for key in ref.strip(".").split("."):
+            if isinstance(node, dict) and key in node:
+                node = node[key]
+            else:
+                missing.add((name, ref))
+                break
+    for name, ref in sorted(missing):
+        fail(f"{name}: reads .Values{ref}, which values.yaml does not define")
+    if not missing:
+        ok(f"{len(value_refs)} .Values references all exist in values.yaml")
+
+
+# --- 6. README ----------------------------------------------------------------------------------
+
+def leaf_paths(node, prefix=""):
+    """Documented units: scalars, lists and empty maps; non-empty maps recurse."""
+    if isinstance(node, dict) and node and prefix not in OPAQUE:
+        for key, value in node.items():
+            yield from leaf_paths(value, f"{prefix}.{key}" if prefix else key)
+    else:
+        yield prefix
+
+
+# Maps documented as one value (their keys are Kubernetes fields, not chart settings).
+OPAQUE = {"podSecurityContext", "securityContext", "resources"}
+
+
+def check_readme(values: dict) -> None:
+    readme = (CHART / "README.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^\|\s*`([A-Za-z0-9_.]+)`\s*\|", readme, re.M)
+    documented = set(rows)
+    paths = list(leaf_paths(values))
+    undocumented = [p for p in paths if p not in documented]
+    for path in undocumented:
+        fail(f"README.md does not document the value `{path}`")
+    if not undocumented:
+        ok(f"README.md documents all {len(paths)} values")
+    known = set(paths)
+    for row in sorted(documented - known):
+        fail(f"README.md documents `{row}`, which values.yaml does not have")
+
+
+# --- 7. guards ----------------------------------------------------------------------------------
+
+def check_guards() -> None:
+    helpers = (CHART / "templates" / "_helpers.tpl").read_text(encoding="utf-8")
+    deployment = (CHART / "templates" / "deployment.yaml").read_text(encoding="utf-8")
+    if 'include "lamplight.validate"' not in deployment:
+        fail("deployment.yaml does not include lamplight.validate: the render-time guards never run")
+    for needle, what in [
+        ("proxyAuth.trustedProxies is empty", "proxy-auth without trusted proxies"),
+        ("trusts every address", "a /0 trusted proxy"),
+        ("choose one way of signing users in", "proxy-auth together with OIDC"),
+        ("proxyAuth.impersonate needs proxyAuth.enabled", "impersonation without proxy-auth"),
+    ]:
+        if needle in helpers:
+            ok(f"guard present: {what}")
+        else:
+            fail(f"guard missing from _helpers.tpl: {what}")
+
+
+def main() -> int:
+    check_chart_yaml()
+    values = check_values()
+    if values:
+        check_templates(values)
+        check_readme(values)
+    check_guards()
+    print()
+    if failures:
+        print(f"{len(failures)} check(s) failed")
+        return 1
+    print("all chart checks passed (templates were not rendered: no helm here)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
