@@ -127,7 +127,7 @@ up as a CrashLoopBackOff) or a combination that would expose the cluster.
 {{- if and $proxyAuth (include "lamplight.oidcOn" .) }}
 {{- fail "\n\nproxy-auth and config.oidc.clientID are both set: choose one way of signing users in (Lamplight refuses both at once)." }}
 {{- end }}
-{{- if and .Values.proxyAuth.impersonate (not $proxyAuth) }}
+{{- if and .Values.proxyAuth.impersonate (not .Values.proxyAuth.enabled) }}
 {{- fail "\n\nproxyAuth.impersonate needs proxyAuth.enabled=true: it impersonates the user the proxy identified." }}
 {{- end }}
 {{- if and .Values.config.unsafeUseServiceAccountToken (not .Values.config.inCluster) }}
