@@ -15,6 +15,14 @@ What it checks (it cannot render templates; `helm lint` / `helm template` remain
      exists.
   7. The render-time guards exist: deployment.yaml runs lamplight.validate, which refuses
      proxy-auth without trusted proxies, a /0 trusted proxy, and proxy-auth together with OIDC.
+  8. With render.py (a Go-template subset interpreter, not Helm): the chart renders for the
+     defaults, every ci/*-values.yaml and examples/*.yaml into objects with apiVersion, kind and
+     name; the security defaults hold in the output (no cluster-admin, no Secrets in the read-only
+     role, impersonation-only role, hardened pod, probes); and each guard fires with its message.
+  9. With --binary PATH (a built lamplight): the command line and environment each render gives
+     the container are accepted by the real server, which must start and answer /healthz.
+
+    python3 charts/lamplight/ci/validate.py --binary target/debug/lamplight
 """
 
 from __future__ import annotations
@@ -32,6 +40,8 @@ except ImportError as error:  # pragma: no cover
     sys.exit(f"validate.py needs PyYAML and jsonschema: pip install pyyaml jsonschema ({error})")
 
 CHART = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import render  # noqa: E402  (the Go-template subset interpreter beside this file)
 failures: list[str] = []
 
 
@@ -118,23 +128,26 @@ def check_values() -> dict:
 
 # --- 3/4. templates ------------------------------------------------------------------------------
 
-COMMENT = re.compile(r"\{\{-?\s*/\*.*?\*/\s*-?\}\}", re.S)
-ACTION = re.compile(r"\{\{-?(.*?)-?\}\}", re.S)
 OPENERS = {"if", "range", "with", "define", "block"}
 
 
 def actions(text: str) -> list[str]:
-    return [body.strip() for body in ACTION.findall(COMMENT.sub("", text))]
+    return [body for _, _, body, _, _ in render.actions(text) if not body.startswith("/*")]
 
 
 def strip_actions(text: str) -> str:
     """The static YAML of a template: lines that are only actions go, inline actions become X."""
-    text = COMMENT.sub("", text)
+    pieces, pos = [], 0
+    for start, end, body, _, _ in render.actions(text):
+        pieces.append(text[pos:start])
+        pieces.append("\0" if body.startswith("/*") else "\1")
+        pos = end
+    pieces.append(text[pos:])
     lines = []
-    for line in text.splitlines():
-        if line.strip() and not ACTION.sub("", line).strip():
+    for line in "".join(pieces).splitlines():
+        if line.strip() and not line.replace("\0", "").replace("\1", "").strip():
             continue
-        lines.append(ACTION.sub("X", line))
+        lines.append(line.replace("\0", "").replace("\1", "X"))
     return "\n".join(lines) + "\n"
 
 
@@ -241,18 +254,164 @@ def check_guards() -> None:
             fail(f"guard missing from _helpers.tpl: {what}")
 
 
+# --- 8/9. rendering -----------------------------------------------------------------------------
+
+GUARD_CASES = [
+    ("proxy-auth without trusted proxies", {"proxyAuth": {"enabled": True}}, "proxyAuth.trustedProxies is empty"),
+    ("Headlamp-style -proxy-auth=true in extraArgs", {"config": {"extraArgs": ["-proxy-auth=true"]}}, "proxyAuth.trustedProxies is empty"),
+    ("HEADLAMP_CONFIG_PROXY_AUTH=true in env", {"env": [{"name": "HEADLAMP_CONFIG_PROXY_AUTH", "value": "true"}]}, "proxyAuth.trustedProxies is empty"),
+    ("a /0 trusted proxy", {"proxyAuth": {"enabled": True, "trustedProxies": ["0.0.0.0/0"]}}, "trusts every address"),
+    ("insecureTrustAnyPeer without a NetworkPolicy", {"proxyAuth": {"enabled": True, "insecureTrustAnyPeer": True}, "networkPolicy": {"enabled": False}}, "only safe when a NetworkPolicy"),
+    ("proxy auth without networkPolicy.proxyPeers", {"proxyAuth": {"enabled": True, "trustedProxies": ["10.42.0.0/16"]}}, "networkPolicy.proxyPeers is empty"),
+    ("proxy auth together with OIDC", {"proxyAuth": {"enabled": True, "trustedProxies": ["10.42.0.0/16"]}, "networkPolicy": {"enabled": False}, "config": {"oidc": {"clientID": "x", "issuerURL": "https://idp"}}}, "choose one way of signing users in"),
+    ("impersonation without proxy auth", {"proxyAuth": {"impersonate": True}}, "proxyAuth.impersonate needs proxyAuth.enabled"),
+    ("the service-account token without in-cluster", {"config": {"inCluster": False, "unsafeUseServiceAccountToken": True}}, "needs config.inCluster=true"),
+    ("OIDC without an issuer", {"config": {"oidc": {"clientID": "x"}}}, "issuerURL is not"),
+    ("an auth-proxy Ingress without proxy auth", {"ingress": {"enabled": True, "authProxy": {"type": "nginx"}}}, "proxyAuth.enabled is false"),
+]
+
+
+def render_cases():
+    cases = [("defaults", [])]
+    for path in sorted((CHART / "ci").glob("*-values.yaml")) + sorted((CHART / "examples").glob("*.yaml")):
+        cases.append((str(path.relative_to(CHART)), [load_yaml(path) or {}]))
+    return cases
+
+
+def check_rendering(binary: str | None) -> None:
+    for label, overrides in render_cases():
+        try:
+            docs = render.manifests(render.render(overrides))
+        except (render.Fail, render.TemplateError, yaml.YAMLError) as error:
+            fail(f"render {label}: {type(error).__name__}: {error}")
+            continue
+        problems = check_objects(docs)
+        for problem in problems:
+            fail(f"render {label}: {problem}")
+        if not problems:
+            ok(f"render {label}: {', '.join(sorted({d['kind'] for _, d in docs}))}")
+        if binary:
+            check_binary(binary, label, docs)
+
+    for label, overrides, message in GUARD_CASES:
+        try:
+            render.render([overrides])
+        except render.Fail as error:
+            if message in str(error):
+                ok(f"guard fires: {label}")
+            else:
+                fail(f"guard for {label} fired with another message: {str(error).strip()[:120]}")
+        else:
+            fail(f"guard did not fire: {label}")
+
+
+def check_objects(docs) -> list[str]:
+    problems = []
+    for name, doc in docs:
+        if not (doc.get("apiVersion") and doc.get("kind") and doc.get("metadata", {}).get("name")):
+            problems.append(f"{name}: an object without apiVersion/kind/metadata.name")
+    by_kind = {}
+    for _, doc in docs:
+        by_kind.setdefault(doc["kind"], []).append(doc)
+    for binding in by_kind.get("ClusterRoleBinding", []):
+        if binding["roleRef"]["name"] == "cluster-admin":
+            problems.append("binds cluster-admin")
+    for role in by_kind.get("ClusterRole", []):
+        for rule in role["rules"]:
+            if "" in rule.get("apiGroups", []) and ({"secrets", "*"} & set(rule.get("resources", []))):
+                problems.append("the ClusterRole grants Secrets")
+            if "*" in rule.get("apiGroups", []):
+                problems.append("the ClusterRole grants apiGroups * (which includes Secrets)")
+            verbs = set(rule.get("verbs", []))
+            if not (verbs <= {"get", "list", "watch"} or verbs == {"impersonate"}):
+                problems.append(f"the ClusterRole grants {sorted(verbs)}")
+    for deployment in by_kind.get("Deployment", []):
+        pod = deployment["spec"]["template"]["spec"]
+        container = pod["containers"][0]
+        sc = container.get("securityContext", {})
+        if not (sc.get("readOnlyRootFilesystem") and sc.get("runAsNonRoot") and sc.get("allowPrivilegeEscalation") is False
+                and sc.get("capabilities", {}).get("drop") == ["ALL"]):
+            problems.append("the container is not hardened (read-only root FS, non-root, no escalation, drop ALL)")
+        if pod.get("securityContext", {}).get("seccompProfile", {}).get("type") != "RuntimeDefault":
+            problems.append("the pod has no RuntimeDefault seccomp profile")
+        if not container["livenessProbe"]["httpGet"]["path"].endswith("/healthz"):
+            problems.append("liveness is not /healthz")
+        if not container["readinessProbe"]["httpGet"]["path"].endswith("/readyz"):
+            problems.append("readiness is not /readyz")
+        args = container.get("args", [])
+        if "-proxy-auth=true" in args and not any(a.startswith("-proxy-auth-trusted-proxies=") or a.startswith("-proxy-auth-insecure-trust-any-peer") for a in args):
+            problems.append("-proxy-auth=true without trusted proxies reached the container")
+        if "-proxy-auth-impersonate=true" in args:
+            rules = [r for role in by_kind.get("ClusterRole", []) for r in role["rules"]]
+            if any(set(r["verbs"]) != {"impersonate"} for r in rules):
+                problems.append("impersonation is on but the ClusterRole grants more than impersonate")
+    return problems
+
+
+def check_binary(binary: str, label: str, docs) -> None:
+    """Start the real server with the rendered args and env; it must come up and answer /healthz."""
+    import os
+    import socket
+    import subprocess
+    import tempfile
+    import time
+    import urllib.request
+
+    deployment = next(doc for _, doc in docs if doc["kind"] == "Deployment")
+    container = deployment["spec"]["template"]["spec"]["containers"][0]
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    args = [a for a in container.get("args", []) if not a.startswith("-port=")] + [f"-port={port}", "-listen-addr=127.0.0.1"]
+    with tempfile.TemporaryDirectory() as sa:
+        Path(sa, "token").write_text("not-a-real-token")
+        Path(sa, "namespace").write_text("lamplight")
+        env = {k: v for k, v in os.environ.items() if not k.startswith("HEADLAMP_CONFIG_")}
+        env.update({"KUBERNETES_SERVICE_HOST": "127.0.0.1", "KUBERNETES_SERVICE_PORT": "1", "LAMPLIGHT_SERVICE_ACCOUNT_DIR": sa})
+        for var in container.get("env", []):
+            if "value" in var:
+                env[var["name"]] = str(var["value"])
+            elif var["name"].endswith("COOKIE_SECRET"):
+                env[var["name"]] = "x" * 48  # what the chart's Secret would hold
+        process = subprocess.Popen([binary, *args], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        try:
+            base = next((a.split("=", 1)[1] for a in args if a.startswith("-base-url=")), "")
+            deadline = time.time() + 20
+            while time.time() < deadline:
+                if process.poll() is not None:
+                    fail(f"binary {label}: the server refused the rendered settings: {process.stderr.read().strip()[:300]}")
+                    return
+                try:
+                    with urllib.request.urlopen(f"http://127.0.0.1:{port}{base}/healthz", timeout=1) as answer:
+                        if answer.status == 200:
+                            ok(f"binary {label}: the server starts with the rendered args and env")
+                            return
+                except OSError:
+                    time.sleep(0.2)
+            fail(f"binary {label}: no answer on /healthz within 20 s")
+        finally:
+            process.terminate()
+            process.wait(timeout=10)
+
+
 def main() -> int:
+    binary = None
+    if sys.argv[1:2] == ["--binary"] and len(sys.argv) == 3:
+        binary = sys.argv[2]
+    elif len(sys.argv) > 1:
+        sys.exit("usage: validate.py [--binary PATH-TO-LAMPLIGHT]")
     check_chart_yaml()
     values = check_values()
     if values:
         check_templates(values)
         check_readme(values)
+        check_rendering(binary)
     check_guards()
     print()
     if failures:
         print(f"{len(failures)} check(s) failed")
         return 1
-    print("all chart checks passed (templates were not rendered: no helm here)")
+    print("all chart checks passed (rendered with ci/render.py, a Go-template subset interpreter: not Helm)")
     return 0
 
 
