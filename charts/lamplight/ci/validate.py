@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Static checks of the Lamplight chart, for machines without a `helm` binary.
 
-    pip install pyyaml jsonschema
+    pip install pyyaml jsonschema kubernetes-validate
     python3 charts/lamplight/ci/validate.py        # exit 0 when every check passes
 
 What it checks (it cannot render templates; `helm lint` / `helm template` remain the real test):
@@ -18,7 +18,9 @@ What it checks (it cannot render templates; `helm lint` / `helm template` remain
   8. With render.py (a Go-template subset interpreter, not Helm): the chart renders for the
      defaults, every ci/*-values.yaml and examples/*.yaml into objects with apiVersion, kind and
      name; the security defaults hold in the output (no cluster-admin, no Secrets in the read-only
-     role, impersonation-only role, hardened pod, probes); and each guard fires with its message.
+     role, impersonation-only role, hardened pod, probes); with kubernetes-validate installed, every
+     built-in object validates strictly against Kubernetes 1.25 and the newest schemas it ships;
+     and each guard fires with its message.
   9. With --binary PATH (a built lamplight): the command line and environment each render gives
      the container are accepted by the real server, which must start and answer /healthz.
 
@@ -285,7 +287,7 @@ def check_rendering(binary: str | None) -> None:
         except (render.Fail, render.TemplateError, yaml.YAMLError) as error:
             fail(f"render {label}: {type(error).__name__}: {error}")
             continue
-        problems = check_objects(docs)
+        problems = check_objects(docs) + kubernetes_schema_problems(docs)
         for problem in problems:
             fail(f"render {label}: {problem}")
         if not problems:
@@ -303,6 +305,29 @@ def check_rendering(binary: str | None) -> None:
                 fail(f"guard for {label} fired with another message: {str(error).strip()[:120]}")
         else:
             fail(f"guard did not fire: {label}")
+
+
+# Oldest Kubernetes the chart supports (Chart.yaml kubeVersion) and the newest schemas at hand.
+SCHEMA_VERSIONS = ["1.25.0", "latest"]
+
+
+def kubernetes_schema_problems(docs) -> list[str]:
+    """Strict validation against Kubernetes' own schemas, when kubernetes-validate is installed."""
+    try:
+        import kubernetes_validate
+    except ImportError:
+        return []
+    problems = []
+    for version in SCHEMA_VERSIONS:
+        version = kubernetes_validate.latest_version() if version == "latest" else version
+        for name, doc in docs:
+            try:
+                kubernetes_validate.validate(doc, version, strict=True)
+            except kubernetes_validate.SchemaNotFoundError:
+                pass  # CRDs (Traefik's Middleware) have no schema there
+            except kubernetes_validate.ValidationError as error:
+                problems.append(f"{name}: {doc['kind']} invalid for Kubernetes {version}: {error.message}")
+    return problems
 
 
 def check_objects(docs) -> list[str]:
