@@ -259,13 +259,18 @@ describe('Lamplight behind Traefik ForwardAuth + mod_auth_openidc', () => {
     await page.locator('input[name="password"]').fill('any password');
     await shot('02-provider-login');
     await page.locator('button[type="submit"]').click();
-    await page.waitForURL((url) => url.href.startsWith(ISSUER) && !/login/i.test(url.pathname));
     await page.locator('input[name="prompt"][value="consent"]').waitFor({ state: 'attached' });
+    assert.ok(page.url().startsWith(ISSUER), `consent at the provider (${page.url()})`);
     await shot('03-provider-consent');
     await page.locator('button[type="submit"]').click();
 
     // Back through /oauth2/callback and /oauth2/start to the dashboard, which opens a cluster.
     await page.waitForURL((url) => url.origin === FRONT.origin && url.pathname.startsWith('/c/'));
+    // The proxy's session, for the tests after this one.
+    const cookies = await context.cookies(FRONT.href);
+    assert.ok(cookies.some((c) => c.name === 'iap_session' && c.httpOnly), `the proxy's HttpOnly session cookie (${cookies.map((c) => c.name)})`);
+    sessionCookie = cookies.map((c) => `${c.name}=${c.value}`).join('; ');
+
     await page.getByTestId('user-name').waitFor();
     assert.equal(await page.getByTestId('user-name').textContent(), USER);
 
@@ -297,9 +302,6 @@ describe('Lamplight behind Traefik ForwardAuth + mod_auth_openidc', () => {
     assert.equal(me.status, 200);
     assert.deepEqual(me.body, { username: USER, email: EMAIL, groups: GROUPS, authMethod: 'proxy' });
 
-    const cookies = await context.cookies(FRONT.href);
-    assert.ok(cookies.some((c) => c.name === 'iap_session' && c.httpOnly), `the proxy's HttpOnly session cookie (${cookies.map((c) => c.name)})`);
-    sessionCookie = cookies.map((c) => `${c.name}=${c.value}`).join('; ');
   });
 
   test('GET /me through the front door with the session is alice with groups dev and ops', async () => {
