@@ -310,6 +310,13 @@ describe('Lamplight behind Traefik ForwardAuth + mod_auth_openidc', () => {
     assert.equal(me.status, 200, me.text);
     assert.deepEqual(me.json, { username: USER, email: EMAIL, groups: GROUPS, authMethod: 'proxy' });
     assert.match(me.headers.get('cache-control') ?? '', /no-store/);
+    const config = await front('/config', { Cookie: sessionCookie });
+    assert.equal(config.status, 200, config.text);
+    assert.equal(config.json.auth?.mode, 'proxy');
+    assert.deepEqual(
+      config.json.clusters.map((c) => ({ name: c.name, error: c.error ?? null })),
+      [{ name: CLUSTER, error: null }],
+    );
     const clusterMe = await front(`/clusters/${CLUSTER}/me`, { Cookie: sessionCookie });
     assert.equal(clusterMe.status, 200, clusterMe.text);
     assert.equal(clusterMe.json.username, USER);
@@ -376,6 +383,14 @@ describe('Lamplight behind Traefik ForwardAuth + mod_auth_openidc', () => {
     const sent = values(upstream, 'Authorization');
     assert.ok(sent.length === 1 && sent[0] === `Bearer ${aliceToken}`, `alice's token went upstream, not ${sent.map((v) => v.slice(0, 30) + '...')}`);
     assertNoIdentityLeak(upstream);
+
+    // Asking the API server to impersonate someone is refused by Lamplight (403, which the
+    // errors middleware dresses as the sign-in page) and never reaches the API server.
+    const apiBefore = recorded().length;
+    const impersonating = await front(PODS_PATH, { Cookie: sessionCookie, 'Impersonate-User': 'admin', 'Impersonate-Group': 'system:masters' });
+    assert.equal(impersonating.status, 403, impersonating.text.slice(0, 200));
+    assert.doesNotMatch(impersonating.text, /PodList|admin|system:masters/);
+    assert.equal(recorded().length, apiBefore, 'the API server received nothing');
   });
 
   test('with alice\'s session, look-alike identity headers (X_Forwarded_User, X.Forwarded.User) are refused with 400', async () => {
@@ -395,8 +410,10 @@ describe('Lamplight behind Traefik ForwardAuth + mod_auth_openidc', () => {
 
   test('bypassing Traefik: identity headers from another loopback address are refused with 403', async () => {
     const apiBefore = recorded().length;
+    // Claiming to come through Traefik does not help: X-Forwarded-For never makes a peer trusted.
+    const claimsToBeTraefik = { 'X-Forwarded-For': '127.0.0.1', 'X-Real-Ip': '127.0.0.1', Forwarded: 'for=127.0.0.1;proto=http' };
     for (const target of ['/me', PODS_PATH]) {
-      const response = await direct(target, { ...FORGED, Accept: 'application/json' }, '127.0.0.2');
+      const response = await direct(target, { ...FORGED, ...claimsToBeTraefik, Accept: 'application/json' }, '127.0.0.2');
       assert.equal(response.localAddress, '127.0.0.2', 'the request left from 127.0.0.2');
       assert.equal(response.status, 403, `GET ${target} from 127.0.0.2: ${response.status} ${response.text.slice(0, 200)}`);
       assert.equal(response.json?.kind, 'Status');
