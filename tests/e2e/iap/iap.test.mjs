@@ -389,6 +389,7 @@ describe('Lamplight behind Traefik ForwardAuth + mod_auth_openidc', () => {
     const apiBefore = recorded().length;
     const impersonating = await front(PODS_PATH, { Cookie: sessionCookie, 'Impersonate-User': 'admin', 'Impersonate-Group': 'system:masters' });
     assert.equal(impersonating.status, 403, impersonating.text.slice(0, 200));
+    assert.match(impersonating.text, /id="iap-sign-in"/, "the errors middleware's page, not Lamplight's Status");
     assert.doesNotMatch(impersonating.text, /PodList|admin|system:masters/);
     assert.equal(recorded().length, apiBefore, 'the API server received nothing');
   });
