@@ -238,12 +238,11 @@ describe('Lamplight behind Traefik ForwardAuth + mod_auth_openidc', () => {
     assert.match(signIn.headers.get('strict-transport-security') ?? '', /max-age=315360000/);
     // None of it reached Lamplight or the API server.
     assert.equal(recorded().length, apiBefore, 'the API server received nothing');
-    const newLines = lamplightLog().slice(logBefore);
-    assert.deepEqual(
-      newLines.filter((line) => JSON.stringify(line).includes('/me') || JSON.stringify(line).includes('/clusters/')),
-      [],
-      'Lamplight logged no request',
-    );
+    const served = lamplightLog()
+      .slice(logBefore)
+      .map((line) => line.span?.['http.path'])
+      .filter(Boolean);
+    assert.deepEqual(served, [], 'Lamplight served no request');
   });
 
   test('alice signs in at the provider through the proxy and lands on the dashboard', async () => {
@@ -289,7 +288,7 @@ describe('Lamplight behind Traefik ForwardAuth + mod_auth_openidc', () => {
     const menu = page.getByTestId('user-menu');
     await menu.waitFor();
     assert.deepEqual(await menu.getByTestId('user-groups').locator('li').allTextContents(), GROUPS);
-    assert.match(await menu.textContent(), new RegExp(EMAIL.replace('.', '\\.')));
+    assert.ok((await menu.textContent()).includes(EMAIL), 'the menu shows her email');
     assert.equal(await menu.getByTestId('sign-out').getAttribute('href'), '/oauth2/sign_out');
     await shot('05-user-menu');
     await page.keyboard.press('Escape');
@@ -301,7 +300,6 @@ describe('Lamplight behind Traefik ForwardAuth + mod_auth_openidc', () => {
     });
     assert.equal(me.status, 200);
     assert.deepEqual(me.body, { username: USER, email: EMAIL, groups: GROUPS, authMethod: 'proxy' });
-
   });
 
   test('GET /me through the front door with the session is alice with groups dev and ops', async () => {
