@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 
 use super::fake_shell::{self, Step};
 use super::http::Query;
-use super::logs::validate_container;
+use super::logs::pod_with_container;
 use super::resources::ResourceType;
 use super::state::Shared;
 use super::status::ApiError;
@@ -59,11 +59,7 @@ pub fn pod_exec(
     name: &str,
     query: &Query,
 ) -> Result<HttpResponse, ApiError> {
-    let pod = shared
-        .store
-        .get(pods, namespace, name)
-        .ok_or_else(|| ApiError::not_found("pods", "", name))?;
-    validate_container(&pod, query.get("container"))?;
+    pod_with_container(shared, pods, namespace, name, query)?;
     let argv: Vec<String> = query
         .all("command")
         .into_iter()

@@ -96,6 +96,22 @@ fn render(line: &LogLine, timestamps: bool) -> String {
     }
 }
 
+/// The pod a `log` or `exec` request names, refused unless its `container` (if given) exists.
+pub fn pod_with_container(
+    shared: &Arc<Shared>,
+    pods: &'static ResourceType,
+    namespace: &str,
+    name: &str,
+    query: &Query,
+) -> Result<Value, ApiError> {
+    let pod = shared
+        .store
+        .get(pods, namespace, name)
+        .ok_or_else(|| ApiError::not_found("pods", "", name))?;
+    validate_container(&pod, query.get("container"))?;
+    Ok(pod)
+}
+
 /// Checks the `container` parameter the way the kubelet does.
 pub fn validate_container(pod: &Value, container: Option<&str>) -> Result<String, ApiError> {
     let pod_name = pod["metadata"]["name"].as_str().unwrap_or_default();
@@ -133,11 +149,7 @@ pub fn pod_logs(
     name: &str,
     query: &Query,
 ) -> Result<HttpResponse, ApiError> {
-    let pod = shared
-        .store
-        .get(pods, namespace, name)
-        .ok_or_else(|| ApiError::not_found("pods", "", name))?;
-    validate_container(&pod, query.get("container"))?;
+    pod_with_container(shared, pods, namespace, name, query)?;
     let parse_number = |key: &str| -> Result<Option<i64>, ApiError> {
         query
             .get(key)
