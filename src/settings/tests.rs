@@ -274,3 +274,23 @@ fn the_annotated_example_config_loads() {
         Some("/oauth2/sign_out")
     );
 }
+
+#[test]
+fn serving_everyone_without_sign_in_is_warned_about() {
+    let open = load(&[], &[]).unwrap();
+    assert!(
+        open.warnings
+            .iter()
+            .any(|w| w.contains("no sign-in is configured")),
+        "{:?}",
+        open.warnings
+    );
+    let local = load(&["-listen-addr=127.0.0.1"], &[]).unwrap();
+    assert!(!local.warnings.iter().any(|w| w.contains("no sign-in")));
+    let proxied = load(
+        &["-proxy-auth", "-proxy-auth-trusted-proxies=10.0.0.1"],
+        &[],
+    )
+    .unwrap();
+    assert!(!proxied.warnings.iter().any(|w| w.contains("no sign-in")));
+}

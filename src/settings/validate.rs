@@ -108,6 +108,15 @@ pub fn settings(raw: RawSettings, env: &Env) -> Result<Settings, SettingsError> 
         ));
     }
     let mut warnings = reader.raw.warnings.clone();
+    let no_sign_in = !proxy_auth.enabled && oidc.is_none() && oidc_template.is_none();
+    if no_sign_in && !server.listen_addr.is_loopback() {
+        warnings.push(format!(
+            "no sign-in is configured (neither -proxy-auth nor -oidc-*) and the server listens on {}: anyone who \
+             can reach port {} uses the clusters with this server's own credentials. Use -listen-addr=127.0.0.1 \
+             for local use.",
+            server.listen_addr, server.port
+        ));
+    }
     if proxy_auth.enabled && proxy_auth.insecure_trust_any_peer {
         warnings.push(format!(
             "-proxy-auth-insecure-trust-any-peer is on: identity headers are accepted from ANY peer, so \
