@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use base64::Engine;
-use kube::config::{AuthInfo, Kubeconfig, NamedContext};
+use kube::config::{AuthInfo, Cluster as KubeCluster, Context, Kubeconfig, NamedContext};
 use secrecy::ExposeSecret;
 
 use super::credentials::{Credentials, TokenFile};
@@ -37,53 +37,43 @@ pub fn clusters(paths: &[PathBuf]) -> Result<Vec<Cluster>, KubeconfigError> {
 
 fn cluster(config: &Kubeconfig, named: &NamedContext, path: &Path) -> Cluster {
     let context = named.context.as_ref();
-    let cluster_entry = context.and_then(|ctx| {
-        config
-            .clusters
-            .iter()
-            .find(|c| c.name == ctx.cluster)
-            .and_then(|c| c.cluster.as_ref())
-    });
-    let user_entry = context.and_then(|ctx| ctx.user.as_ref()).and_then(|user| {
-        config
-            .auth_infos
-            .iter()
-            .find(|a| &a.name == user)
-            .and_then(|a| a.auth_info.as_ref())
-    });
+    let missing = || "the context has no `context` entry".to_string();
+    let cluster_entry = context
+        .ok_or_else(missing)
+        .and_then(|ctx| cluster_entry(config, ctx));
+    let user_entry = context
+        .ok_or_else(missing)
+        .and_then(|ctx| user_entry(config, ctx));
     let server = cluster_entry
+        .as_ref()
+        .ok()
         .and_then(|c| c.server.clone())
         .unwrap_or_default();
-    let auth_type = match user_entry.and_then(|u| u.auth_provider.as_ref()) {
-        Some(provider) if provider.name == "oidc" => "oidc",
-        _ => "",
-    };
     let oidc_provider = user_entry
+        .as_ref()
+        .ok()
+        .copied()
+        .flatten()
         .and_then(|u| u.auth_provider.as_ref())
         .filter(|provider| provider.name == "oidc")
         .map(|provider| provider.config.clone());
-    let connection = connection(config, named, path);
+    let connection = match (cluster_entry, user_entry) {
+        (Ok(cluster), Ok(user)) => connection(cluster, user, path),
+        (Err(reason), _) | (_, Err(reason)) => Err(reason),
+    };
     Cluster {
         name: named.name.clone(),
         server,
         source: ClusterSource::Kubeconfig(path.to_path_buf()),
         namespace: context.and_then(|ctx| ctx.namespace.clone()),
-        auth_type,
+        auth_type: if oidc_provider.is_some() { "oidc" } else { "" },
         oidc_provider,
         connection,
     }
 }
 
-fn connection(
-    config: &Kubeconfig,
-    named: &NamedContext,
-    path: &Path,
-) -> Result<Connection, String> {
-    let context = named
-        .context
-        .as_ref()
-        .ok_or("the context has no `context` entry")?;
-    let cluster = config
+fn cluster_entry<'a>(config: &'a Kubeconfig, context: &Context) -> Result<&'a KubeCluster, String> {
+    config
         .clusters
         .iter()
         .find(|c| c.name == context.cluster)
@@ -93,20 +83,31 @@ fn connection(
                 "the context refers to cluster {:?}, which is not defined",
                 context.cluster
             )
-        })?;
-    let user = match &context.user {
-        None => None,
-        Some(name) => Some(
-            config
-                .auth_infos
-                .iter()
-                .find(|a| &a.name == name)
-                .and_then(|a| a.auth_info.as_ref())
-                .ok_or_else(|| {
-                    format!("the context refers to user {name:?}, which is not defined")
-                })?,
-        ),
+        })
+}
+
+/// The context's user, if it names one; an undefined name is an error.
+fn user_entry<'a>(
+    config: &'a Kubeconfig,
+    context: &Context,
+) -> Result<Option<&'a AuthInfo>, String> {
+    let Some(name) = &context.user else {
+        return Ok(None);
     };
+    config
+        .auth_infos
+        .iter()
+        .find(|a| &a.name == name)
+        .and_then(|a| a.auth_info.as_ref())
+        .map(Some)
+        .ok_or_else(|| format!("the context refers to user {name:?}, which is not defined"))
+}
+
+fn connection(
+    cluster: &KubeCluster,
+    user: Option<&AuthInfo>,
+    path: &Path,
+) -> Result<Connection, String> {
     let server = cluster
         .server
         .as_deref()

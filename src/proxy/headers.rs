@@ -4,6 +4,8 @@
 
 use actix_web::http::header::{self, HeaderMap, HeaderName};
 
+use crate::auth::proxy::folded_header_name as folded;
+
 const HOP_BY_HOP: &[&str] = &[
     "connection",
     "keep-alive",
@@ -23,11 +25,6 @@ fn never_upstream(name: &str) -> bool {
         || name == "host"
         || name.starts_with("x-remote-")
         || name.starts_with("x_remote_")
-}
-
-/// `X-Forwarded-User`, `x_forwarded_user`, `X.Forwarded.User` are the same name to some servers.
-fn folded(name: &str) -> String {
-    name.replace(['_', '.'], "-")
 }
 
 fn connection_listed(headers: &HeaderMap) -> Vec<String> {

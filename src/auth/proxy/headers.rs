@@ -11,7 +11,7 @@ pub const MAX_TOKEN_LEN: usize = 64 * 1024;
 /// Header names compare equal here if they differ only by `_`/`.` versus `-` (and case, which the
 /// `http` crate already folds). Several proxies strip `X-Forwarded-User` but pass `X_Forwarded_User`,
 /// which some servers then read as the same header.
-fn folded(name: &str) -> String {
+pub fn folded(name: &str) -> String {
     name.replace(['_', '.'], "-")
 }
 

@@ -2,6 +2,8 @@
 
 mod headers;
 
+pub(crate) use headers::folded as folded_header_name;
+
 use actix_web::HttpRequest;
 use actix_web::http::header::HeaderName;
 use secrecy::SecretString;
