@@ -106,9 +106,12 @@ RUN mkdir -p /out \
       -o /out/lamplight-healthcheck probe/healthcheck.rs
 
 # --- the server ----------------------------------------------------------------------------
-# Only what `cargo build` needs (see .dockerignore). frontend/dist is embedded by rust-embed.
+# Only what `cargo build` needs (see .dockerignore). frontend/dist is embedded by rust-embed; the
+# workspace's crates/ hold the fake API server behind `--demo` (the default `demo` feature) and the
+# test harness, whose manifest the workspace needs even though nothing here builds it.
 COPY Cargo.toml Cargo.lock ./
 COPY src ./src
+COPY crates ./crates
 COPY frontend/dist ./frontend/dist
 # The registry and target caches survive between builds (BuildKit cache mounts), so a rebuild
 # after a source change recompiles Lamplight, not its ~370 dependency crates.

@@ -22,7 +22,7 @@ fn main() -> ExitCode {
     }
 
     actix_web::rt::System::new().block_on(async move {
-        let application = match Application::start(settings).await {
+        let application = match Application::build(settings).await {
             Ok(application) => application,
             Err(error) => {
                 tracing::error!("{error}");

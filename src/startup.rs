@@ -16,8 +16,8 @@ use actix_web::middleware::Next;
 use crate::auth::Authenticator;
 use crate::auth::oidc::{Oidc, PendingCookies};
 use crate::clusters::{ClusterRegistry, KubeconfigError};
-use crate::demo::Demo;
-use crate::proxy::{Forwarding, UpstreamClients};
+use crate::demo::{Demo, DemoError};
+use crate::forward::{Forwarding, UpstreamClients};
 use crate::routes;
 use crate::settings::{OidcSettings, Settings, TlsFiles};
 use crate::telemetry::{self, RequestSpan};
@@ -43,52 +43,36 @@ pub enum StartupError {
     Tls(String),
     #[error("{0}")]
     Oidc(String),
-    #[error("cannot start the demo cluster: {0}")]
-    Demo(String),
+    #[error(transparent)]
+    Demo(#[from] DemoError),
 }
 
 impl StartupError {
     /// 2 for input the user must fix (as for settings), 1 for the environment (port in use...).
     pub fn exit_code(&self) -> u8 {
         match self {
-            StartupError::Bind { .. } | StartupError::Demo(_) => 1,
+            StartupError::Bind { .. } => 1,
+            #[cfg(feature = "demo")]
+            StartupError::Demo(DemoError::Start(_)) => 1,
+            #[cfg(not(feature = "demo"))]
+            StartupError::Demo(DemoError::NotBuiltIn) => 2,
             StartupError::Kubeconfig(_) | StartupError::Tls(_) | StartupError::Oidc(_) => 2,
         }
     }
 }
 
 impl Application {
-    pub fn build(settings: Settings) -> Result<Application, StartupError> {
-        let registry = ClusterRegistry::load(&settings.clusters)?;
-        Self::build_with_clusters(settings, registry)
-    }
-
-    /// [`Application::build`], plus the in-process demo cluster when `--demo` asks for it.
-    pub async fn start(settings: Settings) -> Result<Application, StartupError> {
+    /// Loads the clusters (and starts the `--demo` cluster when asked), then binds the listener,
+    /// so `-port=0` works in tests (zero2prod's pattern). Must run inside an actix runtime.
+    pub async fn build(settings: Settings) -> Result<Application, StartupError> {
         let mut registry = ClusterRegistry::load(&settings.clusters)?;
         let demo = if settings.clusters.demo {
-            let demo = Demo::start()
-                .await
-                .map_err(|e| StartupError::Demo(e.to_string()))?;
-            registry.add(demo.cluster());
+            let (demo, cluster) = Demo::start().await?;
+            registry.add(cluster);
             Some(demo)
         } else {
             None
         };
-        let mut application = Self::build_with_clusters(settings, registry)?;
-        application.demo = demo;
-        Ok(application)
-    }
-
-    pub fn demo(&self) -> Option<&Demo> {
-        self.demo.as_ref()
-    }
-
-    /// For embedding and tests: clusters supplied by the caller instead of kubeconfig files.
-    pub fn build_with_clusters(
-        settings: Settings,
-        registry: ClusterRegistry,
-    ) -> Result<Application, StartupError> {
         // One crypto provider for the whole process (rustls panics if it has to guess between two).
         let _ = rustls::crypto::ring::default_provider().install_default();
         let address = SocketAddr::new(settings.server.listen_addr, settings.server.port);
@@ -149,7 +133,7 @@ impl Application {
         Ok(Application {
             server,
             address,
-            demo: None,
+            demo,
         })
     }
 

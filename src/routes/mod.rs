@@ -26,7 +26,7 @@ pub fn configure(settings: &Settings, oidc: bool) -> impl FnOnce(&mut web::Servi
                         crate::auth::oidc::routes::configure(cfg);
                     }
                 })
-                .configure(crate::proxy::configure)
+                .configure(crate::forward::configure)
                 .configure(frontend::configure(base_url.clone(), static_dir)),
         );
     }

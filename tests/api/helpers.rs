@@ -24,7 +24,7 @@ pub async fn spawn_app_on(listen_addr: &str, flags: &[&str]) -> TestApp {
     let mut all = vec![listen.as_str(), "-port=0"];
     all.extend_from_slice(flags);
     let settings = Settings::from_flags(&all).expect("test settings are valid");
-    let application = Application::build(settings).expect("the app binds");
+    let application = Application::build(settings).await.expect("the app binds");
     let address = application.address();
     actix_web::rt::spawn(application.run_until_stopped());
     TestApp { address }

@@ -4,8 +4,8 @@ use std::time::Duration;
 
 use awc::Client;
 use bytes::Bytes;
+use fake_apiserver::FakeApiServer;
 use futures_util::StreamExt;
-use lamplight::fake_api::FakeApiServer;
 use lamplight::settings::Settings;
 use lamplight::startup::Application;
 
@@ -17,6 +17,7 @@ pub const ALICE_TOKEN: &str = "alice-token";
 /// `dev` (forbidden from secrets) and `alice` (a token a proxy might hand over).
 pub async fn fake() -> FakeApiServer {
     FakeApiServer::builder()
+        .record_requests(10_000)
         .user(ADMIN_TOKEN, "admin", &["system:masters"])
         .user(DEV_TOKEN, "dev", &["dev"])
         .user(ALICE_TOKEN, "alice", &["alice-group"])
@@ -92,7 +93,7 @@ pub async fn spawn_lamplight(kubeconfig: &Path, flags: &[&str]) -> SocketAddr {
     let mut all = vec!["-listen-addr=127.0.0.1", "-port=0", kubeconfig.as_str()];
     all.extend_from_slice(flags);
     let settings = Settings::from_flags(&all).expect("valid test settings");
-    let application = Application::build(settings).expect("the app starts");
+    let application = Application::build(settings).await.expect("the app starts");
     let address = application.address();
     actix_web::rt::spawn(application.run_until_stopped());
     address

@@ -140,8 +140,9 @@ fn peak_rss_kib(pid: u32) -> u64 {
 
 #[actix_web::test]
 async fn a_100_mb_list_streams_through_with_flat_memory() {
-    use lamplight::fake_api::FakeApiServer;
+    use fake_apiserver::FakeApiServer;
     let fake = FakeApiServer::builder()
+        .record_requests(10_000)
         .user("admin-token", "admin", &["system:masters"])
         .bulk_configmaps(26_000, 4096)
         .start()

@@ -1,7 +1,7 @@
 //! HTTPS API servers: CA from data or file, client certificates, wrong CAs, server-name overrides.
 
 use base64::Engine;
-use lamplight::fake_api::{FakeApiServer, FakeTls};
+use fake_apiserver::{FakeApiServer, FakeTls};
 use rcgen::{
     BasicConstraints, CertificateParams, CertifiedIssuer, DnType, ExtendedKeyUsagePurpose, IsCa,
     KeyPair, KeyUsagePurpose,
@@ -77,6 +77,7 @@ async fn tls_fake(server_names: &[&str]) -> TlsFake {
     let client_ca = Ca::new("fake client CA");
     let (cert_pem, key_pem) = server_ca.issue(server_names, "kube-apiserver", None, false);
     let fake = FakeApiServer::builder()
+        .record_requests(10_000)
         .user("admin-token", "admin", &["system:masters"])
         .tls(FakeTls {
             cert_pem,

@@ -1,0 +1,230 @@
+//! `pods/exec` over WebSocket with the `*.channel.k8s.io` sub-protocols.
+//!
+//! Every binary frame starts with its channel: 0 stdin, 1 stdout, 2 stderr, 3 error/status,
+//! 4 resize; v5 adds 255 = "close channel N" (N in the second byte).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
+use actix_ws::{CloseCode, CloseReason, Message, MessageStream, Session};
+use serde_json::{Value, json};
+
+use crate::fake_shell::{self, Step};
+use crate::http::Query;
+use crate::logs::pod_with_container;
+use crate::resources::ResourceType;
+use crate::state::Shared;
+use crate::status::ApiError;
+
+/// In our order of preference; the client's order decides among these.
+const PROTOCOLS: &[(&str, u8)] = &[
+    ("v5.channel.k8s.io", 5),
+    ("v4.channel.k8s.io", 4),
+    ("v3.channel.k8s.io", 3),
+    ("v2.channel.k8s.io", 2),
+    ("channel.k8s.io", 1),
+];
+
+const STDIN: u8 = 0;
+const STDOUT: u8 = 1;
+const STDERR: u8 = 2;
+const STATUS: u8 = 3;
+const CLOSE: u8 = 255;
+
+pub fn is_websocket(req: &HttpRequest) -> bool {
+    req.headers()
+        .get(header::UPGRADE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case("websocket"))
+}
+
+/// The first protocol the client offers that we speak.
+fn negotiate(req: &HttpRequest) -> Option<(&'static str, u8)> {
+    req.headers()
+        .get_all(header::SEC_WEBSOCKET_PROTOCOL)
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .find_map(|offered| PROTOCOLS.iter().copied().find(|(name, _)| *name == offered))
+}
+
+pub fn pod_exec(
+    shared: &Arc<Shared>,
+    req: &HttpRequest,
+    payload: web::Payload,
+    pods: &'static ResourceType,
+    namespace: &str,
+    name: &str,
+    query: &Query,
+) -> Result<HttpResponse, ApiError> {
+    pod_with_container(shared, pods, namespace, name, query)?;
+    let argv: Vec<String> = query
+        .all("command")
+        .into_iter()
+        .map(str::to_string)
+        .collect();
+    if argv.is_empty() {
+        return Err(ApiError::bad_request("you must specify at least 1 command"));
+    }
+    if !is_websocket(req) {
+        // The SPDY upgrade older clients fall back to is not implemented.
+        return Err(ApiError::bad_request("Upgrade request required"));
+    }
+    let Some((protocol, version)) = negotiate(req) else {
+        return Err(ApiError::bad_request(
+            "unable to upgrade connection: no supported channel protocol was requested (v5.channel.k8s.io, v4.channel.k8s.io, v3.channel.k8s.io, v2.channel.k8s.io, channel.k8s.io)",
+        ));
+    };
+    let (response, session, messages) = actix_ws::handle_with_protocols(req, payload, &[protocol])
+        .map_err(|e| ApiError::bad_request(format!("websocket upgrade failed: {e}")))?;
+    let exec = Exec {
+        session,
+        messages,
+        version,
+        stdin: query.flag("stdin"),
+        stdout: query.flag("stdout"),
+        stderr: query.flag("stderr"),
+        tty: query.flag("tty"),
+        argv,
+        pod: name.to_string(),
+    };
+    actix_web::rt::spawn(exec.run());
+    Ok(response)
+}
+
+struct Exec {
+    session: Session,
+    messages: MessageStream,
+    version: u8,
+    stdin: bool,
+    stdout: bool,
+    stderr: bool,
+    tty: bool,
+    argv: Vec<String>,
+    pod: String,
+}
+
+/// Why the exchange stopped early.
+struct ClientGone;
+
+impl Exec {
+    async fn run(mut self) {
+        let code = if self.stdin && fake_shell::is_interactive(&self.argv) {
+            self.echo_stdin().await
+        } else {
+            self.run_command().await
+        };
+        let Ok(code) = code else { return };
+        if self.send_status(code).await.is_err() {
+            return;
+        }
+        let _ = self
+            .session
+            .close(Some(CloseReason {
+                code: CloseCode::Normal,
+                description: None,
+            }))
+            .await;
+    }
+
+    async fn send(&mut self, channel: u8, data: &[u8]) -> Result<(), ClientGone> {
+        let mut frame = Vec::with_capacity(data.len() + 1);
+        frame.push(channel);
+        frame.extend_from_slice(data);
+        self.session.binary(frame).await.map_err(|_| ClientGone)
+    }
+
+    /// Answers pings; returns the stdin bytes of a data frame, or `None` for other frames.
+    async fn next_stdin(&mut self) -> Result<Option<StdinEvent>, ClientGone> {
+        match self.messages.recv().await {
+            Some(Ok(Message::Binary(data))) => Ok(match data.first() {
+                Some(&STDIN) => Some(StdinEvent::Data(data.slice(1..))),
+                Some(&CLOSE) if self.version >= 5 && data.get(1) == Some(&STDIN) => {
+                    Some(StdinEvent::Closed)
+                }
+                _ => None,
+            }),
+            Some(Ok(Message::Ping(bytes))) => {
+                self.session.pong(&bytes).await.map_err(|_| ClientGone)?;
+                Ok(None)
+            }
+            Some(Ok(Message::Close(_))) | Some(Err(_)) | None => Err(ClientGone),
+            Some(Ok(_)) => Ok(None),
+        }
+    }
+
+    /// Interactive commands echo stdin to stdout until the client closes stdin.
+    async fn echo_stdin(&mut self) -> Result<i32, ClientGone> {
+        loop {
+            match self.next_stdin().await? {
+                Some(StdinEvent::Data(data)) if self.stdout => self.send(STDOUT, &data).await?,
+                Some(StdinEvent::Closed) => return Ok(0),
+                Some(StdinEvent::Data(_)) | None => {}
+            }
+        }
+    }
+
+    async fn run_command(&mut self) -> Result<i32, ClientGone> {
+        let outcome = fake_shell::run(&self.argv, &self.pod);
+        for step in outcome.steps {
+            match step {
+                Step::Stdout(text) if self.stdout => self.send(STDOUT, text.as_bytes()).await?,
+                // A TTY merges stderr into its one output stream.
+                Step::Stderr(text) if self.tty && self.stdout => {
+                    self.send(STDOUT, text.as_bytes()).await?
+                }
+                Step::Stderr(text) if self.stderr => self.send(STDERR, text.as_bytes()).await?,
+                Step::Sleep(duration) => self.sleep(duration).await?,
+                _ => {}
+            }
+        }
+        Ok(outcome.code)
+    }
+
+    /// Waits while still answering pings and noticing a client that leaves.
+    async fn sleep(&mut self, duration: Duration) -> Result<(), ClientGone> {
+        let deadline = tokio::time::Instant::now() + duration;
+        loop {
+            tokio::select! {
+                _ = tokio::time::sleep_until(deadline) => return Ok(()),
+                event = self.next_stdin() => { event?; }
+            }
+        }
+    }
+
+    /// v4+ report a `Status` on the error channel; older versions only report failures, as text.
+    async fn send_status(&mut self, code: i32) -> Result<(), ClientGone> {
+        let message = format!(
+            "command terminated with non-zero exit code: error executing command {:?}, exit code {code}",
+            self.argv
+        );
+        if self.version >= 4 {
+            let status = exit_status(code, &message);
+            self.send(STATUS, status.to_string().as_bytes()).await
+        } else if code != 0 {
+            self.send(STATUS, message.as_bytes()).await
+        } else {
+            Ok(())
+        }
+    }
+}
+
+enum StdinEvent {
+    Data(bytes::Bytes),
+    Closed,
+}
+
+fn exit_status(code: i32, message: &str) -> Value {
+    if code == 0 {
+        return json!({"metadata": {}, "status": "Success"});
+    }
+    json!({
+        "metadata": {},
+        "status": "Failure",
+        "message": message,
+        "reason": "NonZeroExitCode",
+        "details": {"causes": [{"reason": "ExitCode", "message": code.to_string()}]},
+    })
+}

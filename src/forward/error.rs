@@ -1,0 +1,57 @@
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+
+use crate::status::Status;
+
+/// Why a request did not reach the API server, as a Kubernetes `Status` kubectl and the UI understand.
+#[derive(Debug, thiserror::Error)]
+pub enum ForwardError {
+    #[error("cluster {0:?} not found")]
+    UnknownCluster(String),
+    #[error("cluster {cluster:?} is not available: {reason}")]
+    ClusterUnavailable { cluster: String, reason: String },
+    #[error(
+        "the {header} header is not allowed: the dashboard does not lend its credentials for impersonation"
+    )]
+    ImpersonationRefused { header: String },
+    #[error("the path may not contain '..' segments")]
+    DotSegments,
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("impersonation needs an authenticated user, and this request has none")]
+    NoUserToImpersonate,
+    #[error("cannot get credentials for cluster {cluster:?}: {reason}")]
+    Credentials { cluster: String, reason: String },
+    #[error("cannot reach the API server of cluster {cluster:?}: {reason}")]
+    Unreachable { cluster: String, reason: String },
+    #[error("the API server of cluster {cluster:?} did not answer in time: {reason}")]
+    Timeout { cluster: String, reason: String },
+    #[error("the API server of cluster {cluster:?} refused the WebSocket upgrade with {status}")]
+    Upgrade { cluster: String, status: StatusCode },
+    #[error("cross-origin request refused: Origin {origin:?} is not this server ({expected:?})")]
+    CrossOrigin { origin: String, expected: String },
+}
+
+impl ResponseError for ForwardError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            ForwardError::UnknownCluster(_) => StatusCode::NOT_FOUND,
+            ForwardError::ClusterUnavailable { .. }
+            | ForwardError::DotSegments
+            | ForwardError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ForwardError::ImpersonationRefused { .. } | ForwardError::CrossOrigin { .. } => {
+                StatusCode::FORBIDDEN
+            }
+            ForwardError::NoUserToImpersonate => StatusCode::UNAUTHORIZED,
+            ForwardError::Credentials { .. } | ForwardError::Unreachable { .. } => {
+                StatusCode::BAD_GATEWAY
+            }
+            ForwardError::Timeout { .. } => StatusCode::GATEWAY_TIMEOUT,
+            ForwardError::Upgrade { status, .. } => *status,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        Status::failure(self.status_code(), self.to_string()).into_response()
+    }
+}
