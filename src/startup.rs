@@ -14,7 +14,7 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
 
 use crate::auth::Authenticator;
-use crate::auth::oidc::{Oidc, PendingCookies};
+use crate::auth::oidc::{Oidc, OidcSetupError, PendingCookies};
 use crate::clusters::{ClusterRegistry, KubeconfigError};
 use crate::demo::{Demo, DemoError};
 use crate::forward::{Forwarding, UpstreamClients};
@@ -40,9 +40,9 @@ pub enum StartupError {
     #[error(transparent)]
     Kubeconfig(#[from] KubeconfigError),
     #[error("-tls-cert-path / -tls-key-path: {0}")]
-    Tls(String),
-    #[error("{0}")]
-    Oidc(String),
+    Tls(#[from] ServerTlsError),
+    #[error(transparent)]
+    Oidc(#[from] OidcSetupError),
     #[error(transparent)]
     Demo(#[from] DemoError),
 }
@@ -92,7 +92,7 @@ impl Application {
         let registry = Arc::new(registry);
         let oidc = match oidc_settings(&settings, &registry) {
             Some(oidc_settings) => {
-                let oidc = Oidc::new(&settings, &oidc_settings).map_err(StartupError::Oidc)?;
+                let oidc = Oidc::new(&settings, &oidc_settings)?;
                 let oidc = Arc::new(oidc);
                 oidc.start_discovery();
                 Some(oidc)
@@ -151,24 +151,36 @@ impl Application {
     }
 }
 
-fn server_tls(files: &TlsFiles) -> Result<rustls::ServerConfig, StartupError> {
+/// Why `-tls-cert-path` / `-tls-key-path` cannot serve HTTPS.
+#[derive(Debug, thiserror::Error)]
+pub enum ServerTlsError {
+    #[error("{}: {source}", path.display())]
+    Pem {
+        path: std::path::PathBuf,
+        source: rustls::pki_types::pem::Error,
+    },
+    #[error("{}: no PEM certificate found", .0.display())]
+    NoCertificate(std::path::PathBuf),
+    #[error(transparent)]
+    Rustls(#[from] rustls::Error),
+}
+
+fn server_tls(files: &TlsFiles) -> Result<rustls::ServerConfig, ServerTlsError> {
+    let pem_error = |path: &std::path::Path| {
+        let path = path.to_path_buf();
+        move |source| ServerTlsError::Pem { path, source }
+    };
     let chain = CertificateDer::pem_file_iter(&files.cert_path)
         .and_then(|certs| certs.collect::<Result<Vec<_>, _>>())
-        .map_err(|e| StartupError::Tls(format!("{}: {e}", files.cert_path.display())))?;
+        .map_err(pem_error(&files.cert_path))?;
     if chain.is_empty() {
-        return Err(StartupError::Tls(format!(
-            "{}: no PEM certificate found",
-            files.cert_path.display()
-        )));
+        return Err(ServerTlsError::NoCertificate(files.cert_path.clone()));
     }
-    let key = PrivateKeyDer::from_pem_file(&files.key_path)
-        .map_err(|e| StartupError::Tls(format!("{}: {e}", files.key_path.display())))?;
+    let key = PrivateKeyDer::from_pem_file(&files.key_path).map_err(pem_error(&files.key_path))?;
     let mut config = rustls::ServerConfig::builder_with_provider(crate::clusters::tls::provider())
-        .with_safe_default_protocol_versions()
-        .map_err(|e| StartupError::Tls(e.to_string()))?
+        .with_safe_default_protocol_versions()?
         .with_no_client_auth()
-        .with_single_cert(chain, key)
-        .map_err(|e| StartupError::Tls(e.to_string()))?;
+        .with_single_cert(chain, key)?;
     config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
     Ok(config)
 }

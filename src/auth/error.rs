@@ -43,8 +43,6 @@ pub enum Problem {
     SessionEnded,
     #[error("the session could not be refreshed: {0}")]
     RefreshFailed(String),
-    #[error("sign-in is not available yet: {0}")]
-    SignInUnavailable(String),
 }
 
 impl Problem {
@@ -57,7 +55,6 @@ impl Problem {
             | Problem::InvalidToken(_)
             | Problem::SessionEnded
             | Problem::RefreshFailed(_) => StatusCode::UNAUTHORIZED,
-            Problem::SignInUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             _ => StatusCode::BAD_REQUEST,
         }
     }

@@ -81,20 +81,6 @@ impl Authenticator {
         &self.hints
     }
 
-    pub fn proxy(&self) -> Option<&ProxyAuth> {
-        match &self.mode {
-            Mode::Proxy(proxy) => Some(proxy),
-            _ => None,
-        }
-    }
-
-    pub fn oidc(&self) -> Option<&Arc<Oidc>> {
-        match &self.mode {
-            Mode::Oidc(oidc) => Some(oidc),
-            _ => None,
-        }
-    }
-
     pub async fn authenticate(&self, request: &HttpRequest) -> Result<User, AuthError> {
         let result = match &self.mode {
             Mode::Proxy(proxy) => proxy.authenticate(request),

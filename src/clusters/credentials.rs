@@ -36,7 +36,7 @@ impl Credentials {
         Ok(match self {
             Credentials::None => None,
             Credentials::Token(token) => Some(bearer(token.expose_secret())),
-            Credentials::TokenFile(file) => Some(bearer(file.read()?.expose_secret())),
+            Credentials::TokenFile(file) => Some(bearer(file.read().await?.expose_secret())),
             Credentials::Basic { username, password } => {
                 let pair = format!("{username}:{}", password.expose_secret());
                 Some(SecretString::from(format!(
@@ -63,6 +63,8 @@ fn bearer(token: &str) -> SecretString {
     SecretString::from(format!("Bearer {}", token.trim()))
 }
 
+/// A token file, re-read when its modification time changes. Both the `stat` and the read run on
+/// tokio's blocking pool: a slow volume must not stall a worker that serves other users.
 #[derive(Debug)]
 pub struct TokenFile {
     path: PathBuf,
@@ -77,30 +79,35 @@ impl TokenFile {
         }
     }
 
-    pub fn read(&self) -> Result<SecretString, CredentialError> {
+    pub async fn read(&self) -> Result<SecretString, CredentialError> {
         let error = |reason: String| CredentialError::TokenFile {
             path: self.path.display().to_string(),
             reason,
         };
-        let modified = std::fs::metadata(&self.path)
+        let modified = tokio::fs::metadata(&self.path)
+            .await
             .and_then(|meta| meta.modified())
             .map_err(|e| error(e.to_string()))?;
-        let mut cached = self
-            .cached
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if let Some((when, token)) = cached.as_ref()
+        if let Some((when, token)) = self.cached().as_ref()
             && *when == modified
         {
             return Ok(token.clone());
         }
-        let token = std::fs::read_to_string(&self.path).map_err(|e| error(e.to_string()))?;
+        let token = tokio::fs::read_to_string(&self.path)
+            .await
+            .map_err(|e| error(e.to_string()))?;
         let token = token.trim().to_string();
         if token.is_empty() {
             return Err(error("the file is empty".to_string()));
         }
         let token = SecretString::from(token);
-        *cached = Some((modified, token.clone()));
+        *self.cached() = Some((modified, token.clone()));
         Ok(token)
+    }
+
+    fn cached(&self) -> std::sync::MutexGuard<'_, Option<(SystemTime, SecretString)>> {
+        self.cached
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }

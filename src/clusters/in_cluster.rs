@@ -2,24 +2,24 @@ use std::path::Path;
 
 use super::credentials::{Credentials, TokenFile};
 use super::tls::{TlsOptions, client_tls};
-use super::{Cluster, ClusterSource, Connection};
+use super::{Cluster, ClusterError, ClusterSource, Connection};
 use crate::settings::InClusterSettings;
 
 /// The pod's own cluster: the mounted service-account token (re-read as it rotates) and CA.
 pub fn cluster(settings: &InClusterSettings) -> Cluster {
     let dir = Path::new(&settings.service_account_dir);
-    let connection = std::fs::read(dir.join("ca.crt"))
-        .map_err(|e| {
-            format!(
-                "cannot read the service account CA {}: {e}",
-                dir.join("ca.crt").display()
-            )
+    let ca_path = dir.join("ca.crt");
+    let connection = std::fs::read(&ca_path)
+        .map_err(|source| ClusterError::File {
+            field: "the service account CA",
+            path: ca_path,
+            source,
         })
         .and_then(|ca| {
-            client_tls(TlsOptions {
+            Ok(client_tls(TlsOptions {
                 ca_pem: Some(ca),
                 ..TlsOptions::default()
-            })
+            })?)
         })
         .map(|tls| Connection {
             base_url: settings.server.clone(),

@@ -9,7 +9,7 @@ use secrecy::ExposeSecret;
 use super::credentials::{Credentials, TokenFile};
 use super::exec_plugin::{ExecPlugin, env_pairs};
 use super::tls::{TlsOptions, client_tls};
-use super::{Cluster, ClusterSource, Connection};
+use super::{Cluster, ClusterError, ClusterSource, Connection};
 
 #[derive(Debug, thiserror::Error)]
 #[error("cannot load kubeconfig {}: {reason}", path.display())]
@@ -37,12 +37,11 @@ pub fn clusters(paths: &[PathBuf]) -> Result<Vec<Cluster>, KubeconfigError> {
 
 fn cluster(config: &Kubeconfig, named: &NamedContext, path: &Path) -> Cluster {
     let context = named.context.as_ref();
-    let missing = || "the context has no `context` entry".to_string();
     let cluster_entry = context
-        .ok_or_else(missing)
+        .ok_or(ClusterError::NoContext)
         .and_then(|ctx| cluster_entry(config, ctx));
     let user_entry = context
-        .ok_or_else(missing)
+        .ok_or(ClusterError::NoContext)
         .and_then(|ctx| user_entry(config, ctx));
     let server = cluster_entry
         .as_ref()
@@ -72,25 +71,23 @@ fn cluster(config: &Kubeconfig, named: &NamedContext, path: &Path) -> Cluster {
     }
 }
 
-fn cluster_entry<'a>(config: &'a Kubeconfig, context: &Context) -> Result<&'a KubeCluster, String> {
+fn cluster_entry<'a>(
+    config: &'a Kubeconfig,
+    context: &Context,
+) -> Result<&'a KubeCluster, ClusterError> {
     config
         .clusters
         .iter()
         .find(|c| c.name == context.cluster)
         .and_then(|c| c.cluster.as_ref())
-        .ok_or_else(|| {
-            format!(
-                "the context refers to cluster {:?}, which is not defined",
-                context.cluster
-            )
-        })
+        .ok_or_else(|| ClusterError::UndefinedCluster(context.cluster.clone()))
 }
 
 /// The context's user, if it names one; an undefined name is an error.
 fn user_entry<'a>(
     config: &'a Kubeconfig,
     context: &Context,
-) -> Result<Option<&'a AuthInfo>, String> {
+) -> Result<Option<&'a AuthInfo>, ClusterError> {
     let Some(name) = &context.user else {
         return Ok(None);
     };
@@ -100,31 +97,29 @@ fn user_entry<'a>(
         .find(|a| &a.name == name)
         .and_then(|a| a.auth_info.as_ref())
         .map(Some)
-        .ok_or_else(|| format!("the context refers to user {name:?}, which is not defined"))
+        .ok_or_else(|| ClusterError::UndefinedUser(name.clone()))
 }
 
 fn connection(
     cluster: &KubeCluster,
     user: Option<&AuthInfo>,
     path: &Path,
-) -> Result<Connection, String> {
+) -> Result<Connection, ClusterError> {
     let server = cluster
         .server
         .as_deref()
         .filter(|s| !s.is_empty())
-        .ok_or("the cluster has no server URL")?;
+        .ok_or(ClusterError::NoServer)?;
     let base_url = server.trim_end_matches('/').to_string();
     let https = if base_url.starts_with("https://") {
         true
     } else if base_url.starts_with("http://") {
         false
     } else {
-        return Err(format!(
-            "server {server:?} is not an http:// or https:// URL"
-        ));
+        return Err(ClusterError::NotHttp(server.to_string()));
     };
     if cluster.proxy_url.is_some() {
-        return Err("proxy-url is not supported".to_string());
+        return Err(ClusterError::ProxyUrl);
     }
 
     let tls = if https {
@@ -175,7 +170,7 @@ fn connection(
     })
 }
 
-fn credentials(user: &AuthInfo) -> Result<Credentials, String> {
+fn credentials(user: &AuthInfo) -> Result<Credentials, ClusterError> {
     if let Some(token) = &user.token {
         return Ok(Credentials::Token(token.clone()));
     }
@@ -187,13 +182,13 @@ fn credentials(user: &AuthInfo) -> Result<Credentials, String> {
             .command
             .clone()
             .filter(|c| !c.is_empty())
-            .ok_or("exec: no command")?;
+            .ok_or(ClusterError::Exec("no command"))?;
         let api_version = exec.api_version.clone().unwrap_or_default();
         if !matches!(
             api_version.as_str(),
             "client.authentication.k8s.io/v1" | "client.authentication.k8s.io/v1beta1"
         ) {
-            return Err(format!("exec: unsupported apiVersion {api_version:?}"));
+            return Err(ClusterError::ExecApiVersion(api_version));
         }
         let args = exec.args.clone().unwrap_or_default();
         return Ok(Credentials::Exec(ExecPlugin::new(
@@ -216,15 +211,15 @@ fn credentials(user: &AuthInfo) -> Result<Credentials, String> {
 fn data_or_file(
     data: Option<&str>,
     file: Option<&str>,
-    field: &str,
+    field: &'static str,
     kubeconfig: &Path,
-) -> Result<Option<Vec<u8>>, String> {
+) -> Result<Option<Vec<u8>>, ClusterError> {
     if let Some(data) = data.filter(|d| !d.is_empty()) {
         let cleaned: String = data.split_whitespace().collect();
         return base64::engine::general_purpose::STANDARD
             .decode(cleaned)
             .map(Some)
-            .map_err(|e| format!("{field}-data is not valid base64: {e}"));
+            .map_err(|source| ClusterError::Base64 { field, source });
     }
     match file.filter(|f| !f.is_empty()) {
         None => Ok(None),
@@ -235,7 +230,11 @@ fn data_or_file(
                 .unwrap_or_else(|| file.into());
             std::fs::read(&path)
                 .map(Some)
-                .map_err(|e| format!("cannot read {field} {}: {e}", path.display()))
+                .map_err(|source| ClusterError::File {
+                    field,
+                    path,
+                    source,
+                })
         }
     }
 }

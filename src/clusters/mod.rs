@@ -3,6 +3,7 @@
 //! with its error, so one bad entry never hides the others.
 
 mod credentials;
+mod error;
 mod exec_plugin;
 mod in_cluster;
 mod kubeconfig;
@@ -12,6 +13,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 pub use credentials::{CredentialError, Credentials, TokenFile};
+pub use error::{ClusterError, TlsError};
 pub use exec_plugin::ExecPlugin;
 pub use kubeconfig::KubeconfigError;
 
@@ -35,7 +37,7 @@ pub struct Cluster {
     pub auth_type: &'static str,
     /// The context user's `auth-provider: oidc` config, which can supply Lamplight's OIDC client.
     pub oidc_provider: Option<std::collections::HashMap<String, String>>,
-    pub connection: Result<Connection, String>,
+    pub connection: Result<Connection, ClusterError>,
 }
 
 /// Everything needed to reach one API server.
@@ -86,12 +88,6 @@ impl ClusterRegistry {
     pub fn add(&mut self, cluster: Cluster) {
         if self.get(&cluster.name).is_none() {
             self.clusters.push(Arc::new(cluster));
-        }
-    }
-
-    pub fn from_clusters(clusters: Vec<Cluster>) -> Self {
-        ClusterRegistry {
-            clusters: clusters.into_iter().map(Arc::new).collect(),
         }
     }
 

@@ -9,6 +9,8 @@ use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
 use rustls::{ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme};
 
+pub use super::error::TlsError;
+
 /// What a cluster's TLS needs, already read from files or base64.
 #[derive(Default)]
 pub struct TlsOptions {
@@ -30,10 +32,13 @@ pub fn provider() -> Arc<rustls::crypto::CryptoProvider> {
     Arc::new(rustls::crypto::ring::default_provider())
 }
 
-pub fn client_tls(options: TlsOptions) -> Result<ClientTls, String> {
+pub fn client_tls(options: TlsOptions) -> Result<ClientTls, TlsError> {
     let builder = ClientConfig::builder_with_provider(provider())
         .with_safe_default_protocol_versions()
-        .map_err(|e| e.to_string())?;
+        .map_err(|source| TlsError::Rustls {
+            what: "protocol versions",
+            source,
+        })?;
     let verifier = verifier(&options)?;
     let builder = builder
         .dangerous()
@@ -43,21 +48,26 @@ pub fn client_tls(options: TlsOptions) -> Result<ClientTls, String> {
         (Some(cert), Some(key)) => {
             let chain = CertificateDer::pem_slice_iter(cert)
                 .collect::<Result<Vec<_>, _>>()
-                .map_err(|e| format!("client certificate: {e}"))?;
+                .map_err(|source| TlsError::Pem {
+                    what: "client certificate",
+                    source,
+                })?;
             if chain.is_empty() {
-                return Err("client certificate: no PEM certificate found".to_string());
+                return Err(TlsError::NoCertificate("client certificate"));
             }
-            let key = PrivateKeyDer::from_pem_slice(key).map_err(|e| format!("client key: {e}"))?;
+            let key = PrivateKeyDer::from_pem_slice(key).map_err(|source| TlsError::Pem {
+                what: "client key",
+                source,
+            })?;
             builder
                 .with_client_auth_cert(chain, key)
-                .map_err(|e| format!("client certificate and key: {e}"))?
+                .map_err(|source| TlsError::Rustls {
+                    what: "client certificate and key",
+                    source,
+                })?
         }
-        (Some(_), None) => {
-            return Err("a client certificate is set without its client key".to_string());
-        }
-        (None, Some(_)) => {
-            return Err("a client key is set without its client certificate".to_string());
-        }
+        (Some(_), None) => return Err(TlsError::MissingKey),
+        (None, Some(_)) => return Err(TlsError::MissingCertificate),
         (None, None) => builder.with_no_client_auth(),
     };
     config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
@@ -69,7 +79,7 @@ pub fn client_tls(options: TlsOptions) -> Result<ClientTls, String> {
     })
 }
 
-fn verifier(options: &TlsOptions) -> Result<Arc<dyn ServerCertVerifier>, String> {
+fn verifier(options: &TlsOptions) -> Result<Arc<dyn ServerCertVerifier>, TlsError> {
     if options.insecure_skip_verify {
         return Ok(Arc::new(NoVerification(provider())));
     }
@@ -78,22 +88,27 @@ fn verifier(options: &TlsOptions) -> Result<Arc<dyn ServerCertVerifier>, String>
         Some(pem) => {
             let certs = CertificateDer::pem_slice_iter(pem)
                 .collect::<Result<Vec<_>, _>>()
-                .map_err(|e| format!("certificate authority: {e}"))?;
+                .map_err(|source| TlsError::Pem {
+                    what: "certificate authority",
+                    source,
+                })?;
             let (added, _) = roots.add_parsable_certificates(certs);
             if added == 0 {
-                return Err("certificate authority: no usable PEM certificate found".to_string());
+                return Err(TlsError::NoCertificate("certificate authority"));
             }
         }
         None => roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned()),
     }
-    let webpki = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider())
-        .build()
-        .map_err(|e| format!("certificate authority: {e}"))?;
+    let webpki =
+        WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider()).build()?;
     Ok(match &options.server_name {
         None => webpki,
         Some(name) => {
-            let name = ServerName::try_from(name.clone())
-                .map_err(|e| format!("tls-server-name {name:?}: {e}"))?;
+            let name =
+                ServerName::try_from(name.clone()).map_err(|source| TlsError::ServerName {
+                    name: name.clone(),
+                    source,
+                })?;
             Arc::new(FixedServerName {
                 name,
                 inner: webpki,

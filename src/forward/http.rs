@@ -6,9 +6,9 @@ use actix_web::http::{Method, StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
 use awc::error::{ConnectError, SendRequestError};
 
-use super::Prepared;
 use super::error::ForwardError;
 use super::headers::response_headers;
+use super::prepare::Prepared;
 
 pub(super) async fn forward(
     request: &HttpRequest,

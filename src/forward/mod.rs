@@ -7,16 +7,13 @@ mod headers;
 mod http;
 mod identity;
 mod origin;
+mod prepare;
 mod websocket;
 
 use std::sync::Arc;
 
-use actix_web::http::Method;
-use actix_web::http::header::{self, HeaderName};
-use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
-use percent_encoding::percent_decode_str;
-use secrecy::SecretString;
-use tracing_actix_web::RequestId;
+use actix_web::http::header::HeaderName;
+use actix_web::{HttpRequest, HttpResponse, web};
 
 pub use clients::UpstreamClients;
 pub use error::ForwardError;
@@ -24,7 +21,7 @@ pub use identity::IdentityPolicy;
 
 use crate::auth::Authenticator;
 use crate::auth::trust::PeerCidr;
-use crate::clusters::{Cluster, ClusterRegistry, Connection};
+use crate::clusters::ClusterRegistry;
 use crate::settings::Settings;
 
 /// What the forwarding path needs from the settings, shared by every worker.
@@ -61,14 +58,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/clusters/{cluster}/{path:.*}", web::route().to(forward));
 }
 
-/// Everything about one forwarded request, worked out before any byte goes upstream.
-struct Prepared<'a> {
-    cluster: &'a Cluster,
-    connection: &'a Connection,
-    url: String,
-    headers: header::HeaderMap,
-}
-
+/// Who is calling, what goes upstream (prepare), then the bytes both ways (transport).
 async fn forward(
     request: HttpRequest,
     payload: web::Payload,
@@ -76,111 +66,15 @@ async fn forward(
     authenticator: web::Data<Authenticator>,
     clients: web::Data<UpstreamClients>,
 ) -> Result<HttpResponse, actix_web::Error> {
-    let user = authenticator
-        .identify(&request)
-        .await
-        .map_err(actix_web::Error::from)?;
-    let (cluster_name, rest) = split_path(&forwarding.base_url, &request)?;
-    let cluster = forwarding
-        .registry
-        .get(&cluster_name)
-        .ok_or_else(|| ForwardError::UnknownCluster(cluster_name.clone()))?;
-    let connection =
-        cluster
-            .connection
-            .as_ref()
-            .map_err(|reason| ForwardError::ClusterUnavailable {
-                cluster: cluster.name.clone(),
-                reason: reason.clone(),
-            })?;
+    let user = authenticator.identify(&request).await?;
+    let mut prepared = prepare::prepare(&request, &forwarding, user.as_ref()).await?;
     let clients = clients
-        .get(&cluster.name)
-        .ok_or_else(|| ForwardError::UnknownCluster(cluster_name.clone()))?;
-
-    if let Some(name) = headers::impersonation_attempt(request.headers()) {
-        return Err(ForwardError::ImpersonationRefused {
-            header: name.to_string(),
+        .get(&prepared.cluster.name)
+        .ok_or_else(|| ForwardError::UnknownCluster(prepared.cluster.name.clone()))?;
+    match prepared.upgrade.take() {
+        Some(protocols) => {
+            websocket::bridge(request, payload, prepared, protocols, &clients.upgrade).await
         }
-        .into());
+        None => http::forward(&request, payload, prepared, &clients.http).await,
     }
-    let mut url = format!("{}/{}", connection.base_url, rest);
-    if let Some(query) = request.uri().query() {
-        url.push('?');
-        url.push_str(query);
-    }
-    let mut upstream_headers =
-        headers::request_headers(request.headers(), &forwarding.identity_headers);
-    let request_id = request
-        .extensions()
-        .get::<RequestId>()
-        .map(|id| id.to_string())
-        .unwrap_or_default();
-
-    let upgrade = websocket::is_upgrade(&request);
-    // A page from another site must not drive the dashboard's (or the user's) credentials: browsers
-    // send `Origin` on WebSockets and on every request that can change something.
-    let unsafe_method = !matches!(
-        *request.method(),
-        Method::GET | Method::HEAD | Method::OPTIONS
-    );
-    if upgrade || unsafe_method {
-        origin::check(&request, &forwarding.trusted_proxies)?;
-    }
-    // Browsers cannot set headers on WebSockets: their token may come as a sub-protocol.
-    let (protocols, bearer) = if upgrade {
-        websocket::split_protocols(&request)?
-    } else {
-        (Vec::new(), None)
-    };
-    identity::apply(
-        forwarding.policy,
-        cluster,
-        connection,
-        user.as_ref(),
-        bearer.or_else(|| client_authorization(&request)),
-        &request_id,
-        &mut upstream_headers,
-    )
-    .await?;
-    let prepared = Prepared {
-        cluster,
-        connection,
-        url,
-        headers: upstream_headers,
-    };
-    if upgrade {
-        return websocket::bridge(request, payload, prepared, protocols, &clients.upgrade).await;
-    }
-    http::forward(&request, payload, prepared, &clients.http).await
-}
-
-fn client_authorization(request: &HttpRequest) -> Option<SecretString> {
-    request
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|value| value.to_str().ok())
-        .map(|value| SecretString::from(value.to_string()))
-}
-
-/// The cluster name and the rest of the path, taken from the raw (still percent-encoded) path so the
-/// API server receives exactly what the client sent.
-fn split_path(base_url: &str, request: &HttpRequest) -> Result<(String, String), ForwardError> {
-    let path = request.uri().path();
-    let after = path
-        .strip_prefix(base_url)
-        .and_then(|p| p.strip_prefix("/clusters/"))
-        .ok_or_else(|| ForwardError::BadRequest("not a cluster path".to_string()))?;
-    let (raw_cluster, rest) = after.split_once('/').unwrap_or((after, ""));
-    let cluster = percent_decode_str(raw_cluster)
-        .decode_utf8_lossy()
-        .to_string();
-    // A server URL may carry a path (Rancher, proxies): `..` must not climb out of it.
-    let dot_segment = rest.split('/').any(|segment| {
-        let decoded = percent_decode_str(segment).decode_utf8_lossy();
-        decoded == ".." || decoded == "."
-    });
-    if dot_segment {
-        return Err(ForwardError::DotSegments);
-    }
-    Ok((cluster, rest.to_string()))
 }

@@ -8,9 +8,9 @@ use base64::Engine;
 use futures_util::{SinkExt, StreamExt};
 use secrecy::SecretString;
 
-use super::Prepared;
 use super::error::ForwardError;
 use super::http::upstream_error;
+use super::prepare::Prepared;
 
 /// Kubernetes clients that cannot set headers on a WebSocket (browsers) put the token here.
 const BEARER_PROTOCOL_PREFIX: &str = "base64url.bearer.authorization.k8s.io.";

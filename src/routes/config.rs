@@ -47,7 +47,7 @@ fn describe(cluster: &Cluster) -> Value {
         },
     });
     if let Err(error) = &cluster.connection {
-        entry["error"] = Value::String(error.clone());
+        entry["error"] = Value::String(error.to_string());
     }
     entry
 }

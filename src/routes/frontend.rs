@@ -52,23 +52,17 @@ pub fn configure(
     }
 }
 
-struct Asset {
-    bytes: Cow<'static, [u8]>,
-    mime: String,
+/// A file of the UI: embedded bytes, or a file in `-html-static-dir` served by actix-files (off
+/// the worker thread, with ETag, Last-Modified and range requests).
+enum Asset {
+    Embedded(rust_embed::EmbeddedFile),
+    File(Box<actix_files::NamedFile>),
 }
 
 impl Frontend {
-    fn asset(&self, path: &str) -> Option<Asset> {
-        let mime = || {
-            mime_guess::from_path(path)
-                .first_or_octet_stream()
-                .to_string()
-        };
+    async fn asset(&self, path: &str) -> Option<Asset> {
         match &self.static_dir {
-            None => Embedded::get(path).map(|file| Asset {
-                mime: file.metadata.mimetype().to_string(),
-                bytes: file.data,
-            }),
+            None => Embedded::get(path).map(Asset::Embedded),
             Some(dir) => {
                 let relative = Path::new(path);
                 if relative
@@ -78,21 +72,28 @@ impl Frontend {
                     return None;
                 }
                 let full = dir.join(relative);
-                full.is_file()
-                    .then(|| std::fs::read(&full).ok())
+                // Opening stats the file: on the blocking pool too (actix-files streams from there).
+                let opened = web::block(move || {
+                    full.is_file()
+                        .then(|| actix_files::NamedFile::open(full).ok())
+                        .flatten()
+                })
+                .await;
+                opened
+                    .ok()
                     .flatten()
-                    .map(|bytes| Asset {
-                        bytes: bytes.into(),
-                        mime: mime(),
-                    })
+                    .map(|file| Asset::File(Box::new(file)))
             }
         }
     }
 
     /// `index.html` with `<base href>` set, so deep links load `./assets/...` from the right place.
-    fn index(&self) -> Option<Vec<u8>> {
-        let html = self.asset("index.html")?;
-        let html = String::from_utf8_lossy(&html.bytes);
+    async fn index(&self) -> Option<Vec<u8>> {
+        let html: Cow<'static, [u8]> = match &self.static_dir {
+            None => Embedded::get("index.html")?.data,
+            Some(dir) => tokio::fs::read(dir.join("index.html")).await.ok()?.into(),
+        };
+        let html = String::from_utf8_lossy(&html);
         let base = format!(
             "<head>\n    <base href=\"{}/\" />",
             html_escape(&self.base_url)
@@ -145,17 +146,22 @@ async fn serve(request: HttpRequest, frontend: web::Data<Frontend>) -> HttpRespo
     }
     if !relative.is_empty()
         && relative != "index.html"
-        && let Some(asset) = frontend.asset(relative)
+        && let Some(asset) = frontend.asset(relative).await
     {
+        let mut response = match asset {
+            Asset::Embedded(file) => HttpResponse::Ok()
+                .insert_header((header::CONTENT_TYPE, file.metadata.mimetype()))
+                .body(file.data.into_owned()),
+            Asset::File(file) => file.into_response(&request),
+        };
         let cache = if relative.starts_with("assets/") {
             IMMUTABLE
         } else {
             "no-cache"
         };
-        let response = HttpResponse::Ok()
-            .insert_header((header::CONTENT_TYPE, asset.mime))
-            .insert_header((header::CACHE_CONTROL, cache))
-            .body(asset.bytes.into_owned());
+        response
+            .headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
         return with_security_headers(response);
     }
     // A missing file is a 404: answering HTML for a script would only hide the mistake.
@@ -166,7 +172,7 @@ async fn serve(request: HttpRequest, frontend: web::Data<Frontend>) -> HttpRespo
             Status::failure(StatusCode::NOT_FOUND, "no such file").into_response(),
         );
     }
-    match frontend.index() {
+    match frontend.index().await {
         Some(html) => with_security_headers(
             HttpResponse::Ok()
                 .content_type("text/html; charset=utf-8")

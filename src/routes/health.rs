@@ -22,7 +22,7 @@ pub async fn readyz(
         .map(|cluster| {
             let state = match &cluster.connection {
                 Ok(_) => json!({ "loaded": true }),
-                Err(error) => json!({ "loaded": false, "error": error }),
+                Err(error) => json!({ "loaded": false, "error": error.to_string() }),
             };
             (cluster.name.clone(), state)
         })
@@ -31,7 +31,7 @@ pub async fn readyz(
     if let Some(oidc) = oidc {
         checks["oidc"] = match oidc.provider() {
             Ok(_) => json!("discovered"),
-            Err(reason) => json!(reason),
+            Err(reason) => json!(reason.to_string()),
         };
     }
     HttpResponse::Ok().json(json!({ "status": "ready", "checks": checks }))

@@ -27,7 +27,7 @@ pub struct Settings {
     pub oidc: Option<OidcSettings>,
     /// Without `-oidc-client-id` but with a cookie secret: the OIDC settings a kubeconfig context's
     /// `auth-provider: oidc` completes (Headlamp reads the client from there too).
-    pub oidc_template: Option<OidcSettings>,
+    pub oidc_template: Option<OidcTemplate>,
     /// Things worth a warning once logging is up (ignored variables, insecure choices).
     pub warnings: Vec<String>,
 }
@@ -99,6 +99,7 @@ pub struct ProxyAuthSettings {
 pub struct OidcSettings {
     pub client_id: String,
     pub client_secret: Option<SecretString>,
+    /// An absolute http(s) URL, as written: ID tokens' `iss` must match it character for character.
     pub issuer_url: String,
     /// Always starts with `openid`.
     pub scopes: Vec<String>,
@@ -109,6 +110,27 @@ pub struct OidcSettings {
     pub audience: String,
     /// The issuer ID tokens must carry (`-oidc-validator-idp-issuer-url`, else the issuer URL).
     pub token_issuer: String,
+    pub ca_file: Option<PathBuf>,
+    pub skip_tls_verify: bool,
+    pub session_ttl: std::time::Duration,
+    pub username_paths: Vec<String>,
+    pub email_paths: Vec<String>,
+    pub groups_paths: Vec<String>,
+    pub cookie_secret: SecretString,
+    pub logout_at_idp: bool,
+}
+
+/// The OIDC flags without a client (no `-oidc-client-id`), when a cookie secret is set: a kubeconfig
+/// context's `auth-provider: oidc` supplies the client, as in Headlamp ([`OidcTemplate::complete`]).
+#[derive(Debug, Clone)]
+pub struct OidcTemplate {
+    pub client_secret: Option<SecretString>,
+    pub validator_client_id: Option<String>,
+    pub validator_issuer: Option<String>,
+    pub scopes: Vec<String>,
+    pub callback_url: Option<String>,
+    pub use_pkce: bool,
+    pub use_access_token: bool,
     pub ca_file: Option<PathBuf>,
     pub skip_tls_verify: bool,
     pub session_ttl: std::time::Duration,

@@ -8,8 +8,9 @@ use std::time::Duration;
 
 use secrecy::{ExposeSecret, SecretString};
 
-use super::validate::Reader;
-use super::{OidcSettings, SettingsError};
+use super::flags::Key;
+use super::validate::{Reader, parse_http_url};
+use super::{OidcSettings, OidcTemplate, SettingsError};
 
 const MIN_COOKIE_SECRET_LEN: usize = 32;
 
@@ -21,21 +22,17 @@ fn list(text: &str) -> Vec<String> {
         .collect()
 }
 
-fn is_url(value: &str) -> bool {
-    value.starts_with("https://") || value.starts_with("http://")
-}
-
 /// What the flags say: a complete OIDC client, or (without `-oidc-client-id`) a template that a
 /// kubeconfig `auth-provider: oidc` can complete, when a cookie secret is set.
 pub(super) struct Parsed {
     pub complete: Option<OidcSettings>,
-    pub template: Option<OidcSettings>,
+    pub template: Option<OidcTemplate>,
 }
 
 pub(super) fn settings(reader: &Reader) -> Result<Parsed, SettingsError> {
-    let Some(client_id) = reader.optional_text("oidc-client-id") else {
+    let Some(client_id) = reader.optional_text(Key::OidcClientId) else {
         let template = match optional_cookie_secret(reader)? {
-            Some(secret) => Some(build(reader, String::new(), String::new(), secret)?),
+            Some(secret) => Some(template(reader, secret)?),
             None => None,
         };
         return Ok(Parsed {
@@ -43,7 +40,7 @@ pub(super) fn settings(reader: &Reader) -> Result<Parsed, SettingsError> {
             template,
         });
     };
-    let issuer_url = reader.optional_text("oidc-idp-issuer-url").ok_or_else(|| {
+    let issuer_url = reader.optional_url(Key::OidcIdpIssuerUrl)?.ok_or_else(|| {
         SettingsError::Conflict(
             "-oidc-client-id is set but -oidc-idp-issuer-url is not: both are needed".into(),
         )
@@ -55,42 +52,24 @@ pub(super) fn settings(reader: &Reader) -> Result<Parsed, SettingsError> {
                 .into(),
         )
     })?;
-    let settings = build(reader, client_id, issuer_url, secret)?;
-    for (flag, value) in [
-        ("oidc-idp-issuer-url", Some(&settings.issuer_url)),
-        (
-            "oidc-validator-idp-issuer-url",
-            Some(&settings.token_issuer),
-        ),
-        ("oidc-callback-url", settings.callback_url.as_ref()),
-    ] {
-        if value.is_some_and(|v| !is_url(v)) {
-            return Err(reader.invalid(flag, "expected an http(s) URL"));
-        }
-    }
     Ok(Parsed {
-        complete: Some(settings),
+        complete: Some(template(reader, secret)?.complete(client_id, issuer_url)),
         template: None,
     })
 }
 
-fn build(
-    reader: &Reader,
-    client_id: String,
-    issuer_url: String,
-    cookie_secret: SecretString,
-) -> Result<OidcSettings, SettingsError> {
+fn template(reader: &Reader, cookie_secret: SecretString) -> Result<OidcTemplate, SettingsError> {
     let mut scopes = vec!["openid".to_string()];
     scopes.extend(
-        list(&reader.text("oidc-scopes"))
+        list(&reader.text(Key::OidcScopes))
             .into_iter()
             .filter(|s| s != "openid"),
     );
-    let ca_file = reader.optional_text("oidc-ca-file").map(PathBuf::from);
+    let ca_file = reader.optional_text(Key::OidcCaFile).map(PathBuf::from);
     if ca_file.as_ref().is_some_and(|path| !path.is_file()) {
-        return Err(reader.invalid("oidc-ca-file", "no such file"));
+        return Err(reader.invalid(Key::OidcCaFile, "no such file"));
     }
-    let session_ttl = reader.parse("session-ttl", |value| {
+    let session_ttl = reader.parse(Key::SessionTtl, |value| {
         value
             .parse::<u64>()
             .ok()
@@ -98,64 +77,84 @@ fn build(
             .map(Duration::from_secs)
             .ok_or_else(|| "expected a number of seconds greater than 0".to_string())
     })?;
-    Ok(OidcSettings {
-        audience: reader
-            .optional_text("oidc-validator-client-id")
-            .unwrap_or_else(|| client_id.clone()),
-        token_issuer: reader
-            .optional_text("oidc-validator-idp-issuer-url")
-            .unwrap_or_else(|| issuer_url.clone()),
-        client_id,
+    Ok(OidcTemplate {
         client_secret: reader
-            .optional_text("oidc-client-secret")
+            .optional_text(Key::OidcClientSecret)
             .map(SecretString::from),
-        issuer_url,
+        validator_client_id: reader.optional_text(Key::OidcValidatorClientId),
+        validator_issuer: reader.optional_url(Key::OidcValidatorIdpIssuerUrl)?,
         scopes,
-        callback_url: reader.optional_text("oidc-callback-url"),
-        use_pkce: reader.bool("oidc-use-pkce")?,
-        use_access_token: reader.bool("oidc-use-access-token")?,
+        callback_url: reader.optional_url(Key::OidcCallbackUrl)?,
+        use_pkce: reader.bool(Key::OidcUsePkce)?,
+        use_access_token: reader.bool(Key::OidcUseAccessToken)?,
         ca_file,
-        skip_tls_verify: reader.bool("oidc-skip-tls-verify")?,
+        skip_tls_verify: reader.bool(Key::OidcSkipTlsVerify)?,
         session_ttl,
-        username_paths: list(&reader.text("me-username-path")),
-        email_paths: list(&reader.text("me-email-path")),
-        groups_paths: list(&reader.text("me-groups-path")),
+        username_paths: list(&reader.text(Key::MeUsernamePath)),
+        email_paths: list(&reader.text(Key::MeEmailPath)),
+        groups_paths: list(&reader.text(Key::MeGroupsPath)),
         cookie_secret,
-        logout_at_idp: reader.bool("oidc-logout")?,
+        logout_at_idp: reader.bool(Key::OidcLogout)?,
     })
 }
 
 fn optional_cookie_secret(reader: &Reader) -> Result<Option<SecretString>, SettingsError> {
-    let (flag, secret) = match (
-        reader.optional_text("oidc-cookie-secret"),
-        reader.optional_text("oidc-cookie-secret-file"),
+    let (key, secret) = match (
+        reader.optional_text(Key::OidcCookieSecret),
+        reader.optional_text(Key::OidcCookieSecretFile),
     ) {
         (Some(_), Some(_)) => {
             return Err(SettingsError::Conflict(
                 "-oidc-cookie-secret and -oidc-cookie-secret-file are both set: use one".into(),
             ));
         }
-        (Some(secret), None) => ("oidc-cookie-secret", secret),
+        (Some(secret), None) => (Key::OidcCookieSecret, secret),
         (None, Some(path)) => {
             let secret = std::fs::read_to_string(&path).map_err(|e| {
-                reader.invalid("oidc-cookie-secret-file", format!("cannot read it: {e}"))
+                reader.invalid(Key::OidcCookieSecretFile, format!("cannot read it: {e}"))
             })?;
-            ("oidc-cookie-secret-file", secret.trim().to_string())
+            (Key::OidcCookieSecretFile, secret.trim().to_string())
         }
         (None, None) => return Ok(None),
     };
     let secret = SecretString::from(secret);
     if secret.expose_secret().len() < MIN_COOKIE_SECRET_LEN {
         return Err(reader.invalid(
-            flag,
+            key,
             format!("must be at least {MIN_COOKIE_SECRET_LEN} bytes long"),
         ));
     }
     Ok(Some(secret))
 }
 
-impl OidcSettings {
-    /// Completes a template with a kubeconfig `auth-provider: oidc` config (Headlamp's keys:
+impl OidcTemplate {
+    /// The settings for this client; the validator flags, when set, override what ID tokens must
+    /// carry.
+    pub fn complete(self, client_id: String, issuer_url: String) -> OidcSettings {
+        OidcSettings {
+            audience: self
+                .validator_client_id
+                .unwrap_or_else(|| client_id.clone()),
+            token_issuer: self.validator_issuer.unwrap_or_else(|| issuer_url.clone()),
+            client_id,
+            issuer_url,
+            client_secret: self.client_secret,
+            scopes: self.scopes,
+            callback_url: self.callback_url,
+            use_pkce: self.use_pkce,
+            use_access_token: self.use_access_token,
+            ca_file: self.ca_file,
+            skip_tls_verify: self.skip_tls_verify,
+            session_ttl: self.session_ttl,
+            username_paths: self.username_paths,
+            email_paths: self.email_paths,
+            groups_paths: self.groups_paths,
+            cookie_secret: self.cookie_secret,
+            logout_at_idp: self.logout_at_idp,
+        }
+    }
+
+    /// Completes the template with a kubeconfig `auth-provider: oidc` config (Headlamp's keys:
     /// `client-id`, `client-secret`, `idp-issuer-url`, `extra-scopes`).
     pub fn completed_by_auth_provider(
         mut self,
@@ -168,21 +167,9 @@ impl OidcSettings {
                 .filter(|v| !v.is_empty())
         };
         let client_id = get("client-id").ok_or("its oidc auth-provider has no client-id")?;
-        let issuer_url =
-            get("idp-issuer-url").ok_or("its oidc auth-provider has no idp-issuer-url")?;
-        if !is_url(&issuer_url) {
-            return Err(format!(
-                "its idp-issuer-url {issuer_url:?} is not an http(s) URL"
-            ));
-        }
-        if self.audience.is_empty() {
-            self.audience = client_id.clone();
-        }
-        if self.token_issuer.is_empty() {
-            self.token_issuer = issuer_url.clone();
-        }
-        self.client_id = client_id;
-        self.issuer_url = issuer_url;
+        let issuer = get("idp-issuer-url").ok_or("its oidc auth-provider has no idp-issuer-url")?;
+        parse_http_url(&issuer)
+            .map_err(|reason| format!("its idp-issuer-url {issuer:?}: {reason}"))?;
         if let Some(secret) = get("client-secret") {
             self.client_secret = Some(SecretString::from(secret));
         }
@@ -191,6 +178,6 @@ impl OidcSettings {
                 self.scopes.push(scope);
             }
         }
-        Ok(self)
+        Ok(self.complete(client_id, issuer))
     }
 }

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use clap::error::{ContextKind, ContextValue, ErrorKind};
 
 use super::SettingsError;
-use super::flags::{self, ENV_PREFIX, FLAGS, Kind};
+use super::flags::{self, ENV_PREFIX, FLAGS, Key, Kind};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Source {
@@ -35,18 +35,17 @@ pub struct Raw {
     pub source: Source,
 }
 
-/// Every known flag mapped to its winning raw value.
+/// Every flag's winning raw value, indexed by [`Key`].
 #[derive(Debug)]
 pub struct RawSettings {
-    values: HashMap<&'static str, Raw>,
+    values: Vec<Raw>,
     pub warnings: Vec<String>,
 }
 
 impl RawSettings {
-    pub fn get(&self, name: &str) -> &Raw {
-        self.values
-            .get(name)
-            .unwrap_or_else(|| panic!("flag {name} is missing from the flag table"))
+    pub fn get(&self, key: Key) -> &Raw {
+        // `values` is built from FLAGS, which has an entry for every key, in key order.
+        &self.values[key as usize]
     }
 }
 
@@ -68,34 +67,34 @@ where
     };
     let (env, mut warnings) = read_env(env);
 
-    let mut values: HashMap<&'static str, Raw> = FLAGS
+    let mut values: Vec<Raw> = FLAGS
         .iter()
-        .map(|flag| {
-            (
-                flag.name,
-                Raw {
-                    value: flag.default.to_string(),
-                    source: Source::Default,
-                },
-            )
+        .map(|flag| Raw {
+            value: flag.default.to_string(),
+            source: Source::Default,
         })
         .collect();
 
     let config_path = cli
-        .get("config")
-        .or_else(|| env.get("config"))
+        .get(&Key::Config)
+        .or_else(|| env.get(&Key::Config))
         .map(|raw| raw.value.clone());
-    if let Some(path) = config_path.filter(|path| !path.is_empty()) {
-        values.extend(read_file(Path::new(&path))?);
+    let file = match config_path.filter(|path| !path.is_empty()) {
+        Some(path) => read_file(Path::new(&path))?,
+        None => HashMap::new(),
+    };
+    // Later layers win: file over default, environment over file, command line over environment.
+    for layer in [file, env, cli] {
+        for (key, raw) in layer {
+            values[key as usize] = raw;
+        }
     }
-    values.extend(env);
-    values.extend(cli);
     warnings.sort();
     Ok(Outcome::Settings(RawSettings { values, warnings }))
 }
 
 enum CommandLine {
-    Values(HashMap<&'static str, Raw>),
+    Values(HashMap<Key, Raw>),
     Print(String),
 }
 
@@ -167,7 +166,7 @@ fn parse_command_line<I: IntoIterator<Item = String>>(
         .filter_map(|flag| {
             let value = matches.get_one::<String>(flag.name)?.clone();
             Some((
-                flag.name,
+                flag.key,
                 Raw {
                     value,
                     source: Source::CommandLine,
@@ -206,9 +205,7 @@ fn normalise_key(key: &str) -> String {
     key.trim().to_lowercase().replace('_', "-")
 }
 
-fn read_env<E: IntoIterator<Item = (String, String)>>(
-    env: E,
-) -> (HashMap<&'static str, Raw>, Vec<String>) {
+fn read_env<E: IntoIterator<Item = (String, String)>>(env: E) -> (HashMap<Key, Raw>, Vec<String>) {
     let mut values = HashMap::new();
     let mut warnings = Vec::new();
     for (var, value) in env {
@@ -222,7 +219,7 @@ fn read_env<E: IntoIterator<Item = (String, String)>>(
         match flags::find(&normalise_key(suffix)) {
             Some(flag) => {
                 values.insert(
-                    flag.name,
+                    flag.key,
                     Raw {
                         value,
                         source: Source::Env(var),
@@ -235,7 +232,7 @@ fn read_env<E: IntoIterator<Item = (String, String)>>(
     (values, warnings)
 }
 
-fn read_file(path: &Path) -> Result<HashMap<&'static str, Raw>, SettingsError> {
+fn read_file(path: &Path) -> Result<HashMap<Key, Raw>, SettingsError> {
     let file_error = |reason: String| SettingsError::ConfigFile {
         path: path.to_path_buf(),
         reason,
@@ -254,12 +251,12 @@ fn read_file(path: &Path) -> Result<HashMap<&'static str, Raw>, SettingsError> {
     for (key, value) in table {
         let name = normalise_key(&key);
         let flag = flags::find(&name)
-            .filter(|flag| flag.name != "config")
+            .filter(|flag| flag.key != Key::Config)
             .ok_or_else(|| file_error(format!("unknown key `{key}`")))?;
         let value =
             file_value(value).map_err(|reason| file_error(format!("key `{key}`: {reason}")))?;
         values.insert(
-            flag.name,
+            flag.key,
             Raw {
                 value,
                 source: Source::File(path.to_path_buf()),

@@ -294,3 +294,144 @@ fn serving_everyone_without_sign_in_is_warned_about() {
     .unwrap();
     assert!(!proxied.warnings.iter().any(|w| w.contains("no sign-in")));
 }
+
+/// The flags validation reads across configurations that, between them, use every feature.
+fn keys_read_by(args: &[&str], env: &[(&str, &str)]) -> std::collections::BTreeSet<flags::Key> {
+    let args = std::iter::once("lamplight")
+        .chain(args.iter().copied())
+        .map(String::from);
+    let env: Vec<(String, String)> = env
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    match sources::gather(args, env.clone()).unwrap() {
+        sources::Outcome::Settings(raw) => validate::keys_read(raw, &env),
+        sources::Outcome::Print(text) => panic!("unexpected help output: {text}"),
+    }
+}
+
+#[test]
+fn every_flag_in_the_table_is_read() {
+    let file = config_file("");
+    let path = file.path().to_str().unwrap();
+    let secret = "-oidc-cookie-secret=0123456789abcdef0123456789abcdef";
+    let configurations: &[(&[&str], &[(&str, &str)])] = &[
+        (&[], &[]),
+        (
+            &[
+                "-proxy-auth",
+                "-proxy-auth-trusted-proxies=127.0.0.1",
+                "-proxy-auth-impersonate",
+            ],
+            &[],
+        ),
+        (
+            &[
+                "-oidc-client-id=lamplight",
+                "-oidc-idp-issuer-url=https://idp.example",
+                secret,
+            ],
+            &[],
+        ),
+        (
+            &["-in-cluster"],
+            &[
+                ("KUBERNETES_SERVICE_HOST", "10.0.0.1"),
+                ("KUBERNETES_SERVICE_PORT", "443"),
+            ],
+        ),
+        (
+            &[
+                &format!("-tls-cert-path={path}"),
+                &format!("-tls-key-path={path}"),
+            ],
+            &[],
+        ),
+    ];
+    let mut read: std::collections::BTreeSet<flags::Key> = configurations
+        .iter()
+        .flat_map(|(args, env)| keys_read_by(args, env))
+        .collect();
+    // `-config` is read while the layers are gathered, before validation.
+    read.insert(flags::Key::Config);
+    let unread: Vec<&str> = flags::Key::ALL
+        .iter()
+        .filter(|key| !read.contains(key))
+        .map(|key| key.name())
+        .collect();
+    assert!(unread.is_empty(), "flags never read: {unread:?}");
+}
+
+#[test]
+fn every_flag_is_documented() {
+    let help = match Settings::load_from(
+        ["lamplight", "--help"].map(String::from),
+        std::iter::empty(),
+    )
+    .unwrap()
+    {
+        Loaded::Print(text) => text,
+        Loaded::Run(_) => panic!("--help printed nothing"),
+    };
+    let example = include_str!("../../config/lamplight.example.toml");
+    let readme = include_str!("../../README.md");
+    for flag in flags::FLAGS {
+        let name = flag.name;
+        assert!(help.contains(&format!("--{name}")), "--help lacks -{name}");
+        assert!(
+            readme.contains(&format!("`-{name}`")),
+            "README.md does not mention `-{name}`"
+        );
+        // The file cannot name another config file.
+        if flag.key != flags::Key::Config {
+            let documented = example
+                .lines()
+                .map(|line| line.trim_start_matches('#').trim_start())
+                .any(|line| line.starts_with(&format!("{name} =")));
+            assert!(
+                documented,
+                "config/lamplight.example.toml has no `{name} = ...` line"
+            );
+        }
+    }
+}
+
+#[test]
+fn keys_and_table_entries_line_up() {
+    assert_eq!(flags::Key::ALL.len(), flags::FLAGS.len());
+    for (key, flag) in flags::Key::ALL.iter().zip(flags::FLAGS) {
+        assert_eq!(*key, flag.key, "{}", flag.name);
+        assert_eq!(key.flag().name, flag.name);
+    }
+}
+
+#[test]
+fn oidc_urls_are_parsed_at_start_up() {
+    let secret = "-oidc-cookie-secret=0123456789abcdef0123456789abcdef";
+    for (flag, value) in [
+        ("oidc-idp-issuer-url", "https://"),
+        ("oidc-idp-issuer-url", "idp.example"),
+        ("oidc-validator-idp-issuer-url", "https://"),
+        ("oidc-validator-idp-issuer-url", "ftp://idp.example"),
+        ("oidc-callback-url", "http://"),
+    ] {
+        let mut args = vec![
+            "-oidc-client-id=lamplight".to_string(),
+            "-oidc-idp-issuer-url=https://idp.example".to_string(),
+            secret.to_string(),
+        ];
+        args.push(format!("-{flag}={value}"));
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let message = error(&args, &[]);
+        assert!(
+            message.contains(&format!("-{flag}")) && message.contains(value),
+            "{flag}={value}: {message}"
+        );
+    }
+    // Without a client id, the validator issuer still has to be a URL.
+    let message = error(&[secret, "-oidc-validator-idp-issuer-url=https://"], &[]);
+    assert!(
+        message.contains("-oidc-validator-idp-issuer-url"),
+        "{message}"
+    );
+}

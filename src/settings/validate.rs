@@ -1,12 +1,15 @@
 //! Turns raw strings into typed settings. Every failure names the flag, the value and where it came from.
 
+use std::cell::RefCell;
+use std::collections::BTreeSet;
 use std::net::{IpAddr, Ipv4Addr};
 use std::path::PathBuf;
 
 use actix_web::http::header::HeaderName;
 use ipnet::IpNet;
+use url::Url;
 
-use super::flags::env_var_for;
+use super::flags::{Key, Kind};
 use super::sources::{Raw, RawSettings, Source};
 use super::{
     ClusterSettings, InClusterSettings, LogFormat, LogSettings, ProxyAuthSettings, ServerSettings,
@@ -15,27 +18,29 @@ use super::{
 
 pub(super) struct Reader {
     raw: RawSettings,
+    /// Which flags validation looked at: a test checks that every flag in the table is used.
+    read: RefCell<BTreeSet<Key>>,
 }
 
 impl Reader {
-    pub(super) fn raw(&self, flag: &'static str) -> &Raw {
-        self.raw.get(flag)
+    pub(super) fn raw(&self, key: Key) -> &Raw {
+        self.read.borrow_mut().insert(key);
+        self.raw.get(key)
     }
 
-    pub(super) fn text(&self, flag: &'static str) -> String {
-        self.raw(flag).value.trim().to_string()
+    pub(super) fn text(&self, key: Key) -> String {
+        self.raw(key).value.trim().to_string()
     }
 
-    pub(super) fn source(&self, flag: &'static str) -> &Source {
-        &self.raw(flag).source
+    pub(super) fn source(&self, key: Key) -> &Source {
+        &self.raw(key).source
     }
 
-    pub(super) fn invalid(&self, flag: &'static str, reason: impl Into<String>) -> SettingsError {
-        let raw = self.raw(flag);
-        let secret = super::flags::find(flag).is_some_and(|f| f.kind == super::flags::Kind::Secret);
+    pub(super) fn invalid(&self, key: Key, reason: impl Into<String>) -> SettingsError {
+        let raw = self.raw(key);
         SettingsError::Invalid {
-            flag,
-            value: if secret {
+            flag: key.name(),
+            value: if key.flag().kind == Kind::Secret {
                 "<redacted>".to_string()
             } else {
                 raw.value.clone()
@@ -47,23 +52,23 @@ impl Reader {
 
     pub(super) fn parse<T>(
         &self,
-        flag: &'static str,
+        key: Key,
         parse: impl FnOnce(&str) -> Result<T, String>,
     ) -> Result<T, SettingsError> {
-        parse(&self.text(flag)).map_err(|reason| self.invalid(flag, reason))
+        parse(&self.text(key)).map_err(|reason| self.invalid(key, reason))
     }
 
     /// Go's `strconv.ParseBool`, which Headlamp's flags use.
-    pub(super) fn bool(&self, flag: &'static str) -> Result<bool, SettingsError> {
-        self.parse(flag, |value| match value {
+    pub(super) fn bool(&self, key: Key) -> Result<bool, SettingsError> {
+        self.parse(key, |value| match value {
             "1" | "t" | "T" | "true" | "TRUE" | "True" => Ok(true),
             "0" | "f" | "F" | "false" | "FALSE" | "False" => Ok(false),
             _ => Err("expected true or false".to_string()),
         })
     }
 
-    pub(super) fn header(&self, flag: &'static str) -> Result<HeaderName, SettingsError> {
-        self.parse(flag, |value| {
+    pub(super) fn header(&self, key: Key) -> Result<HeaderName, SettingsError> {
+        self.parse(key, |value| {
             if value.is_empty() {
                 return Err("a header name is required".to_string());
             }
@@ -71,9 +76,34 @@ impl Reader {
         })
     }
 
-    pub(super) fn optional_text(&self, flag: &'static str) -> Option<String> {
-        Some(self.text(flag)).filter(|value| !value.is_empty())
+    pub(super) fn optional_text(&self, key: Key) -> Option<String> {
+        Some(self.text(key)).filter(|value| !value.is_empty())
     }
+
+    /// An absolute http(s) URL with a host, kept as written (an issuer must match `iss` exactly).
+    pub(super) fn optional_url(&self, key: Key) -> Result<Option<String>, SettingsError> {
+        match self.optional_text(key) {
+            None => Ok(None),
+            Some(text) => parse_http_url(&text)
+                .map(|_| Some(text))
+                .map_err(|reason| self.invalid(key, reason)),
+        }
+    }
+}
+
+/// An absolute `http://` or `https://` URL with a host (`https://` alone is not one).
+pub fn parse_http_url(text: &str) -> Result<Url, String> {
+    let url = Url::parse(text).map_err(|e| format!("expected an http(s) URL ({e})"))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(format!(
+            "expected an http(s) URL, not a {}: URL",
+            url.scheme()
+        ));
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err("the URL has no host".to_string());
+    }
+    Ok(url)
 }
 
 /// The process environment, for the variables Kubernetes tooling shares (`KUBECONFIG`, `HOME`...).
@@ -87,12 +117,30 @@ fn env_var<'a>(env: &'a Env, name: &str) -> Option<&'a str> {
 }
 
 pub fn settings(raw: RawSettings, env: &Env) -> Result<Settings, SettingsError> {
-    let reader = Reader { raw };
-    let server = server(&reader)?;
-    let log = log(&reader)?;
-    let proxy_auth = proxy_auth(&reader)?;
-    let clusters = clusters(&reader, env)?;
-    let parsed_oidc = super::oidc::settings(&reader)?;
+    let reader = Reader {
+        raw,
+        read: RefCell::default(),
+    };
+    validate(&reader, env)
+}
+
+/// The flags validation reads for these raw settings (whatever the outcome).
+#[cfg(test)]
+pub fn keys_read(raw: RawSettings, env: &Env) -> BTreeSet<Key> {
+    let reader = Reader {
+        raw,
+        read: RefCell::default(),
+    };
+    let _ = validate(&reader, env);
+    reader.read.into_inner()
+}
+
+fn validate(reader: &Reader, env: &Env) -> Result<Settings, SettingsError> {
+    let server = server(reader)?;
+    let log = log(reader)?;
+    let proxy_auth = proxy_auth(reader)?;
+    let clusters = clusters(reader, env)?;
+    let parsed_oidc = super::oidc::settings(reader)?;
     let (oidc, oidc_template) = (parsed_oidc.complete, parsed_oidc.template);
     if oidc.is_some() && proxy_auth.enabled {
         return Err(SettingsError::Conflict(
@@ -100,7 +148,7 @@ pub fn settings(raw: RawSettings, env: &Env) -> Result<Settings, SettingsError> 
                 .to_string(),
         ));
     }
-    if clusters.in_cluster.is_none() && reader.bool("unsafe-use-service-account-token")? {
+    if clusters.in_cluster.is_none() && reader.bool(Key::UnsafeUseServiceAccountToken)? {
         return Err(SettingsError::Conflict(
             "-unsafe-use-service-account-token needs -in-cluster: it chooses the in-cluster service account's \
              credentials"
@@ -137,12 +185,12 @@ pub fn settings(raw: RawSettings, env: &Env) -> Result<Settings, SettingsError> 
 }
 
 fn server(reader: &Reader) -> Result<ServerSettings, SettingsError> {
-    let port = reader.parse("port", |value| {
+    let port = reader.parse(Key::Port, |value| {
         value
             .parse::<u16>()
             .map_err(|_| "expected a port number from 0 to 65535".to_string())
     })?;
-    let listen_addr = reader.parse("listen-addr", |value| match value {
+    let listen_addr = reader.parse(Key::ListenAddr, |value| match value {
         "" => Ok(IpAddr::V4(Ipv4Addr::UNSPECIFIED)),
         "localhost" => Ok(IpAddr::V4(Ipv4Addr::LOCALHOST)),
         _ => value
@@ -151,7 +199,7 @@ fn server(reader: &Reader) -> Result<ServerSettings, SettingsError> {
             .parse()
             .map_err(|_| "expected an IP address such as 0.0.0.0, 127.0.0.1 or ::".to_string()),
     })?;
-    let base_url = reader.parse("base-url", |value| {
+    let base_url = reader.parse(Key::BaseUrl, |value| {
         if !value.is_empty() && !value.starts_with('/') {
             return Err("must be empty or start with /".to_string());
         }
@@ -160,23 +208,23 @@ fn server(reader: &Reader) -> Result<ServerSettings, SettingsError> {
         }
         Ok(value.trim_end_matches('/').to_string())
     })?;
-    let html_static_dir = match reader.optional_text("html-static-dir") {
+    let html_static_dir = match reader.optional_text(Key::HtmlStaticDir) {
         None => None,
         Some(dir) => {
             let path = PathBuf::from(&dir);
             if !path.is_dir() {
-                return Err(reader.invalid("html-static-dir", "no such directory"));
+                return Err(reader.invalid(Key::HtmlStaticDir, "no such directory"));
             }
             Some(path)
         }
     };
     let tls = match (
-        reader.optional_text("tls-cert-path"),
-        reader.optional_text("tls-key-path"),
+        reader.optional_text(Key::TlsCertPath),
+        reader.optional_text(Key::TlsKeyPath),
     ) {
         (None, None) => None,
         (Some(cert), Some(key)) => {
-            for (flag, path) in [("tls-cert-path", &cert), ("tls-key-path", &key)] {
+            for (flag, path) in [(Key::TlsCertPath, &cert), (Key::TlsKeyPath, &key)] {
                 if !std::path::Path::new(path).is_file() {
                     return Err(reader.invalid(flag, "no such file"));
                 }
@@ -207,13 +255,13 @@ fn server(reader: &Reader) -> Result<ServerSettings, SettingsError> {
 }
 
 fn log(reader: &Reader) -> Result<LogSettings, SettingsError> {
-    let level = reader.parse("log-level", |value| {
+    let level = reader.parse(Key::LogLevel, |value| {
         tracing_subscriber::EnvFilter::builder()
             .parse(value)
             .map(|_| value.to_string())
             .map_err(|error| format!("expected a level such as info or debug ({error})"))
     })?;
-    let format = reader.parse("log-format", |value| match value {
+    let format = reader.parse(Key::LogFormat, |value| match value {
         "text" => Ok(LogFormat::Text),
         "json" => Ok(LogFormat::Json),
         _ => Err("expected text or json".to_string()),
@@ -222,7 +270,7 @@ fn log(reader: &Reader) -> Result<LogSettings, SettingsError> {
 }
 
 fn trusted_proxies(reader: &Reader) -> Result<Vec<IpNet>, SettingsError> {
-    reader.parse("proxy-auth-trusted-proxies", |value| {
+    reader.parse(Key::ProxyAuthTrustedProxies, |value| {
         value
             .split(',')
             .map(str::trim)
@@ -241,30 +289,30 @@ fn trusted_proxies(reader: &Reader) -> Result<Vec<IpNet>, SettingsError> {
 }
 
 fn proxy_auth(reader: &Reader) -> Result<ProxyAuthSettings, SettingsError> {
-    let enabled = reader.bool("proxy-auth")?;
-    let impersonate = reader.bool("proxy-auth-impersonate")?;
+    let enabled = reader.bool(Key::ProxyAuth)?;
+    let impersonate = reader.bool(Key::ProxyAuthImpersonate)?;
     if impersonate && !enabled {
         return Err(SettingsError::Conflict(
             "-proxy-auth-impersonate needs -proxy-auth=true: it impersonates the user the proxy identified"
                 .to_string(),
         ));
     }
-    let insecure_trust_any_peer = reader.bool("proxy-auth-insecure-trust-any-peer")?;
+    let insecure_trust_any_peer = reader.bool(Key::ProxyAuthInsecureTrustAnyPeer)?;
     let trusted_proxies = trusted_proxies(reader)?;
-    let username_header = reader.header("proxy-auth-username-header")?;
-    let group_header = reader.header("proxy-auth-group-header")?;
-    let email_header = reader.header("proxy-auth-email-header")?;
-    let token_header = reader.header("proxy-auth-token-header")?;
-    let group_separator = reader.raw("proxy-auth-group-separator").value.clone();
+    let username_header = reader.header(Key::ProxyAuthUsernameHeader)?;
+    let group_header = reader.header(Key::ProxyAuthGroupHeader)?;
+    let email_header = reader.header(Key::ProxyAuthEmailHeader)?;
+    let token_header = reader.header(Key::ProxyAuthTokenHeader)?;
+    let group_separator = reader.raw(Key::ProxyAuthGroupSeparator).value.clone();
     if group_separator.is_empty() {
-        return Err(reader.invalid("proxy-auth-group-separator", "must not be empty"));
+        return Err(reader.invalid(Key::ProxyAuthGroupSeparator, "must not be empty"));
     }
 
     let headers = [
-        ("proxy-auth-username-header", &username_header),
-        ("proxy-auth-group-header", &group_header),
-        ("proxy-auth-email-header", &email_header),
-        ("proxy-auth-token-header", &token_header),
+        (Key::ProxyAuthUsernameHeader, &username_header),
+        (Key::ProxyAuthGroupHeader, &group_header),
+        (Key::ProxyAuthEmailHeader, &email_header),
+        (Key::ProxyAuthTokenHeader, &token_header),
     ];
     for (i, (flag, header)) in headers.iter().enumerate() {
         if let Some((other, _)) = headers[i + 1..].iter().find(|(_, h)| h == header) {
@@ -277,8 +325,7 @@ fn proxy_auth(reader: &Reader) -> Result<ProxyAuthSettings, SettingsError> {
     if let Some(everything) = trusted_proxies.iter().find(|net| net.prefix_len() == 0)
         && !insecure_trust_any_peer
     {
-        return Err(reader.invalid(
-            "proxy-auth-trusted-proxies",
+        return Err(reader.invalid(Key::ProxyAuthTrustedProxies,
             format!(
                 "{everything} trusts every address on the internet to assert identities; list your proxy's \
                  addresses, or set -proxy-auth-insecure-trust-any-peer=true if that is really what you want"
@@ -292,13 +339,13 @@ fn proxy_auth(reader: &Reader) -> Result<ProxyAuthSettings, SettingsError> {
              proxy that injects {}, for example -proxy-auth-trusted-proxies=10.42.0.0/16; \
              without it any client that reaches this server could send that header and be any user \
              (if a network policy admits only the proxy, -proxy-auth-insecure-trust-any-peer=true accepts every peer)",
-            reader.source("proxy-auth"),
-            env_var_for("proxy-auth-trusted-proxies"),
-            reader.text("proxy-auth-username-header"),
+            reader.source(Key::ProxyAuth),
+            Key::ProxyAuthTrustedProxies.env_var(),
+            reader.text(Key::ProxyAuthUsernameHeader),
         )));
     }
 
-    let url = |flag: &'static str| -> Result<Option<String>, SettingsError> {
+    let url = |flag: Key| -> Result<Option<String>, SettingsError> {
         match reader.optional_text(flag) {
             Some(url)
                 if !(url.starts_with('/')
@@ -323,8 +370,8 @@ fn proxy_auth(reader: &Reader) -> Result<ProxyAuthSettings, SettingsError> {
         trusted_proxies,
         insecure_trust_any_peer,
         group_separator,
-        logout_url: url("proxy-auth-logout-url")?,
-        login_url: url("proxy-auth-login-url")?,
+        logout_url: url(Key::ProxyAuthLogoutUrl)?,
+        login_url: url(Key::ProxyAuthLoginUrl)?,
         impersonate,
     })
 }
@@ -332,16 +379,17 @@ fn proxy_auth(reader: &Reader) -> Result<ProxyAuthSettings, SettingsError> {
 const SERVICE_ACCOUNT_DIR: &str = "/var/run/secrets/kubernetes.io/serviceaccount";
 
 fn clusters(reader: &Reader, env: &Env) -> Result<ClusterSettings, SettingsError> {
-    let explicit = reader.optional_text("kubeconfig");
+    let explicit = reader.optional_text(Key::Kubeconfig);
     let kubeconfigs: Vec<PathBuf> = match explicit {
         Some(list) => {
             let paths: Vec<PathBuf> = std::env::split_paths(&list)
                 .filter(|p| !p.as_os_str().is_empty())
                 .collect();
             if let Some(missing) = paths.iter().find(|path| !path.is_file()) {
-                return Err(
-                    reader.invalid("kubeconfig", format!("no such file: {}", missing.display()))
-                );
+                return Err(reader.invalid(
+                    Key::Kubeconfig,
+                    format!("no such file: {}", missing.display()),
+                ));
             }
             paths
         }
@@ -358,18 +406,18 @@ fn clusters(reader: &Reader, env: &Env) -> Result<ClusterSettings, SettingsError
         },
     };
     let skipped_contexts = reader
-        .text("skipped-kube-contexts")
+        .text(Key::SkippedKubeContexts)
         .split(',')
         .map(str::trim)
         .filter(|name| !name.is_empty())
         .map(String::from)
         .collect();
 
-    let in_cluster = if reader.bool("in-cluster")? {
-        let context_name = reader.text("in-cluster-context-name");
+    let in_cluster = if reader.bool(Key::InCluster)? {
+        let context_name = reader.text(Key::InClusterContextName);
         if context_name.is_empty() || context_name.contains('/') {
             return Err(reader.invalid(
-                "in-cluster-context-name",
+                Key::InClusterContextName,
                 "must be a non-empty name without /",
             ));
         }
@@ -390,7 +438,7 @@ fn clusters(reader: &Reader, env: &Env) -> Result<ClusterSettings, SettingsError
         };
         Some(InClusterSettings {
             context_name,
-            always_use_service_account: reader.bool("unsafe-use-service-account-token")?,
+            always_use_service_account: reader.bool(Key::UnsafeUseServiceAccountToken)?,
             service_account_dir: env_var(env, "LAMPLIGHT_SERVICE_ACCOUNT_DIR")
                 .unwrap_or(SERVICE_ACCOUNT_DIR)
                 .into(),
@@ -403,6 +451,6 @@ fn clusters(reader: &Reader, env: &Env) -> Result<ClusterSettings, SettingsError
         kubeconfigs,
         skipped_contexts,
         in_cluster,
-        demo: reader.bool("demo")?,
+        demo: reader.bool(Key::Demo)?,
     })
 }

@@ -58,7 +58,7 @@ fn each_context_is_a_cluster_and_bad_ones_carry_their_error() {
     assert!(matches!(&dev.source, ClusterSource::Kubeconfig(p) if p.display().to_string() == path));
 
     let prod = registry.get("prod").unwrap();
-    let error = prod.connection.as_ref().unwrap_err();
+    let error = prod.connection.as_ref().unwrap_err().to_string();
     assert!(error.contains("certificate authority"), "{error}");
 
     assert_eq!(registry.get("oidc").unwrap().auth_type, "oidc");
@@ -69,6 +69,7 @@ fn each_context_is_a_cluster_and_bad_ones_carry_their_error() {
             .connection
             .as_ref()
             .unwrap_err()
+            .to_string()
             .contains("\"nowhere\"")
     );
     assert!(
@@ -78,6 +79,7 @@ fn each_context_is_a_cluster_and_bad_ones_carry_their_error() {
             .connection
             .as_ref()
             .unwrap_err()
+            .to_string()
             .contains("\"nobody\"")
     );
 }

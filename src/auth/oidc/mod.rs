@@ -3,6 +3,7 @@
 //! tokens are refreshed before the request goes on (once per session and replica at a time).
 
 mod claims;
+mod error;
 mod http_client;
 mod provider;
 pub mod routes;
@@ -18,7 +19,7 @@ use actix_web::{HttpMessage, HttpRequest};
 use openidconnect::core::{CoreIdToken, CoreIdTokenVerifier, CoreJsonWebKeySet};
 use openidconnect::{
     ClaimsVerificationError, ClientId, ClientSecret, IssuerUrl, Nonce, OAuth2TokenResponse,
-    RefreshToken, SignatureVerificationError, TokenResponse,
+    RedirectUrl, RefreshToken, SignatureVerificationError, TokenResponse,
 };
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::Value;
@@ -28,6 +29,7 @@ use super::trust::{PeerCidr, TrustAnchor};
 use super::user::{AuthMethod, User};
 use crate::clusters::tls::{TlsOptions, client_tls};
 use crate::settings::{OidcSettings, Settings};
+pub use error::{IdpError, OidcSetupError, SignInError, SignInFailure};
 use provider::Provider;
 use session::{CookieScope, Sealer};
 pub use session::{SESSION_COOKIE as SESSION_COOKIE_NAME, Session};
@@ -43,15 +45,20 @@ const REFRESH_SHARE: Duration = Duration::from_secs(30);
 #[derive(Clone, Default)]
 pub struct PendingCookies(pub Vec<Cookie<'static>>);
 
-type RefreshSlot = Arc<tokio::sync::Mutex<Option<(Instant, Result<Session, String>)>>>;
+type RefreshSlot = Arc<tokio::sync::Mutex<Option<(Instant, Result<Session, Arc<IdpError>>)>>>;
 
 pub struct Oidc {
     settings: OidcSettings,
+    /// Parsed once at start-up: `-oidc-idp-issuer-url`, and the issuer ID tokens must carry.
+    issuer: IssuerUrl,
+    token_issuer: IssuerUrl,
+    /// `-oidc-callback-url`, when set; else derived from each request.
+    callback_url: Option<RedirectUrl>,
     base_url: String,
     sealer: Sealer,
     tls: Arc<rustls::ClientConfig>,
     /// `Err` holds why discovery has not succeeded yet.
-    provider: RwLock<Result<Arc<Provider>, String>>,
+    provider: RwLock<Result<Arc<Provider>, Arc<IdpError>>>,
     jwks: RwLock<Option<CoreJsonWebKeySet>>,
     last_jwks_fetch: Mutex<Option<Instant>>,
     refreshes: Mutex<HashMap<String, RefreshSlot>>,
@@ -68,11 +75,13 @@ impl std::fmt::Debug for Oidc {
 }
 
 impl Oidc {
-    pub fn new(settings: &Settings, oidc: &OidcSettings) -> Result<Oidc, String> {
+    pub fn new(settings: &Settings, oidc: &OidcSettings) -> Result<Oidc, OidcSetupError> {
         let ca_pem = match &oidc.ca_file {
             Some(path) => Some(
-                std::fs::read(path)
-                    .map_err(|e| format!("-oidc-ca-file {}: {e}", path.display()))?,
+                std::fs::read(path).map_err(|source| OidcSetupError::CaFile {
+                    path: path.clone(),
+                    source,
+                })?,
             ),
             None => None,
         };
@@ -80,14 +89,35 @@ impl Oidc {
             ca_pem,
             insecure_skip_verify: oidc.skip_tls_verify,
             ..TlsOptions::default()
-        })
-        .map_err(|e| format!("OIDC TLS: {e}"))?;
+        })?;
+        let url_error = |what, url: &String| {
+            let url = url.clone();
+            move |source| OidcSetupError::Url { what, url, source }
+        };
+        let issuer = IssuerUrl::new(oidc.issuer_url.clone())
+            .map_err(url_error("the issuer", &oidc.issuer_url))?;
+        let token_issuer = IssuerUrl::new(oidc.token_issuer.clone()).map_err(url_error(
+            "-oidc-validator-idp-issuer-url",
+            &oidc.token_issuer,
+        ))?;
+        let callback_url = match &oidc.callback_url {
+            Some(url) => {
+                Some(RedirectUrl::new(url.clone()).map_err(url_error("-oidc-callback-url", url))?)
+            }
+            None => None,
+        };
         Ok(Oidc {
             settings: oidc.clone(),
+            issuer,
+            token_issuer,
+            callback_url,
             base_url: settings.server.base_url.clone(),
             sealer: Sealer::new(oidc.cookie_secret.expose_secret().as_bytes()),
             tls: tls.upgrade,
-            provider: RwLock::new(Err("discovery has not run yet".to_string())),
+            provider: RwLock::new(Err(Arc::new(IdpError::DiscoveryPending {
+                issuer: oidc.issuer_url.clone(),
+                reason: "discovery has not run yet".to_string(),
+            }))),
             jwks: RwLock::new(None),
             last_jwks_fetch: Mutex::new(None),
             refreshes: Mutex::new(HashMap::new()),
@@ -101,7 +131,7 @@ impl Oidc {
         actix_web::rt::spawn(async move {
             let mut delay = Duration::from_millis(500);
             loop {
-                match Provider::discover(&oidc.settings, oidc.tls.clone()).await {
+                match Provider::discover(&oidc.issuer, oidc.tls.clone()).await {
                     Ok(provider) => {
                         tracing::info!(issuer = %oidc.settings.issuer_url, "OIDC discovery done");
                         *oidc.jwks.write().unwrap_or_else(|p| p.into_inner()) =
@@ -110,12 +140,13 @@ impl Oidc {
                             Ok(Arc::new(provider));
                         return;
                     }
-                    Err(reason) => {
-                        tracing::warn!(issuer = %oidc.settings.issuer_url, %reason, retry_in = ?delay, "OIDC discovery failed");
-                        *oidc.provider.write().unwrap_or_else(|p| p.into_inner()) = Err(format!(
-                            "OIDC discovery of {} is pending: {reason}",
-                            oidc.settings.issuer_url
-                        ));
+                    Err(error) => {
+                        tracing::warn!(%error, retry_in = ?delay, "OIDC discovery failed");
+                        *oidc.provider.write().unwrap_or_else(|p| p.into_inner()) =
+                            Err(Arc::new(IdpError::DiscoveryPending {
+                                issuer: oidc.settings.issuer_url.clone(),
+                                reason: error.to_string(),
+                            }));
                         actix_web::rt::time::sleep(delay).await;
                         delay = (delay * 2).min(Duration::from_secs(30));
                     }
@@ -124,7 +155,7 @@ impl Oidc {
         });
     }
 
-    pub fn provider(&self) -> Result<Arc<Provider>, String> {
+    pub fn provider(&self) -> Result<Arc<Provider>, Arc<IdpError>> {
         self.provider
             .read()
             .unwrap_or_else(|p| p.into_inner())
@@ -156,8 +187,7 @@ impl Oidc {
     }
 
     fn verifier<'a>(&self, jwks: &'a CoreJsonWebKeySet) -> CoreIdTokenVerifier<'a> {
-        let issuer =
-            IssuerUrl::new(self.settings.token_issuer.clone()).expect("validated issuer URL");
+        let issuer = self.token_issuer.clone();
         let audience = ClientId::new(self.settings.audience.clone());
         match &self.settings.client_secret {
             Some(secret) => CoreIdTokenVerifier::new_confidential_client(
@@ -233,8 +263,8 @@ impl Oidc {
                 *self.jwks.write().unwrap_or_else(|p| p.into_inner()) = Some(jwks);
                 true
             }
-            Err(reason) => {
-                tracing::warn!(%reason, "JWKS refetch failed");
+            Err(error) => {
+                tracing::warn!(%error, "JWKS refetch failed");
                 false
             }
         }
@@ -297,12 +327,15 @@ impl Oidc {
         let fresh = self
             .refresh(&session)
             .await
-            .map_err(Problem::RefreshFailed)?;
+            .map_err(|e| Problem::RefreshFailed(e.to_string()))?;
         let claims = self
             .verify(&fresh.id_token, None)
             .await
             .map_err(|e| Problem::RefreshFailed(e.to_string()))?;
-        let sealed = self.sealer.seal(session::SESSION_COOKIE, &fresh);
+        let sealed = self
+            .sealer
+            .seal(session::SESSION_COOKIE, &fresh)
+            .map_err(|e| Problem::RefreshFailed(e.to_string()))?;
         let max_age = (fresh.started + self.settings.session_ttl.as_secs() as i64 - now).max(0);
         let cookies = self.cookie_scope(request).session_cookies(&sealed, max_age);
         request.extensions_mut().insert(PendingCookies(cookies));
@@ -311,8 +344,11 @@ impl Oidc {
 
     /// One refresh per refresh token at a time in this replica: concurrent requests of one session
     /// wait for it and share its result, so rotating refresh tokens are not spent twice.
-    async fn refresh(&self, session: &Session) -> Result<Session, String> {
-        let refresh_token = session.refresh_token.clone().ok_or("no refresh token")?;
+    async fn refresh(&self, session: &Session) -> Result<Session, Arc<IdpError>> {
+        let refresh_token = session
+            .refresh_token
+            .clone()
+            .ok_or(IdpError::NoRefreshToken)?;
         let slot = {
             let mut slots = self.refreshes.lock().unwrap_or_else(|p| p.into_inner());
             // Forget finished refreshes nobody waits for any more.
@@ -336,27 +372,39 @@ impl Oidc {
         {
             return result.clone();
         }
-        let result = self.refresh_now(session, &refresh_token).await;
+        let result = self
+            .refresh_now(session, &refresh_token)
+            .await
+            .map_err(Arc::new);
         *outcome = Some((Instant::now(), result.clone()));
         result
     }
 
-    async fn refresh_now(&self, session: &Session, refresh_token: &str) -> Result<Session, String> {
-        let provider = self.provider()?;
+    async fn refresh_now(
+        &self,
+        session: &Session,
+        refresh_token: &str,
+    ) -> Result<Session, IdpError> {
+        let provider = self
+            .provider()
+            .map_err(|pending| IdpError::DiscoveryPending {
+                issuer: self.settings.issuer_url.clone(),
+                reason: pending.to_string(),
+            })?;
         let client = provider.client(&self.settings);
         let tls = self.tls.clone();
         let http = move |request| http_client::send(tls.clone(), request);
         let token = RefreshToken::new(refresh_token.to_string());
         let response = client
             .exchange_refresh_token(&token)
-            .map_err(|e| e.to_string())?
+            .map_err(|e| IdpError::Refresh(IdpError::boxed(e)))?
             .request_async(&http)
             .await
-            .map_err(|e| crate::errors::chain(&e))?;
+            .map_err(|e| IdpError::Refresh(IdpError::boxed(e)))?;
         let id_token = response
             .id_token()
             .map(|t| t.to_string())
-            .ok_or("the IdP returned no ID token")?;
+            .ok_or(IdpError::NoIdToken)?;
         Ok(Session {
             id_token,
             access_token: Some(response.access_token().secret().clone()),

@@ -14,6 +14,7 @@ use openidconnect::{
 use secrecy::ExposeSecret;
 use serde::{Deserialize, Serialize};
 
+use super::error::IdpError;
 use super::http_client::send;
 use crate::settings::OidcSettings;
 
@@ -56,14 +57,16 @@ pub struct Provider {
 
 impl Provider {
     pub async fn discover(
-        settings: &OidcSettings,
+        issuer: &IssuerUrl,
         tls: Arc<rustls::ClientConfig>,
-    ) -> Result<Provider, String> {
-        let issuer = IssuerUrl::new(settings.issuer_url.clone()).map_err(|e| e.to_string())?;
+    ) -> Result<Provider, IdpError> {
         let http = move |request| send(tls.clone(), request);
-        let metadata = Metadata::discover_async(issuer, &http)
+        let metadata = Metadata::discover_async(issuer.clone(), &http)
             .await
-            .map_err(|e| crate::errors::chain(&e))?;
+            .map_err(|source| IdpError::Discovery {
+                issuer: issuer.to_string(),
+                source: IdpError::boxed(source),
+            })?;
         Ok(Provider { metadata })
     }
 
@@ -92,10 +95,10 @@ impl Provider {
     pub async fn fetch_jwks(
         &self,
         tls: Arc<rustls::ClientConfig>,
-    ) -> Result<CoreJsonWebKeySet, String> {
+    ) -> Result<CoreJsonWebKeySet, IdpError> {
         let http = move |request| send(tls.clone(), request);
         CoreJsonWebKeySet::fetch_async(self.metadata.jwks_uri(), &http)
             .await
-            .map_err(|e| crate::errors::chain(&e))
+            .map_err(|e| IdpError::Jwks(IdpError::boxed(e)))
     }
 }

@@ -12,8 +12,7 @@ use openidconnect::{
 use serde::Deserialize;
 
 use super::session::{self, LoginState, Session};
-use super::{Oidc, http_client};
-use crate::status::Status;
+use super::{Oidc, SignInError, SignInFailure, http_client};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/oidc", web::get().to(start))
@@ -67,55 +66,29 @@ fn redirect(location: &str) -> actix_web::HttpResponseBuilder {
     builder
 }
 
-/// An HTML page for the browser, with a link to start over (the callback is a top-level navigation).
-fn page(
-    status: actix_web::http::StatusCode,
-    title: &str,
-    detail: &str,
-    base_url: &str,
-) -> HttpResponse {
-    let escape = |text: &str| {
-        text.replace('&', "&amp;")
-            .replace('<', "&lt;")
-            .replace('>', "&gt;")
-            .replace('"', "&quot;")
-    };
-    HttpResponse::build(status)
-        .content_type("text/html; charset=utf-8")
-        .insert_header(CacheControl(vec![CacheDirective::NoStore]))
-        .body(format!(
-            "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{title}</title></head><body>\
-             <h1>{title}</h1><p>{}</p><p><a href=\"{base_url}/oidc\">Sign in again</a></p></body></html>",
-            escape(detail),
-            title = escape(title),
-            base_url = escape(base_url),
-        ))
-}
-
 async fn start(
     request: HttpRequest,
     query: web::Query<StartQuery>,
     oidc: web::Data<Arc<Oidc>>,
-) -> HttpResponse {
-    let provider = match oidc.provider() {
-        Ok(provider) => provider,
-        Err(reason) => {
-            return Status::failure(actix_web::http::StatusCode::SERVICE_UNAVAILABLE, reason)
-                .into_response();
-        }
+) -> Result<HttpResponse, SignInFailure> {
+    let failure = |error| SignInFailure {
+        error,
+        base_url: oidc.base_url.clone(),
+        clear: None,
     };
+    let provider = oidc
+        .provider()
+        .map_err(|pending| failure(SignInError::Unavailable(pending)))?;
     let settings = &oidc.settings;
-    let callback_url = settings
-        .callback_url
-        .clone()
-        .unwrap_or_else(|| format!("{}{}/oidc-callback", origin(&oidc, &request), oidc.base_url));
-    let redirect_url = match RedirectUrl::new(callback_url.clone()) {
-        Ok(url) => url,
-        Err(e) => {
-            return Status::failure(actix_web::http::StatusCode::BAD_REQUEST, e.to_string())
-                .into_response();
+    let redirect_url = match &oidc.callback_url {
+        Some(url) => url.clone(),
+        None => {
+            let url = format!("{}{}/oidc-callback", origin(&oidc, &request), oidc.base_url);
+            RedirectUrl::new(url.clone())
+                .map_err(|source| failure(SignInError::CallbackUrl { url, source }))?
         }
     };
+    let callback_url = redirect_url.to_string();
     let client = provider.client(settings).set_redirect_uri(redirect_url);
     let mut authorize = client.authorize_url(
         CoreAuthenticationFlow::AuthorizationCode,
@@ -141,10 +114,13 @@ async fn start(
         return_to: safe_return_path(query.return_to.as_deref(), &oidc.base_url),
         callback_url,
     };
-    let sealed = oidc.sealer.seal(session::LOGIN_COOKIE, &login);
-    redirect(url.as_str())
+    let sealed = oidc
+        .sealer
+        .seal(session::LOGIN_COOKIE, &login)
+        .map_err(|e| failure(e.into()))?;
+    Ok(redirect(url.as_str())
         .cookie(oidc.cookie_scope(&request).login_cookie(sealed))
-        .finish()
+        .finish())
 }
 
 #[derive(Deserialize)]
@@ -159,113 +135,96 @@ async fn callback(
     request: HttpRequest,
     query: web::Query<CallbackQuery>,
     oidc: web::Data<Arc<Oidc>>,
-) -> HttpResponse {
-    use actix_web::http::StatusCode;
-    let base = oidc.base_url.clone();
+) -> Result<HttpResponse, SignInFailure> {
     let scope = oidc.cookie_scope(&request);
-    let fail = |status: StatusCode, title: &str, detail: String| {
-        let mut response = page(status, title, &detail, &base);
-        let _ = response.add_cookie(&scope.clear_login_cookie());
-        response
+    let failure = |error| SignInFailure {
+        error,
+        base_url: oidc.base_url.clone(),
+        clear: Some(scope.clear_login_cookie()),
     };
-    if let Some(error) = &query.error {
-        let detail = format!(
-            "The identity provider answered: {error}: {}",
-            query.error_description.as_deref().unwrap_or("")
-        );
-        return fail(StatusCode::BAD_REQUEST, "Sign-in failed", detail);
+    let session = finish_sign_in(&request, &query, &oidc)
+        .await
+        .map_err(failure)?;
+    let sealed = oidc
+        .sealer
+        .seal(session::SESSION_COOKIE, &session.session)
+        .map_err(|e| failure(e.into()))?;
+    let mut builder = redirect(&safe_return_path(Some(&session.return_to), &oidc.base_url));
+    builder.cookie(scope.clear_login_cookie());
+    for cookie in scope.session_cookies(&sealed, oidc.settings.session_ttl.as_secs() as i64) {
+        builder.cookie(cookie);
     }
-    let Some(login) = oidc.sealer.read_login(&request) else {
-        return fail(
-            StatusCode::BAD_REQUEST,
-            "Sign-in expired",
-            "This sign-in was not started in this browser, has already been used, or took longer than 10 minutes.".into(),
-        );
-    };
+    Ok(builder.finish())
+}
+
+struct SignedIn {
+    session: Session,
+    return_to: String,
+}
+
+/// The callback's checks and the code exchange, in order: the IdP's own error, this browser's
+/// login state, the state parameter, the code, then the ID token's signature and nonce.
+async fn finish_sign_in(
+    request: &HttpRequest,
+    query: &CallbackQuery,
+    oidc: &Oidc,
+) -> Result<SignedIn, SignInError> {
+    if let Some(error) = &query.error {
+        return Err(SignInError::Refused {
+            error: error.clone(),
+            description: query.error_description.clone().unwrap_or_default(),
+        });
+    }
+    let login = oidc
+        .sealer
+        .read_login(request)
+        .ok_or(SignInError::Expired)?;
     let state_matches = query
         .state
         .as_deref()
         .is_some_and(|state| constant_time_eq(state.as_bytes(), login.state.as_bytes()));
     if !state_matches {
-        return fail(
-            StatusCode::BAD_REQUEST,
-            "Sign-in refused",
-            "The state does not match this browser's sign-in.".into(),
-        );
+        return Err(SignInError::StateMismatch);
     }
-    let Some(code) = &query.code else {
-        return fail(
-            StatusCode::BAD_REQUEST,
-            "Sign-in failed",
-            "The identity provider sent no code.".into(),
-        );
-    };
-    let provider = match oidc.provider() {
-        Ok(provider) => provider,
-        Err(reason) => {
-            return fail(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "Sign-in unavailable",
-                reason,
-            );
+    let code = query.code.as_ref().ok_or(SignInError::NoCode)?;
+    let provider = oidc.provider().map_err(SignInError::Unavailable)?;
+    let redirect_url = RedirectUrl::new(login.callback_url.clone()).map_err(|source| {
+        SignInError::CallbackUrl {
+            url: login.callback_url.clone(),
+            source,
         }
-    };
-    let redirect_url = match RedirectUrl::new(login.callback_url.clone()) {
-        Ok(url) => url,
-        Err(e) => return fail(StatusCode::BAD_REQUEST, "Sign-in failed", e.to_string()),
-    };
+    })?;
     let client = provider
         .client(&oidc.settings)
         .set_redirect_uri(redirect_url);
     let tls = oidc.tls.clone();
     let http = move |request| http_client::send(tls.clone(), request);
-    let mut exchange = match client.exchange_code(AuthorizationCode::new(code.clone())) {
-        Ok(exchange) => exchange,
-        Err(e) => return fail(StatusCode::BAD_GATEWAY, "Sign-in failed", e.to_string()),
-    };
+    let mut exchange = client
+        .exchange_code(AuthorizationCode::new(code.clone()))
+        .map_err(|e| SignInError::Exchange(Box::new(e)))?;
     if let Some(verifier) = &login.pkce_verifier {
         exchange = exchange.set_pkce_verifier(PkceCodeVerifier::new(verifier.clone()));
     }
-    let response = match exchange.request_async(&http).await {
-        Ok(response) => response,
-        Err(e) => {
-            let detail = format!(
-                "The identity provider refused the code exchange: {}",
-                crate::errors::chain(&e)
-            );
-            return fail(StatusCode::BAD_GATEWAY, "Sign-in failed", detail);
-        }
-    };
-    let Some(id_token) = response.id_token().map(|t| t.to_string()) else {
-        return fail(
-            StatusCode::BAD_GATEWAY,
-            "Sign-in failed",
-            "The identity provider returned no ID token.".into(),
-        );
-    };
-    if let Err(error) = oidc
-        .verify(&id_token, Some(&Nonce::new(login.nonce.clone())))
+    let response = exchange
+        .request_async(&http)
         .await
-    {
-        return fail(
-            StatusCode::BAD_REQUEST,
-            "Sign-in refused",
-            format!("The ID token is not valid: {error}"),
-        );
-    }
-    let session = Session {
-        id_token,
-        access_token: Some(response.access_token().secret().clone()),
-        refresh_token: response.refresh_token().map(|t| t.secret().clone()),
-        started: jiff::Timestamp::now().as_second(),
-    };
-    let sealed = oidc.sealer.seal(session::SESSION_COOKIE, &session);
-    let mut builder = redirect(&safe_return_path(Some(&login.return_to), &base));
-    builder.cookie(scope.clear_login_cookie());
-    for cookie in scope.session_cookies(&sealed, oidc.settings.session_ttl.as_secs() as i64) {
-        builder.cookie(cookie);
-    }
-    builder.finish()
+        .map_err(|e| SignInError::Exchange(Box::new(e)))?;
+    let id_token = response
+        .id_token()
+        .map(|t| t.to_string())
+        .ok_or(SignInError::NoIdToken)?;
+    oidc.verify(&id_token, Some(&Nonce::new(login.nonce.clone())))
+        .await
+        .map_err(|e| SignInError::InvalidIdToken(e.to_string()))?;
+    Ok(SignedIn {
+        session: Session {
+            id_token,
+            access_token: Some(response.access_token().secret().clone()),
+            refresh_token: response.refresh_token().map(|t| t.secret().clone()),
+            started: jiff::Timestamp::now().as_second(),
+        },
+        return_to: login.return_to,
+    })
 }
 
 async fn logout(request: HttpRequest, oidc: web::Data<Arc<Oidc>>) -> HttpResponse {

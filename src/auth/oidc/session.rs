@@ -45,14 +45,15 @@ impl Sealer {
         }
     }
 
-    pub fn seal<T: Serialize>(&self, name: &str, value: &T) -> String {
+    pub fn seal<T: Serialize>(&self, name: &str, value: &T) -> Result<String, serde_json::Error> {
         let mut jar = CookieJar::new();
-        let json = serde_json::to_string(value).expect("session state serializes");
+        let json = serde_json::to_string(value)?;
         jar.private_mut(&self.key)
             .add(Cookie::new(name.to_string(), json));
-        jar.get(name)
+        Ok(jar
+            .get(name)
             .map(|c| c.value().to_string())
-            .unwrap_or_default()
+            .unwrap_or_default())
     }
 
     pub fn open<T: DeserializeOwned>(&self, name: &str, sealed: &str) -> Option<T> {
@@ -164,7 +165,7 @@ mod tests {
     fn sealed_values_open_only_with_the_same_secret_and_name() {
         let sealer = Sealer::new(&[7u8; 32]);
         let plain = vec!["plaintext-token".to_string()];
-        let sealed = sealer.seal("a", &plain);
+        let sealed = sealer.seal("a", &plain).unwrap();
         assert!(!sealed.contains("plaintext"));
         assert_eq!(sealer.open::<Vec<String>>("a", &sealed), Some(plain));
         assert_eq!(
