@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# CI check: the committed frontend/dist is what the sources build to.
-# Installs the locked dependencies, runs the unit tests, rebuilds, and fails if dist/ changed.
+# CI check of the web UI (run by tests/run): installs the locked dependencies, lints (ESLint, no
+# warnings allowed), type-checks, runs the unit tests, rebuilds, and fails if the committed
+# frontend/dist is not what the sources build to.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 npm ci --no-audit --no-fund
+npm run lint
+npm run typecheck
 npm test
 npm run build
 if ! git diff --quiet -- dist || [ -n "$(git ls-files --others --exclude-standard -- dist)" ]; then

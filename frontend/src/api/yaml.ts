@@ -56,7 +56,7 @@ export function decodeSecretValue(base64: string): { text: string; binary: boole
   try {
     const text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
     // Control characters other than whitespace mean binary data.
-    // eslint-disable-next-line no-control-regex
+    // eslint-disable-next-line no-control-regex -- control characters are what this looks for, not a typo.
     if (/[\u0000-\u0008\u000e-\u001f]/.test(text)) return { text: base64, binary: true, bytes: bytes.length };
     return { text, binary: false, bytes: bytes.length };
   } catch {

@@ -21,7 +21,61 @@ interface ContainerStatus {
   state?: Record<string, { reason?: string; startedAt?: string; exitCode?: number; message?: string }>;
 }
 
-type Any = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+interface PodSpec {
+  nodeName?: string;
+  serviceAccountName?: string;
+  containers?: Container[];
+  initContainers?: Container[];
+}
+
+interface PodStatus {
+  phase?: string;
+  podIP?: string;
+  qosClass?: string;
+  containerStatuses?: ContainerStatus[];
+  initContainerStatuses?: ContainerStatus[];
+}
+
+/** Deployment, StatefulSet, ReplicaSet and DaemonSet: the fields shown. */
+interface WorkloadSpec {
+  replicas?: number;
+  selector?: { matchLabels?: Record<string, string> };
+  strategy?: { type?: string };
+  template?: { spec?: { containers?: Container[] } };
+}
+
+interface WorkloadStatus {
+  readyReplicas?: number;
+  updatedReplicas?: number;
+  availableReplicas?: number;
+  desiredNumberScheduled?: number;
+  numberReady?: number;
+  updatedNumberScheduled?: number;
+  numberAvailable?: number;
+}
+
+interface ServiceSpec {
+  type?: string;
+  clusterIP?: string;
+  clusterIPs?: string[];
+  ports?: { name?: string; port?: number; targetPort?: number | string; protocol?: string; nodePort?: number }[];
+  selector?: Record<string, string>;
+}
+
+interface NodeSpec {
+  unschedulable?: boolean;
+}
+
+interface NodeStatus {
+  addresses?: { type?: string; address?: string }[];
+  nodeInfo?: { kubeletVersion?: string; osImage?: string; containerRuntimeVersion?: string };
+  capacity?: Record<string, string>;
+}
+
+/** `spec` or `status` read as the shape of the object's kind (unchecked, as the API's JSON is). */
+function part<T>(value: unknown): T {
+  return (value ?? {}) as T;
+}
 
 function stateText(status: ContainerStatus | undefined): string {
   const state = status?.state;
@@ -106,10 +160,10 @@ function SelectedPods({ namespace, matchLabels }: { namespace: string | undefine
 
 export function KindDetails({ object }: { object: K8sObject }) {
   const { cluster, ns } = useCluster();
-  const spec = (object.spec ?? {}) as Any;
-  const status = (object.status ?? {}) as Any;
   switch (object.kind) {
-    case 'Pod':
+    case 'Pod': {
+      const spec = part<PodSpec>(object.spec);
+      const status = part<PodStatus>(object.status);
       return (
         <>
           <Section title="Status">
@@ -130,10 +184,13 @@ export function KindDetails({ object }: { object: K8sObject }) {
           <Containers title="Containers" containers={spec.containers ?? []} statuses={status.containerStatuses ?? []} />
         </>
       );
+    }
     case 'Deployment':
     case 'StatefulSet':
     case 'ReplicaSet':
     case 'DaemonSet': {
+      const spec = part<WorkloadSpec>(object.spec);
+      const status = part<WorkloadStatus>(object.status);
       const daemon = object.kind === 'DaemonSet';
       return (
         <>
@@ -164,7 +221,8 @@ export function KindDetails({ object }: { object: K8sObject }) {
         </>
       );
     }
-    case 'Service':
+    case 'Service': {
+      const spec = part<ServiceSpec>(object.spec);
       return (
         <>
         <Section title="Service">
@@ -176,7 +234,7 @@ export function KindDetails({ object }: { object: K8sObject }) {
             <dt>Ports</dt>
             <dd>
               {(spec.ports ?? [])
-                .map((p: Any) => `${p.name ? p.name + ' ' : ''}${p.port}${p.targetPort !== undefined ? '→' + p.targetPort : ''}/${p.protocol ?? 'TCP'}${p.nodePort ? ` (node ${p.nodePort})` : ''}`)
+                .map((p) => `${p.name ? p.name + ' ' : ''}${p.port}${p.targetPort !== undefined ? '→' + p.targetPort : ''}/${p.protocol ?? 'TCP'}${p.nodePort ? ` (node ${p.nodePort})` : ''}`)
                 .join(', ')}
             </dd>
             <dt>Selector</dt>
@@ -188,6 +246,7 @@ export function KindDetails({ object }: { object: K8sObject }) {
         <SelectedPods namespace={object.metadata.namespace} matchLabels={spec.selector} />
         </>
       );
+    }
     case 'Secret':
       return (
         <Section title="Secret">
@@ -206,12 +265,14 @@ export function KindDetails({ object }: { object: K8sObject }) {
         </Section>
       );
     case 'Node': {
+      const spec = part<NodeSpec>(object.spec);
+      const status = part<NodeStatus>(object.status);
       const info = status.nodeInfo ?? {};
       return (
         <Section title="Node">
           <dl className="summary grid-summary" data-testid="node">
             <dt>Addresses</dt>
-            <dd>{(status.addresses ?? []).map((a: Any) => `${a.type}: ${a.address}`).join(', ')}</dd>
+            <dd>{(status.addresses ?? []).map((a) => `${a.type}: ${a.address}`).join(', ')}</dd>
             <dt>Kubelet</dt>
             <dd>{info.kubeletVersion}</dd>
             <dt>OS image</dt>

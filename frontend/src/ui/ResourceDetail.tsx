@@ -31,10 +31,13 @@ export function ResourceDetail({ route }: { route: DetailRoute }) {
   const objectUrl = info ? prefix + apiPath(route, namespace, route.name) : null;
 
   // Live: watch this one object (a list narrowed by name); a new resourceVersion fetches it again.
+  // The spec depends on the route's fields, not on the route object, which is new on every
+  // navigation (e.g. picking another namespace in the header).
+  const { group, version, resource, name } = route;
+  const served = !!info;
   const watchSpec = useMemo(
-    () => (info ? { url: prefix + apiPath(route, namespace), params: { fieldSelector: `metadata.name=${route.name}` } } : null),
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-    [prefix, route.group, route.version, route.resource, namespace, route.name, !!info],
+    () => (served ? { url: prefix + apiPath({ group, version, resource }, namespace), params: { fieldSelector: `metadata.name=${name}` } } : null),
+    [served, prefix, group, version, resource, namespace, name],
   );
   const watched = useWatchedTable(watchSpec);
   const row = watched.table?.rows.find((r) => r.name === route.name && (r.namespace ?? '') === (namespace ?? ''));

@@ -36,7 +36,7 @@ export function ResourceTable({ spec, what, showNamespace, filter = '', linkFor,
   const table = snapshot.table;
   const columns = useMemo(() => (table ? visibleColumns(table.columns) : []), [table]);
   const nameColumn = columns.find((c) => c.column.format === 'name')?.index ?? columns[0]?.index ?? 0;
-  const ageColumns = new Set(columns.filter((c) => c.column.name.toLowerCase() === 'age').map((c) => c.index));
+  const ageColumns = useMemo(() => new Set(columns.filter((c) => c.column.name.toLowerCase() === 'age').map((c) => c.index)), [columns]);
 
   const cell = (row: Row, index: number): string => {
     if (index === NAMESPACE_COLUMN) return row.namespace ?? '';
@@ -56,8 +56,7 @@ export function ResourceTable({ spec, what, showNamespace, filter = '', linkFor,
           : cellText(row.cells[sort.column]);
     const sorted = filtered.slice().sort((a, b) => compare(key(a), key(b)));
     return sort.descending ? sorted.reverse() : sorted;
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [table, filter, sort]);
+  }, [table, ageColumns, filter, sort]);
 
   const header = (label: string, index: number, description?: string) => {
     const active = sort?.column === index;

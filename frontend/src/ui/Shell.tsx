@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useState, type ReactElement } from 'react';
 import { ApiError, clusterUrl, isAbort } from '../api/client';
 import { fetchDiscovery, type Discovery } from '../api/discovery';
 import type { Route } from '../api/routes';
@@ -13,39 +13,50 @@ import { ResourceList } from './ResourceList';
 import { Link } from './router';
 import { Sidebar } from './Sidebar';
 
-export function Shell({ route }: { route: Route }) {
+/**
+ * Maps every kind of route to its page. The switch is exhaustive: a route kind added to `Route`
+ * without a case here fails to type-check (`never`); cluster routes go on to `Page`.
+ */
+export function Shell({ route }: { route: Route }): ReactElement {
   const { config } = useApp();
-  if (route.page === 'home') {
-    return (
-      <div className="layout">
-        <Header route={route} />
-        <main className="content" id="content">
-          {config.clusters.length === 0 ? (
-            <div className="empty">
-              <h1>No clusters</h1>
-              <p>The server has no cluster configured: give it a kubeconfig (-kubeconfig) or run it in a cluster (-in-cluster).</p>
-            </div>
-          ) : (
-            <p className="muted">Opening the first cluster…</p>
-          )}
-        </main>
-      </div>
-    );
+  switch (route.page) {
+    case 'home':
+      return (
+        <div className="layout">
+          <Header route={route} />
+          <main className="content" id="content">
+            {config.clusters.length === 0 ? (
+              <div className="empty">
+                <h1>No clusters</h1>
+                <p>The server has no cluster configured: give it a kubeconfig (-kubeconfig) or run it in a cluster (-in-cluster).</p>
+              </div>
+            ) : (
+              <p className="muted">Opening the first cluster…</p>
+            )}
+          </main>
+        </div>
+      );
+    case 'notfound':
+      return (
+        <div className="layout">
+          <Header route={route} />
+          <main className="content" id="content">
+            <h1>Page not found</h1>
+            <p>
+              Nothing lives at <code>{route.path}</code>. <Link to="">Go to the first cluster</Link>.
+            </p>
+          </main>
+        </div>
+      );
+    case 'cluster':
+    case 'list':
+    case 'detail':
+      return <ClusterShell route={route} key={route.cluster} />;
+    default: {
+      const unreachable: never = route;
+      throw new Error(`No page for route ${JSON.stringify(unreachable)}`);
+    }
   }
-  if (route.page === 'notfound') {
-    return (
-      <div className="layout">
-        <Header route={route} />
-        <main className="content" id="content">
-          <h1>Page not found</h1>
-          <p>
-            Nothing lives at <code>{route.path}</code>. <Link to="">Go to the first cluster</Link>.
-          </p>
-        </main>
-      </div>
-    );
-  }
-  return <ClusterShell route={route} key={route.cluster} />;
 }
 
 type ClusterRoute = Extract<Route, { cluster: string }>;
@@ -80,7 +91,6 @@ function ClusterShell({ route }: { route: ClusterRoute }) {
       controller.abort();
       clearTimeout(retry);
     };
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [prefix, discoveryAttempt, usable]);
 
   // Namespaces: listed once and again when the picker is opened (a watch would hold one of the
@@ -125,7 +135,8 @@ function ClusterShell({ route }: { route: ClusterRoute }) {
   );
 }
 
-function Page({ route }: { route: ClusterRoute }) {
+/** The page of a cluster route, exhaustive like `Shell`: a new cluster route kind needs a case here. */
+function Page({ route }: { route: ClusterRoute }): ReactElement {
   switch (route.page) {
     case 'cluster':
       return <ClusterOverview />;
@@ -133,5 +144,9 @@ function Page({ route }: { route: ClusterRoute }) {
       return <ResourceList key={`${route.group}/${route.version}/${route.resource}`} route={route} />;
     case 'detail':
       return <ResourceDetail key={`${route.group}/${route.version}/${route.resource}/${route.namespace ?? ''}/${route.name}`} route={route} />;
+    default: {
+      const unreachable: never = route;
+      throw new Error(`No page for route ${JSON.stringify(unreachable)}`);
+    }
   }
 }
