@@ -1,6 +1,7 @@
 //! Authentication (bearer tokens, client certificates), impersonation and a tiny RBAC.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
 
 use actix_web::HttpRequest;
 use actix_web::http::header;
@@ -9,7 +10,10 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Value, json};
 
 use crate::http::percent_decode;
+use crate::oidc::OidcAuthenticator;
+use crate::recording::unverified_claims;
 use crate::status::ApiError;
+use crate::wsstream;
 
 const AUTHENTICATED: &str = "system:authenticated";
 
@@ -58,17 +62,39 @@ pub struct CertificateIdentity {
 }
 
 /// Browsers cannot set headers on WebSockets, so the API server also takes the bearer token
-/// as a sub-protocol: `base64url.bearer.authorization.k8s.io.<base64url(token)>`.
-fn websocket_protocol_token(req: &HttpRequest) -> Option<String> {
-    const PREFIX: &str = "base64url.bearer.authorization.k8s.io.";
-    let encoded = req
+/// as a sub-protocol: `base64url.bearer.authorization.k8s.io.<base64url(token)>`. Like the API
+/// server's protocol authenticator, this refuses two tokens, a bad encoding, and a token that is
+/// the only protocol offered (one must be left to answer with).
+fn websocket_protocol_token(req: &HttpRequest) -> Result<Option<String>, ApiError> {
+    if !wsstream::is_websocket(req) {
+        return Ok(None);
+    }
+    let protocols: Vec<&str> = req
         .headers()
         .get_all(header::SEC_WEBSOCKET_PROTOCOL)
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(','))
-        .find_map(|p| p.trim().strip_prefix(PREFIX))?;
-    let bytes = URL_SAFE_NO_PAD.decode(encoded.trim_end_matches('=')).ok()?;
-    String::from_utf8(bytes).ok()
+        .map(str::trim)
+        .collect();
+    let mut tokens = protocols
+        .iter()
+        .filter_map(|p| p.strip_prefix(wsstream::BEARER_PROTOCOL_PREFIX));
+    let Some(encoded) = tokens.next() else {
+        return Ok(None);
+    };
+    let others = protocols
+        .iter()
+        .filter(|p| !p.starts_with(wsstream::BEARER_PROTOCOL_PREFIX))
+        .count();
+    if tokens.next().is_some() || others == 0 {
+        return Err(ApiError::unauthorized());
+    }
+    let bytes = URL_SAFE_NO_PAD
+        .decode(encoded)
+        .map_err(|_| ApiError::unauthorized())?;
+    String::from_utf8(bytes)
+        .map(Some)
+        .map_err(|_| ApiError::unauthorized())
 }
 
 /// What a request does to what, for RBAC decisions and their messages.
@@ -89,6 +115,8 @@ pub struct AuthConfig {
     /// Demo mode only: take any JWT's subject as the user, unverified (so OIDC sign-in works
     /// against the demo cluster without configuring an authenticator).
     trust_unverified_jwts: bool,
+    /// JWTs verified against an OpenID issuer, like kube-apiserver's `--oidc-*` flags.
+    oidc: Option<Arc<OidcAuthenticator>>,
 }
 
 impl AuthConfig {
@@ -107,16 +135,15 @@ impl AuthConfig {
         self.trust_unverified_jwts = true;
     }
 
-    fn jwt_identity(&self, token: &str) -> Option<Identity> {
-        use base64::Engine;
+    pub fn set_oidc(&mut self, oidc: OidcAuthenticator) {
+        self.oidc = Some(Arc::new(oidc));
+    }
+
+    fn unverified_jwt_identity(&self, token: &str) -> Option<Identity> {
         if !self.trust_unverified_jwts {
             return None;
         }
-        let payload = token.split('.').nth(1)?;
-        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .decode(payload.trim_end_matches('='))
-            .ok()?;
-        let claims: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+        let claims = unverified_claims(token)?;
         let user = claims
             .get("preferred_username")
             .or_else(|| claims.get("sub"))?
@@ -138,26 +165,32 @@ impl AuthConfig {
     }
 
     /// A verified client certificate wins over a token, as in the API server's authenticator
-    /// chain; anything else unknown is 401.
-    pub fn authenticate(&self, req: &HttpRequest) -> Result<Identity, ApiError> {
+    /// chain; then static tokens, then OIDC; anything else is 401.
+    pub async fn authenticate(&self, req: &HttpRequest) -> Result<Identity, ApiError> {
         if let Some(cert) = req.conn_data::<CertificateIdentity>() {
             return Ok(Identity::new(&cert.user, &cert.groups));
         }
-        let token = req
+        let header_token = req
             .headers()
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.split_once(' '))
             .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-            .map(|(_, token)| token.trim().to_string())
-            .or_else(|| websocket_protocol_token(req));
-        let Some(token) = token else {
-            return Err(ApiError::unauthorized());
+            .map(|(_, token)| token.trim().to_string());
+        let token = match header_token {
+            Some(token) => token,
+            None => websocket_protocol_token(req)?.ok_or_else(ApiError::unauthorized)?,
         };
-        match self.tokens.get(&token) {
-            Some((user, groups)) => Ok(Identity::new(user, groups)),
-            None => self.jwt_identity(&token).ok_or_else(ApiError::unauthorized),
+        if let Some((user, groups)) = self.tokens.get(&token) {
+            return Ok(Identity::new(user, groups));
         }
+        if let Some(oidc) = &self.oidc
+            && let Some(verified) = oidc.authenticate(&token).await
+        {
+            return verified;
+        }
+        self.unverified_jwt_identity(&token)
+            .ok_or_else(ApiError::unauthorized)
     }
 
     /// Applies `Impersonate-*` headers, which only configured impersonators may send.

@@ -2,42 +2,45 @@
 
 use std::time::Duration;
 
-use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
+use jiff::Timestamp;
 
-/// `metav1.Time`: RFC 3339 in UTC with whole seconds.
-pub fn timestamp(at: OffsetDateTime) -> String {
-    at.replace_nanosecond(0)
+/// `metav1.Time`: RFC 3339 in UTC with whole seconds (Go's `time.RFC3339` drops the fraction).
+pub fn timestamp(at: Timestamp) -> String {
+    Timestamp::from_second(at.as_second())
         .unwrap_or(at)
-        .format(&Rfc3339)
-        .unwrap_or_default()
+        .to_string()
 }
 
 pub fn now() -> String {
-    timestamp(OffsetDateTime::now_utc())
+    timestamp(Timestamp::now())
 }
 
 /// A moment `ago` before now, for seeding objects that look like they have been running.
 pub fn ago(ago: Duration) -> String {
-    timestamp(OffsetDateTime::now_utc() - ago)
+    timestamp(before_now(ago))
 }
 
-/// `RFC3339Nano`, which `timestamps=true` log lines start with.
-pub fn nano_timestamp(at: OffsetDateTime) -> String {
-    at.format(&Rfc3339).unwrap_or_default()
+/// Now minus `ago`, saturating at the earliest representable moment.
+pub fn before_now(ago: Duration) -> Timestamp {
+    Timestamp::now()
+        .saturating_sub(ago)
+        .unwrap_or(Timestamp::MIN)
 }
 
-pub fn parse(value: &str) -> Option<OffsetDateTime> {
-    OffsetDateTime::parse(value, &Rfc3339).ok()
+/// `RFC3339Nano`, which `timestamps=true` log lines start with: jiff, like Go, prints only the
+/// fractional digits that are not trailing zeros.
+pub fn nano_timestamp(at: Timestamp) -> String {
+    at.to_string()
+}
+
+pub fn parse(value: &str) -> Option<Timestamp> {
+    value.parse().ok()
 }
 
 /// The age of a timestamp as kubectl prints it ("5m", "2d3h"), or `<unknown>`.
 pub fn age(timestamp: Option<&str>) -> String {
     match timestamp.and_then(parse) {
-        Some(at) => {
-            let elapsed = OffsetDateTime::now_utc() - at;
-            human_duration(elapsed.whole_seconds())
-        }
+        Some(at) => human_duration(Timestamp::now().duration_since(at).as_secs()),
         None => "<unknown>".to_string(),
     }
 }
@@ -102,7 +105,9 @@ mod tests {
 
     #[test]
     fn whole_second_timestamps() {
-        let t = timestamp(OffsetDateTime::UNIX_EPOCH + Duration::from_millis(1500));
+        let t = timestamp(Timestamp::UNIX_EPOCH + Duration::from_millis(1500));
         assert_eq!(t, "1970-01-01T00:00:01Z");
+        let nano = nano_timestamp(Timestamp::UNIX_EPOCH + Duration::from_millis(1500));
+        assert_eq!(nano, "1970-01-01T00:00:01.5Z");
     }
 }

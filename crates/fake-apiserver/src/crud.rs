@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 
 use crate::bulk::{self, BulkList};
 use crate::http::{Query, Representation, json_response, ok_json};
+use crate::managed_fields::{self, Scope, Writer};
 use crate::paging;
 use crate::patch::{self, PatchType};
 use crate::protobuf;
@@ -35,6 +36,42 @@ pub struct Target<'a> {
 impl Target<'_> {
     fn dry_run(&self) -> bool {
         self.query.get("dryRun").is_some_and(|v| !v.is_empty())
+    }
+
+    /// The field manager of a write: `fieldManager`, else the start of the `User-Agent`
+    /// (`kubectl/v1.32.4 (linux/amd64) ...` is `kubectl`), as the API server names it.
+    fn field_manager(&self, req: &HttpRequest) -> Result<String, ApiError> {
+        let manager = match self.query.get("fieldManager").filter(|m| !m.is_empty()) {
+            Some(manager) => manager.to_string(),
+            None => req
+                .headers()
+                .get(header::USER_AGENT)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|ua| ua.split('/').next())
+                .filter(|m| !m.is_empty())
+                .unwrap_or("unknown")
+                .chars()
+                .take(128)
+                .collect(),
+        };
+        if manager.len() > 128 {
+            return Err(options_invalid(
+                "fieldManager: Invalid value: must be no more than 128 characters",
+            ));
+        }
+        Ok(manager)
+    }
+
+    fn writer<'m>(&self, manager: &'m str) -> Writer<'m> {
+        Writer {
+            manager,
+            scope: if self.status_subresource {
+                Scope::Status
+            } else {
+                Scope::Main
+            },
+            subresource: self.status_subresource.then_some("status"),
+        }
     }
 
     fn include(&self) -> IncludeObject {
@@ -163,7 +200,9 @@ impl Target<'_> {
     }
 
     pub fn create(&self, req: &HttpRequest, body: &Bytes) -> Result<HttpResponse, ApiError> {
-        let object = object_body(req, body, self.resource.kind)?;
+        let mut object = object_body(req, body, self.resource.kind)?;
+        let manager = self.field_manager(req)?;
+        managed_fields::record_update(self.resource, None, &mut object, &self.writer(&manager));
         let created =
             self.shared
                 .store
@@ -177,14 +216,19 @@ impl Target<'_> {
         name: &str,
         body: &Bytes,
     ) -> Result<HttpResponse, ApiError> {
-        let object = object_body(req, body, self.resource.kind)?;
+        let mut object = object_body(req, body, self.resource.kind)?;
+        let manager = self.field_manager(req)?;
+        let writer = self.writer(&manager);
         let updated = self.shared.store.modify(
             self.resource,
             self.namespace,
             name,
             self.dry_run(),
             !self.status_subresource,
-            |_| Ok(object),
+            |current| {
+                managed_fields::record_update(self.resource, Some(current), &mut object, &writer);
+                Ok(object)
+            },
         )?;
         Ok(ok_json(&self.render(&updated)))
     }
@@ -196,27 +240,69 @@ impl Target<'_> {
         body: &Bytes,
     ) -> Result<HttpResponse, ApiError> {
         let patch_type = PatchType::from_content_type(content_type(req))?;
-        let store = &self.shared.store;
-        // Server-side apply creates what does not exist yet.
-        if patch_type == PatchType::Apply
-            && store
-                .get(self.resource, self.namespace.unwrap_or_default(), name)
-                .is_none()
-        {
-            let mut object = patch::parse(body)?;
-            object["metadata"]["name"] = json!(name);
-            let created = store.create(self.resource, self.namespace, object, self.dry_run())?;
-            return Ok(json_response(StatusCode::CREATED, &self.render(&created)));
+        if patch_type == PatchType::Apply {
+            return self.server_side_apply(name, body);
         }
-        let patched = store.modify(
+        if self.query.get("force").is_some() {
+            return Err(options_invalid(
+                "force: Forbidden: may not be specified for non-apply patch",
+            ));
+        }
+        let manager = self.field_manager(req)?;
+        let writer = self.writer(&manager);
+        let patched = self.shared.store.modify(
             self.resource,
             self.namespace,
             name,
             self.dry_run(),
             !self.status_subresource,
-            |current| patch::apply(patch_type, current, body),
+            |current| {
+                let mut patched = patch::apply(patch_type, current, body)?;
+                managed_fields::record_update(self.resource, Some(current), &mut patched, &writer);
+                Ok(patched)
+            },
         )?;
         Ok(ok_json(&self.render(&patched)))
+    }
+
+    /// `application/apply-patch+yaml`: creates what does not exist yet; see [`managed_fields::apply`].
+    fn server_side_apply(&self, name: &str, body: &Bytes) -> Result<HttpResponse, ApiError> {
+        let manager = self
+            .query
+            .get("fieldManager")
+            .filter(|m| !m.is_empty())
+            .ok_or_else(|| {
+                options_invalid("fieldManager: Required value: is required for apply patch")
+            })?;
+        let force = self.query.flag("force");
+        let config = patch::parse_apply(body)?;
+        if config["metadata"]["name"]
+            .as_str()
+            .is_some_and(|n| !n.is_empty() && n != name)
+        {
+            return Err(ApiError::bad_request(format!(
+                "the name of the object ({}) does not match the name on the URL ({name})",
+                config["metadata"]["name"].as_str().unwrap_or_default()
+            )));
+        }
+        let writer = self.writer(manager);
+        let store = &self.shared.store;
+        let namespace = self.namespace.unwrap_or_default();
+        if store.get(self.resource, namespace, name).is_none() {
+            let mut object = managed_fields::apply(self.resource, None, &config, &writer, force)?;
+            object["metadata"]["name"] = json!(name);
+            let created = store.create(self.resource, self.namespace, object, self.dry_run())?;
+            return Ok(json_response(StatusCode::CREATED, &self.render(&created)));
+        }
+        let applied = store.modify(
+            self.resource,
+            self.namespace,
+            name,
+            self.dry_run(),
+            !self.status_subresource,
+            |current| managed_fields::apply(self.resource, Some(current), &config, &writer, force),
+        )?;
+        Ok(ok_json(&self.render(&applied)))
     }
 
     pub fn get_scale(&self, name: &str) -> Result<HttpResponse, ApiError> {
@@ -240,13 +326,23 @@ impl Target<'_> {
         } else {
             None
         };
+        let manager = self.field_manager(req)?;
+        let writer = Writer {
+            manager: &manager,
+            scope: Scope::Main,
+            subresource: Some("scale"),
+        };
         let updated = self.shared.store.modify(
             self.resource,
             self.namespace,
             name,
             self.dry_run(),
             true,
-            |current| scale::apply(current, patch_type, body),
+            |current| {
+                let mut scaled = scale::apply(current, patch_type, body)?;
+                managed_fields::record_update(self.resource, Some(current), &mut scaled, &writer);
+                Ok(scaled)
+            },
         )?;
         Ok(ok_json(&scale::to_scale(&updated)))
     }
@@ -361,4 +457,13 @@ pub fn json_body(req: &HttpRequest, body: &Bytes) -> Result<Value, ApiError> {
             "the body of the request must be a JSON object",
         ))
     }
+}
+
+/// A `PatchOptions`/`CreateOptions` parameter the API server refuses.
+fn options_invalid(message: &str) -> ApiError {
+    ApiError::new(
+        422,
+        "Invalid",
+        format!("PatchOptions.meta.k8s.io \"\" is invalid: {message}"),
+    )
 }

@@ -5,20 +5,10 @@
 
 use serde_json::{Value, json};
 
-use crate::clock;
-use crate::resources::ResourceType;
+use sha2::{Digest, Sha256};
 
-/// Kinds whose `status` is only written through a `/status` subresource: a client's PUT or
-/// PATCH of the main resource leaves it as it was.
-const STATUS_SUBRESOURCE: &[&str] = &[
-    "Pod",
-    "Service",
-    "Namespace",
-    "Node",
-    "Deployment",
-    "ReplicaSet",
-    "CustomResourceDefinition",
-];
+use crate::clock;
+use crate::resources::{ResourceType, STATUS_SUBRESOURCE};
 
 /// Returns whether `pod_ip` was used, so the store moves on to the next address.
 pub fn on_create(resource: &ResourceType, object: &mut Value, pod_ip: u32) -> bool {
@@ -26,7 +16,11 @@ pub fn on_create(resource: &ResourceType, object: &mut Value, pod_ip: u32) -> bo
         object["metadata"]["generation"] = json!(1);
     }
     match resource.kind {
-        "Pod" => return pod(object, pod_ip),
+        "Pod" => {
+            let used_ip = pod(object, pod_ip);
+            complete_container_statuses(object);
+            return used_ip;
+        }
         "Namespace" => {
             let name = object["metadata"]["name"].clone();
             object["metadata"]["labels"]["kubernetes.io/metadata.name"] = name;
@@ -65,6 +59,88 @@ pub fn on_update(resource: &ResourceType, current: &Value, object: &mut Value, c
     if matches!(resource.kind, "Deployment" | "ReplicaSet") && (client || !status_given) {
         settle_replicas(object);
     }
+    if resource.kind == "Pod" {
+        complete_container_statuses(object);
+    }
+}
+
+/// The status lists of a pod and the spec lists they describe.
+const CONTAINER_STATUS_LISTS: &[(&str, &str)] = &[
+    ("containerStatuses", "containers"),
+    ("initContainerStatuses", "initContainers"),
+    ("ephemeralContainerStatuses", "ephemeralContainers"),
+];
+
+/// `ContainerStatus` has required fields a kubelet always writes (`name`, `image`, `imageID`,
+/// `ready`, `restartCount`); clients such as the official Python one refuse a pod without them,
+/// so statuses given without them (by `apply`, or a client's status write) get them here.
+/// `imageID` is empty until the image is pulled, as the kubelet reports a waiting container.
+fn complete_container_statuses(pod: &mut Value) {
+    for (status_list, spec_list) in CONTAINER_STATUS_LISTS {
+        let specs = pod["spec"][spec_list]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        let Some(statuses) = pod["status"][status_list].as_array_mut() else {
+            continue;
+        };
+        for status in statuses.iter_mut().filter(|s| s.is_object()) {
+            let spec_image = specs
+                .iter()
+                .find(|c| c["name"] == status["name"])
+                .and_then(|c| c["image"].as_str())
+                .unwrap_or_default()
+                .to_string();
+            if status["name"].is_null() {
+                status["name"] = json!("");
+            }
+            if status["image"].is_null() {
+                status["image"] = json!(spec_image);
+            }
+            if status["imageID"].is_null() {
+                let waiting = status["state"].get("waiting").is_some();
+                let image = status["image"].as_str().unwrap_or_default();
+                status["imageID"] = json!(if waiting || image.is_empty() {
+                    String::new()
+                } else {
+                    image_id(image)
+                });
+            }
+            if status["ready"].is_null() {
+                status["ready"] = json!(false);
+            }
+            if status["restartCount"].is_null() {
+                status["restartCount"] = json!(0);
+            }
+        }
+    }
+}
+
+/// What containerd reports as the `imageID` of a pulled image: the fully qualified repository
+/// and a digest (here a stable one made from the reference).
+pub fn image_id(image: &str) -> String {
+    let (name, digest) = match image.split_once('@') {
+        Some((name, digest)) => (name, digest.to_string()),
+        None => {
+            let hash = Sha256::digest(image.as_bytes());
+            let hex: String = hash.iter().map(|b| format!("{b:02x}")).collect();
+            (image, format!("sha256:{hex}"))
+        }
+    };
+    // A tag follows the last colon after the last slash (a colon before it is a port).
+    let repository = match name.rsplit_once(':') {
+        Some((repository, tag)) if !tag.contains('/') => repository,
+        _ => name,
+    };
+    let first = repository.split('/').next().unwrap_or_default();
+    let has_registry = repository.contains('/')
+        && (first.contains('.') || first.contains(':') || first == "localhost");
+    let qualified = match (has_registry, repository.contains('/')) {
+        (true, _) => repository.to_string(),
+        (false, true) => format!("docker.io/{repository}"),
+        (false, false) => format!("docker.io/library/{repository}"),
+    };
+    format!("{qualified}@{digest}")
 }
 
 fn pod(object: &mut Value, ip: u32) -> bool {
@@ -95,11 +171,10 @@ fn pod(object: &mut Value, ip: u32) -> bool {
     let statuses: Vec<Value> = containers
         .iter()
         .map(|c| {
-            let name = c["name"].as_str().unwrap_or("main");
             json!({
-                "name": name,
+                "name": c["name"].as_str().unwrap_or("main"),
                 "image": c["image"],
-                "imageID": format!("{}@sha256:{:064x}", c["image"].as_str().unwrap_or_default(), name.len()),
+                "imageID": image_id(c["image"].as_str().unwrap_or_default()),
                 "containerID": format!("containerd://{}", uuid::Uuid::new_v4().simple()),
                 "ready": true,
                 "started": true,
@@ -185,4 +260,53 @@ fn settle_replicas(object: &mut Value) {
         status["fullyLabeledReplicas"] = json!(replicas);
     }
     object["status"] = status;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::resources;
+
+    #[test]
+    fn image_ids_are_qualified_repositories_with_digests() {
+        let nginx = image_id("nginx:1.27");
+        assert!(
+            nginx.starts_with("docker.io/library/nginx@sha256:"),
+            "{nginx}"
+        );
+        assert_eq!(nginx.len(), "docker.io/library/nginx@sha256:".len() + 64);
+        assert!(
+            image_id("ghcr.io/example/worker:2.4.1").starts_with("ghcr.io/example/worker@sha256:")
+        );
+        assert!(image_id("localhost:5000/app").starts_with("localhost:5000/app@sha256:"));
+        assert!(image_id("bitnami/redis").starts_with("docker.io/bitnami/redis@sha256:"));
+        assert_eq!(
+            image_id("busybox@sha256:abc"),
+            "docker.io/library/busybox@sha256:abc"
+        );
+    }
+
+    #[test]
+    fn statuses_given_without_required_fields_are_completed() {
+        let pods = resources::by_name("pods").unwrap();
+        let mut pod = json!({
+            "spec": {"containers": [{"name": "app", "image": "busybox"}, {"name": "side", "image": "envoy"}]},
+            "status": {"phase": "Pending", "containerStatuses": [
+                {"name": "app", "state": {"running": {}}},
+                {"name": "side", "image": "envoy", "state": {"waiting": {"reason": "ContainerCreating"}}}
+            ]}
+        });
+        on_create(pods, &mut pod, 1);
+        let statuses = &pod["status"]["containerStatuses"];
+        assert_eq!(statuses[0]["image"], "busybox");
+        assert!(
+            statuses[0]["imageID"]
+                .as_str()
+                .unwrap()
+                .starts_with("docker.io/library/busybox@sha256:")
+        );
+        assert_eq!(statuses[0]["ready"], false);
+        assert_eq!(statuses[0]["restartCount"], 0);
+        assert_eq!(statuses[1]["imageID"], "", "not pulled yet");
+    }
 }

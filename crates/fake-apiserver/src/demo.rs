@@ -15,6 +15,9 @@ pub const ADMIN_TOKEN: &str = "demo-admin-token";
 pub const DEFAULT_TICK: Duration = Duration::from_secs(4);
 
 const WORKERS: usize = 3;
+/// How many of its events the churn keeps: like the API server's `--event-ttl`, older ones are
+/// deleted, so a demo that runs for days holds as many objects as one that ran for minutes.
+pub const EVENTS_KEPT: usize = 60;
 
 impl FakeApiServerBuilder {
     /// The demo's users: `demo-admin` (token [`ADMIN_TOKEN`], may impersonate) and `dev`, who is
@@ -48,7 +51,8 @@ pub fn workload() -> Vec<Value> {
 }
 
 /// Every `tick`, one worker goes through a restart (Pending, then Running with one more restart)
-/// and an event says so. Runs on the current actix runtime until the server is gone.
+/// and an event says so; the event of [`EVENTS_KEPT`] ticks ago is deleted. Runs on the current
+/// actix runtime until the server is gone.
 pub fn keep_changing(objects: FakeObjects, tick: Duration) {
     actix_web::rt::spawn(async move {
         let mut round = 0usize;
@@ -69,6 +73,9 @@ pub fn keep_changing(objects: FakeObjects, tick: Duration) {
                 "Started"
             };
             let _ = objects.apply(event(round, index, reason));
+            if let Some(old) = round.checked_sub(EVENTS_KEPT) {
+                let _ = objects.delete("events", "team-a", &event_name(old, old % WORKERS));
+            }
         }
     });
 }
@@ -105,11 +112,15 @@ fn event(round: usize, index: usize, reason: &str) -> Value {
     let warning = reason == "BackOff";
     json!({
         "apiVersion": "v1", "kind": "Event",
-        "metadata": {"name": format!("worker-7c9f8d6b5-{index}.{round:08x}"), "namespace": "team-a"},
+        "metadata": {"name": event_name(round, index), "namespace": "team-a"},
         "involvedObject": {"apiVersion": "v1", "kind": "Pod", "name": format!("worker-7c9f8d6b5-{index}"), "namespace": "team-a"},
         "reason": reason,
         "message": if warning { "Back-off restarting failed container worker" } else { "Started container worker" },
         "type": if warning { "Warning" } else { "Normal" },
         "source": {"component": "kubelet"}, "firstTimestamp": now, "lastTimestamp": now, "count": 1
     })
+}
+
+fn event_name(round: usize, index: usize) -> String {
+    format!("worker-7c9f8d6b5-{index}.{round:08x}")
 }

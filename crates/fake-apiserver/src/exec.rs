@@ -1,12 +1,12 @@
 //! `pods/exec` over WebSocket with the `*.channel.k8s.io` sub-protocols.
 //!
-//! Every binary frame starts with its channel: 0 stdin, 1 stdout, 2 stderr, 3 error/status,
-//! 4 resize; v5 adds 255 = "close channel N" (N in the second byte).
+//! Every message starts with its channel: 0 stdin, 1 stdout, 2 stderr, 3 error/status,
+//! 4 resize; v5 adds 255 = "close channel N" (N in the second byte). The `base64` variants
+//! carry the channel as a digit and the bytes as base64 text (see [`crate::wsstream`]).
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use actix_ws::{CloseCode, CloseReason, Message, MessageStream, Session};
 use serde_json::{Value, json};
@@ -17,14 +17,30 @@ use crate::logs::pod_with_container;
 use crate::resources::ResourceType;
 use crate::state::Shared;
 use crate::status::ApiError;
+use crate::wsstream::{self, Codec};
 
-/// In our order of preference; the client's order decides among these.
-const PROTOCOLS: &[(&str, u8)] = &[
-    ("v5.channel.k8s.io", 5),
-    ("v4.channel.k8s.io", 4),
-    ("v3.channel.k8s.io", 3),
-    ("v2.channel.k8s.io", 2),
-    ("channel.k8s.io", 1),
+/// What a negotiated protocol means: its version and how its messages are encoded.
+#[derive(Debug, Clone, Copy)]
+struct Protocol {
+    version: u8,
+    codec: Codec,
+}
+
+const fn protocol(version: u8, codec: Codec) -> Protocol {
+    Protocol { version, codec }
+}
+
+/// The kubelet's protocols (`""` is `channel.k8s.io`), plus v2/v3, which only SPDY names but
+/// older clients offer here too; the client's order decides among these.
+const PROTOCOLS: &[(&str, Protocol)] = &[
+    ("v5.channel.k8s.io", protocol(5, Codec::Binary)),
+    ("v4.channel.k8s.io", protocol(4, Codec::Binary)),
+    ("v4.base64.channel.k8s.io", protocol(4, Codec::Base64)),
+    ("v3.channel.k8s.io", protocol(3, Codec::Binary)),
+    ("v2.channel.k8s.io", protocol(2, Codec::Binary)),
+    ("channel.k8s.io", protocol(1, Codec::Binary)),
+    ("base64.channel.k8s.io", protocol(1, Codec::Base64)),
+    ("", protocol(1, Codec::Binary)),
 ];
 
 const STDIN: u8 = 0;
@@ -32,23 +48,6 @@ const STDOUT: u8 = 1;
 const STDERR: u8 = 2;
 const STATUS: u8 = 3;
 const CLOSE: u8 = 255;
-
-pub fn is_websocket(req: &HttpRequest) -> bool {
-    req.headers()
-        .get(header::UPGRADE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.eq_ignore_ascii_case("websocket"))
-}
-
-/// The first protocol the client offers that we speak.
-fn negotiate(req: &HttpRequest) -> Option<(&'static str, u8)> {
-    req.headers()
-        .get_all(header::SEC_WEBSOCKET_PROTOCOL)
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .map(str::trim)
-        .find_map(|offered| PROTOCOLS.iter().copied().find(|(name, _)| *name == offered))
-}
 
 pub fn pod_exec(
     shared: &Arc<Shared>,
@@ -68,21 +67,19 @@ pub fn pod_exec(
     if argv.is_empty() {
         return Err(ApiError::bad_request("you must specify at least 1 command"));
     }
-    if !is_websocket(req) {
+    if !wsstream::is_websocket(req) {
         // The SPDY upgrade older clients fall back to is not implemented.
         return Err(ApiError::bad_request("Upgrade request required"));
     }
-    let Some((protocol, version)) = negotiate(req) else {
-        return Err(ApiError::bad_request(
-            "unable to upgrade connection: no supported channel protocol was requested (v5.channel.k8s.io, v4.channel.k8s.io, v3.channel.k8s.io, v2.channel.k8s.io, channel.k8s.io)",
-        ));
-    };
-    let (response, session, messages) = actix_ws::handle_with_protocols(req, payload, &[protocol])
-        .map_err(|e| ApiError::bad_request(format!("websocket upgrade failed: {e}")))?;
+    let (name_sent, protocol) = wsstream::negotiate(req, PROTOCOLS)?;
+    let protocols: Vec<&str> = name_sent.into_iter().collect();
+    let (response, session, messages) =
+        actix_ws::handle_with_protocols(req, payload, &protocols)
+            .map_err(|e| ApiError::bad_request(format!("websocket upgrade failed: {e}")))?;
     let exec = Exec {
         session,
         messages,
-        version,
+        protocol,
         stdin: query.flag("stdin"),
         stdout: query.flag("stdout"),
         stderr: query.flag("stderr"),
@@ -97,7 +94,7 @@ pub fn pod_exec(
 struct Exec {
     session: Session,
     messages: MessageStream,
-    version: u8,
+    protocol: Protocol,
     stdin: bool,
     stdout: bool,
     stderr: bool,
@@ -130,22 +127,25 @@ impl Exec {
     }
 
     async fn send(&mut self, channel: u8, data: &[u8]) -> Result<(), ClientGone> {
-        let mut frame = Vec::with_capacity(data.len() + 1);
-        frame.push(channel);
-        frame.extend_from_slice(data);
-        self.session.binary(frame).await.map_err(|_| ClientGone)
+        let frame = self.protocol.codec.channel_frame(channel, data);
+        frame.send(&mut self.session).await.map_err(|_| ClientGone)
     }
 
-    /// Answers pings; returns the stdin bytes of a data frame, or `None` for other frames.
+    /// Answers pings; returns the stdin bytes of a data message (binary or text, as Go's
+    /// `websocket.Message.Receive` reads both), or `None` for other messages.
     async fn next_stdin(&mut self) -> Result<Option<StdinEvent>, ClientGone> {
         match self.messages.recv().await {
-            Some(Ok(Message::Binary(data))) => Ok(match data.first() {
-                Some(&STDIN) => Some(StdinEvent::Data(data.slice(1..))),
-                Some(&CLOSE) if self.version >= 5 && data.get(1) == Some(&STDIN) => {
-                    Some(StdinEvent::Closed)
-                }
-                _ => None,
-            }),
+            Some(Ok(message @ (Message::Binary(_) | Message::Text(_)))) => {
+                Ok(match self.protocol.codec.decode(&message) {
+                    Some((STDIN, data)) => Some(StdinEvent::Data(data)),
+                    Some((CLOSE, data))
+                        if self.protocol.version >= 5 && data.first() == Some(&STDIN) =>
+                    {
+                        Some(StdinEvent::Closed)
+                    }
+                    _ => None,
+                })
+            }
             Some(Ok(Message::Ping(bytes))) => {
                 self.session.pong(&bytes).await.map_err(|_| ClientGone)?;
                 Ok(None)
@@ -200,7 +200,7 @@ impl Exec {
             "command terminated with non-zero exit code: error executing command {:?}, exit code {code}",
             self.argv
         );
-        if self.version >= 4 {
+        if self.protocol.version >= 4 {
             let status = exit_status(code, &message);
             self.send(STATUS, status.to_string().as_bytes()).await
         } else if code != 0 {

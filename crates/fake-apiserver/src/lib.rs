@@ -1,6 +1,8 @@
 //! A fake Kubernetes API server that real `kubectl` and proxies cannot tell from the real one
-//! for the features they use: discovery, CRUD with resourceVersions, watches, tables, logs,
-//! exec over WebSocket, tokens, client certificates, impersonation and a simple RBAC.
+//! for the features they use: discovery, CRUD with resourceVersions and managed fields
+//! (server-side apply included), watches, tables, logs, exec and port-forward over WebSocket,
+//! tokens, OIDC, client certificates, impersonation and a simple RBAC. The crate's README lists
+//! what it speaks and where it differs from a real API server.
 //!
 //! Start it inside an actix runtime:
 //!
@@ -27,11 +29,15 @@ mod discovery;
 mod exec;
 mod fake_shell;
 mod http;
+mod load;
 mod logs;
+mod managed_fields;
+mod oidc;
 mod openapi;
 mod paging;
 mod patch;
 mod path;
+mod portforward;
 mod protobuf;
 mod recording;
 mod resources;
@@ -47,8 +53,10 @@ mod store;
 mod table;
 mod tls;
 mod watch;
+mod wsstream;
 
 use std::net::{SocketAddr, TcpListener};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -56,6 +64,9 @@ use actix_web::dev::ServerHandle;
 use serde_json::Value;
 
 use auth::AuthConfig;
+pub use managed_fields::FAKE_MANAGER;
+use oidc::OidcAuthenticator;
+pub use oidc::OidcSettings;
 pub use recording::{RecordedRequest, redact};
 use state::{BulkConfig, Options, Shared};
 use status::ApiError;
@@ -71,6 +82,13 @@ pub enum FakeApiError {
     Io(#[from] std::io::Error),
     #[error("invalid TLS material: {0}")]
     Tls(String),
+    #[error("invalid configuration: {0}")]
+    Config(String),
+    #[error("cannot open the record file {path}: {source}")]
+    RecordFile {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     /// A store operation failed as the API would have answered it.
     #[error("{reason} ({code}): {message}")]
     Api {
@@ -99,6 +117,11 @@ pub struct FakeApiServerBuilder {
     bulk: Option<BulkConfig>,
     watch_history: usize,
     record_requests: Option<usize>,
+    record_file: Option<PathBuf>,
+    oidc: Option<OidcSettings>,
+    latency: Option<Duration>,
+    extra_pods: usize,
+    listen: SocketAddr,
 }
 
 impl Default for FakeApiServerBuilder {
@@ -111,6 +134,11 @@ impl Default for FakeApiServerBuilder {
             bulk: None,
             watch_history: 1000,
             record_requests: None,
+            record_file: None,
+            oidc: None,
+            latency: None,
+            extra_pods: 0,
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
         }
     }
 }
@@ -178,26 +206,125 @@ impl FakeApiServerBuilder {
         self
     }
 
-    /// Seeds the store and listens on `127.0.0.1:0`; must run inside an actix runtime.
+    /// Also appends every request to `path` as one JSON line ([`RecordedRequest`]'s fields),
+    /// written as requests arrive.
+    pub fn record_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.record_file = Some(path.into());
+        self
+    }
+
+    /// Verifies bearer JWTs of `issuer_url` for audience `client_id` like kube-apiserver's
+    /// `--oidc-issuer-url` and `--oidc-client-id`: the user is `{issuer}#{sub}` by default (see
+    /// the other `oidc_*` methods for kube-apiserver's other `--oidc-*` flags).
+    pub fn oidc_issuer(mut self, issuer_url: &str, client_id: &str) -> Self {
+        let mut settings = OidcSettings::new(issuer_url, client_id);
+        if let Some(previous) = self.oidc.take() {
+            settings = OidcSettings {
+                issuer_url: settings.issuer_url,
+                client_id: settings.client_id,
+                ..previous
+            };
+        }
+        self.oidc = Some(settings);
+        self
+    }
+
+    fn oidc_settings(&mut self) -> &mut OidcSettings {
+        self.oidc.get_or_insert_with(|| OidcSettings::new("", ""))
+    }
+
+    /// `--oidc-username-claim` (default `sub`).
+    pub fn oidc_username_claim(mut self, claim: &str) -> Self {
+        self.oidc_settings().username_claim = claim.to_string();
+        self
+    }
+
+    /// `--oidc-username-prefix`: `-` for none; by default `{issuer}#` unless the claim is `email`.
+    pub fn oidc_username_prefix(mut self, prefix: &str) -> Self {
+        self.oidc_settings().username_prefix = Some(prefix.to_string());
+        self
+    }
+
+    /// `--oidc-groups-claim` (default: none, the token gives no groups).
+    pub fn oidc_groups_claim(mut self, claim: &str) -> Self {
+        self.oidc_settings().groups_claim = Some(claim.to_string());
+        self
+    }
+
+    /// `--oidc-groups-prefix` (default none).
+    pub fn oidc_groups_prefix(mut self, prefix: &str) -> Self {
+        self.oidc_settings().groups_prefix = prefix.to_string();
+        self
+    }
+
+    /// `--oidc-signing-algs` (default `RS256`).
+    pub fn oidc_signing_algs(mut self, algorithms: &[&str]) -> Self {
+        self.oidc_settings().signing_algs = algorithms.iter().map(|a| a.to_string()).collect();
+        self
+    }
+
+    /// `--oidc-ca-file`: the PEM CA bundle an HTTPS issuer is checked with (else the Web PKI).
+    pub fn oidc_ca_pem(mut self, pem: &str) -> Self {
+        self.oidc_settings().ca_pem = Some(pem.to_string());
+        self
+    }
+
+    /// Waits this long before answering every request.
+    pub fn latency(mut self, latency: Duration) -> Self {
+        self.latency = Some(latency);
+        self
+    }
+
+    /// Seeds `count` more pods (with their deployments and replica sets) in namespaces
+    /// `load-000`, `load-001`, ... of 200 pods each.
+    pub fn extra_pods(mut self, count: usize) -> Self {
+        self.extra_pods = count;
+        self
+    }
+
+    /// Where to listen (default `127.0.0.1:0`, any free port).
+    pub fn listen(mut self, address: SocketAddr) -> Self {
+        self.listen = address;
+        self
+    }
+
+    /// Seeds the store and listens; must run inside an actix runtime.
     pub async fn start(self) -> Result<FakeApiServer, FakeApiError> {
+        let mut auth = self.auth;
+        if let Some(settings) = self.oidc {
+            auth.set_oidc(OidcAuthenticator::new(settings)?);
+        }
+        let tls = self.tls.as_ref().map(tls::server_config).transpose()?;
+        let mut recorder = recording::Recorder::new(self.record_requests);
+        if let Some(path) = &self.record_file {
+            recorder = recorder
+                .with_file(path)
+                .map_err(|source| FakeApiError::RecordFile {
+                    path: path.clone(),
+                    source,
+                })?;
+        }
         let store = Store::new(self.watch_history);
-        seed::seed(&store, self.bulk.is_some());
+        seed::seed(&store, self.bulk.is_some())?;
+        if self.extra_pods > 0 {
+            load::seed(&store, self.extra_pods)?;
+        }
         let options = Options {
             log_interval: self.log_interval,
             bookmark_interval: self.bookmark_interval,
             bulk: self.bulk,
             started: clock::now(),
             seeded_rv: store.current_rv(),
+            latency: self.latency,
         };
-        let recorder = recording::Recorder::new(self.record_requests);
-        let shared = Arc::new(Shared::new(store, self.auth, options, recorder));
+        let shared = Arc::new(Shared::new(store, auth, options, recorder));
         for (namespace, pod, line) in seed::seed_logs() {
             shared.logs.append(namespace, pod, &line);
         }
+        logs::forget_deleted_pods(&shared);
 
-        let tls = self.tls.as_ref().map(tls::server_config).transpose()?;
         let scheme = if tls.is_some() { "https" } else { "http" };
-        let listener = TcpListener::bind("127.0.0.1:0")?;
+        let listener = TcpListener::bind(self.listen)?;
         let address = listener.local_addr()?;
         let server = server::start(shared.clone(), listener, tls)?;
         let handle = server.handle();
@@ -270,14 +397,12 @@ impl FakeApiServer {
         namespace: &str,
         name: &str,
     ) -> Result<Value, FakeApiError> {
-        let resource = self.resource(resource)?;
-        let namespace = resource.namespaced.then_some(namespace);
-        Ok(self.shared.store.delete(resource, namespace, name, false)?)
+        delete(&self.shared, resource, namespace, name)
     }
 
     /// The stored object, if any.
     pub fn get(&self, resource: &str, namespace: &str, name: &str) -> Option<Value> {
-        let resource = self.resource(resource).ok()?;
+        let resource = stored_resource(resource).ok()?;
         let namespace = if resource.namespaced { namespace } else { "" };
         self.shared.store.get(resource, namespace, name)
     }
@@ -289,12 +414,6 @@ impl FakeApiServer {
 
     pub async fn stop(self) {
         self.handle.stop(false).await;
-    }
-
-    fn resource(&self, name: &str) -> Result<&'static resources::ResourceType, FakeApiError> {
-        resources::by_name(name)
-            .filter(|r| r.stored)
-            .ok_or_else(|| ApiError::not_found("resources", "", name).into())
     }
 }
 
@@ -308,6 +427,34 @@ impl FakeObjects {
         let shared = self.0.upgrade()?;
         Some(shared.store.upsert(object).map_err(FakeApiError::from))
     }
+
+    /// Like [`FakeApiServer::delete`]; `None` once the server is gone.
+    pub fn delete(
+        &self,
+        resource: &str,
+        namespace: &str,
+        name: &str,
+    ) -> Option<Result<Value, FakeApiError>> {
+        let shared = self.0.upgrade()?;
+        Some(delete(&shared, resource, namespace, name))
+    }
+}
+
+fn stored_resource(name: &str) -> Result<&'static resources::ResourceType, FakeApiError> {
+    resources::by_name(name)
+        .filter(|r| r.stored)
+        .ok_or_else(|| ApiError::not_found("resources", "", name).into())
+}
+
+fn delete(
+    shared: &Shared,
+    resource: &str,
+    namespace: &str,
+    name: &str,
+) -> Result<Value, FakeApiError> {
+    let resource = stored_resource(resource)?;
+    let namespace = resource.namespaced.then_some(namespace);
+    Ok(shared.store.delete(resource, namespace, name, false)?)
 }
 
 impl Drop for FakeApiServer {

@@ -1,15 +1,18 @@
-//! `pods/log`: stored lines, `tailLines`/`timestamps`, and `follow=true` streams that tick.
+//! `pods/log`: stored lines, `tailLines`/`sinceSeconds`/`timestamps`/`limitBytes`/`previous`,
+//! `follow=true` streams that tick, over HTTP or WebSocket (`binary.k8s.io`,
+//! `base64.binary.k8s.io`).
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
 use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
+use actix_ws::{CloseCode, CloseReason, Message};
 use bytes::Bytes;
+use jiff::Timestamp;
 use serde_json::Value;
-use time::OffsetDateTime;
 use tokio::sync::{broadcast, mpsc};
 
 use crate::clock;
@@ -18,10 +21,15 @@ use crate::resources::ResourceType;
 use crate::state::Shared;
 use crate::status::ApiError;
 use crate::store::{EventType, StoreEvent};
+use crate::wsstream::{self, READER_CHUNK, READER_PROTOCOLS};
+
+/// The kubelet rotates container logs; the fake keeps this many lines of each pod, so a pod
+/// that logs for hours costs a bounded amount of memory.
+pub const MAX_LINES_PER_POD: usize = 5000;
 
 #[derive(Debug, Clone)]
 struct LogLine {
-    at: OffsetDateTime,
+    at: Timestamp,
     text: String,
 }
 
@@ -35,7 +43,7 @@ struct Appended {
 
 /// What the containers "printed"; one stream per pod, whichever container is asked for.
 pub struct LogBook {
-    lines: Mutex<HashMap<(String, String), Vec<LogLine>>>,
+    lines: Mutex<HashMap<(String, String), VecDeque<LogLine>>>,
     appended: broadcast::Sender<Arc<Appended>>,
 }
 
@@ -49,16 +57,23 @@ impl Default for LogBook {
 }
 
 impl LogBook {
+    fn lock(&self) -> MutexGuard<'_, HashMap<(String, String), VecDeque<LogLine>>> {
+        self.lines.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
     pub fn append(&self, namespace: &str, pod: &str, text: &str) {
         let line = LogLine {
-            at: OffsetDateTime::now_utc(),
+            at: Timestamp::now(),
             text: text.trim_end_matches('\n').to_string(),
         };
-        let mut lines = self.lines.lock().unwrap_or_else(|e| e.into_inner());
-        lines
+        let mut lines = self.lock();
+        let pod_lines = lines
             .entry((namespace.to_string(), pod.to_string()))
-            .or_default()
-            .push(line.clone());
+            .or_default();
+        if pod_lines.len() == MAX_LINES_PER_POD {
+            pod_lines.pop_front();
+        }
+        pod_lines.push_back(line.clone());
         // Sent under the lock so a follower's backlog and live lines never overlap.
         let _ = self.appended.send(Arc::new(Appended {
             namespace: namespace.to_string(),
@@ -67,24 +82,65 @@ impl LogBook {
         }));
     }
 
+    /// A deleted pod's log goes with it.
+    pub fn forget(&self, namespace: &str, pod: &str) {
+        self.lock()
+            .remove(&(namespace.to_string(), pod.to_string()));
+    }
+
+    /// How many lines are kept for a pod.
+    #[cfg(test)]
+    fn len(&self, namespace: &str, pod: &str) -> usize {
+        self.lock()
+            .get(&(namespace.to_string(), pod.to_string()))
+            .map_or(0, VecDeque::len)
+    }
+
     fn snapshot(
         &self,
         namespace: &str,
         pod: &str,
     ) -> (Vec<LogLine>, broadcast::Receiver<Arc<Appended>>) {
-        let lines = self.lines.lock().unwrap_or_else(|e| e.into_inner());
+        let lines = self.lock();
         let backlog = lines
             .get(&(namespace.to_string(), pod.to_string()))
-            .cloned()
+            .map(|l| l.iter().cloned().collect())
             .unwrap_or_default();
         (backlog, self.appended.subscribe())
     }
 }
 
+/// Drops the log of every pod the store deletes, for as long as the server lives.
+pub fn forget_deleted_pods(shared: &Arc<Shared>) {
+    let mut events = shared.store.events();
+    let shared = Arc::downgrade(shared);
+    actix_web::rt::spawn(async move {
+        loop {
+            match events.recv().await {
+                Ok(event)
+                    if event.kind == EventType::Deleted && event.resource.plural == "pods" =>
+                {
+                    let Some(shared) = shared.upgrade() else {
+                        return;
+                    };
+                    let metadata = &event.object["metadata"];
+                    shared.logs.forget(
+                        metadata["namespace"].as_str().unwrap_or_default(),
+                        metadata["name"].as_str().unwrap_or_default(),
+                    );
+                }
+                Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => {}
+                Err(broadcast::error::RecvError::Closed) => return,
+            }
+        }
+    });
+}
+
 struct LogOptions {
     timestamps: bool,
     tail: Option<usize>,
-    since: Option<OffsetDateTime>,
+    since: Option<Timestamp>,
+    limit_bytes: Option<usize>,
     follow: bool,
 }
 
@@ -96,20 +152,31 @@ fn render(line: &LogLine, timestamps: bool) -> String {
     }
 }
 
-/// The pod a `log` or `exec` request names, refused unless its `container` (if given) exists.
+/// The pod a `log`, `exec` or `portforward` request names.
+pub fn pod(
+    shared: &Arc<Shared>,
+    pods: &'static ResourceType,
+    namespace: &str,
+    name: &str,
+) -> Result<Value, ApiError> {
+    shared
+        .store
+        .get(pods, namespace, name)
+        .ok_or_else(|| ApiError::not_found("pods", "", name))
+}
+
+/// The pod a `log` or `exec` request names and the container it is about, refused unless the
+/// `container` parameter (if given) names one of the pod's.
 pub fn pod_with_container(
     shared: &Arc<Shared>,
     pods: &'static ResourceType,
     namespace: &str,
     name: &str,
     query: &Query,
-) -> Result<Value, ApiError> {
-    let pod = shared
-        .store
-        .get(pods, namespace, name)
-        .ok_or_else(|| ApiError::not_found("pods", "", name))?;
-    validate_container(&pod, query.get("container"))?;
-    Ok(pod)
+) -> Result<(Value, String), ApiError> {
+    let pod = pod(shared, pods, namespace, name)?;
+    let container = validate_container(&pod, query.get("container"))?;
+    Ok((pod, container))
 }
 
 /// Checks the `container` parameter the way the kubelet does.
@@ -142,15 +209,23 @@ pub fn validate_container(pod: &Value, container: Option<&str>) -> Result<String
     }
 }
 
-pub fn pod_logs(
-    shared: &Arc<Shared>,
-    pods: &'static ResourceType,
-    namespace: &str,
-    name: &str,
-    query: &Query,
-) -> Result<HttpResponse, ApiError> {
-    pod_with_container(shared, pods, namespace, name, query)?;
-    let parse_number = |key: &str| -> Result<Option<i64>, ApiError> {
+/// A container's restarts, from whichever status list holds it.
+fn restart_count(pod: &Value, container: &str) -> i64 {
+    [
+        "containerStatuses",
+        "initContainerStatuses",
+        "ephemeralContainerStatuses",
+    ]
+    .iter()
+    .filter_map(|field| pod["status"][field].as_array())
+    .flatten()
+    .find(|status| status["name"] == container)
+    .and_then(|status| status["restartCount"].as_i64())
+    .unwrap_or(0)
+}
+
+fn parse_options(query: &Query) -> Result<LogOptions, ApiError> {
+    let number = |key: &str| -> Result<Option<i64>, ApiError> {
         query
             .get(key)
             .map(|v| {
@@ -159,13 +234,47 @@ pub fn pod_logs(
             })
             .transpose()
     };
-    let options = LogOptions {
-        timestamps: query.flag("timestamps"),
-        tail: parse_number("tailLines")?.map(|n| n.max(0) as usize),
-        since: parse_number("sinceSeconds")?
-            .map(|s| OffsetDateTime::now_utc() - Duration::from_secs(s.max(0) as u64)),
-        follow: query.flag("follow"),
+    let positive = |key: &str| -> Result<Option<i64>, ApiError> {
+        match number(key)? {
+            Some(n) if n < 1 => Err(ApiError::invalid(
+                "PodLogOptions",
+                "",
+                "",
+                format!("{key}: Invalid value: {n}: must be greater than 0"),
+            )),
+            other => Ok(other),
+        }
     };
+    Ok(LogOptions {
+        timestamps: query.flag("timestamps"),
+        tail: number("tailLines")?.map(|n| usize::try_from(n).unwrap_or(0)),
+        since: positive("sinceSeconds")?
+            .map(|s| clock::before_now(Duration::from_secs(s.unsigned_abs()))),
+        limit_bytes: positive("limitBytes")?.map(|n| usize::try_from(n).unwrap_or(usize::MAX)),
+        follow: query.flag("follow"),
+    })
+}
+
+pub fn pod_logs(
+    shared: &Arc<Shared>,
+    req: &HttpRequest,
+    payload: web::Payload,
+    pods: &'static ResourceType,
+    namespace: &str,
+    name: &str,
+    query: &Query,
+) -> Result<HttpResponse, ApiError> {
+    let (pod, container) = pod_with_container(shared, pods, namespace, name, query)?;
+    let mut options = parse_options(query)?;
+    if query.flag("previous") {
+        if restart_count(&pod, &container) == 0 {
+            return Err(ApiError::bad_request(format!(
+                "previous terminated container \"{container}\" in pod \"{name}\" not found"
+            )));
+        }
+        // A terminated container prints nothing more.
+        options.follow = false;
+    }
     let (mut backlog, appended) = shared.logs.snapshot(namespace, name);
     if let Some(since) = options.since {
         backlog.retain(|l| l.at >= since);
@@ -173,18 +282,12 @@ pub fn pod_logs(
     if let Some(tail) = options.tail {
         backlog.drain(..backlog.len().saturating_sub(tail));
     }
+    let mut budget = Budget(options.limit_bytes);
     let text: String = backlog
         .iter()
         .map(|l| render(l, options.timestamps))
         .collect();
-    let builder = || {
-        let mut b = response(StatusCode::OK);
-        b.insert_header((header::CONTENT_TYPE, "text/plain"));
-        b
-    };
-    if !options.follow {
-        return Ok(builder().body(text));
-    }
+    let text = budget.take(Bytes::from(text));
     let (tx, rx) = mpsc::channel::<Bytes>(64);
     let follower = Follower {
         namespace: namespace.to_string(),
@@ -193,10 +296,83 @@ pub fn pod_logs(
         interval: shared.options.log_interval,
         appended,
         store_events: shared.store.events(),
+        budget,
         tx,
     };
-    actix_web::rt::spawn(follower.run(Bytes::from(text)));
-    Ok(builder().streaming(channel_body(rx)))
+    actix_web::rt::spawn(follower.run(text, options.follow));
+    if wsstream::is_websocket(req) {
+        return over_websocket(req, payload, rx);
+    }
+    Ok(response(StatusCode::OK)
+        .insert_header((header::CONTENT_TYPE, "text/plain"))
+        .streaming(channel_body(rx)))
+}
+
+/// `wsstream.Reader`: an empty message first, then each read (at most 2 KiB) in a message of
+/// its own, binary or base64 text as negotiated; the socket closes when the log ends.
+fn over_websocket(
+    req: &HttpRequest,
+    payload: web::Payload,
+    mut chunks: mpsc::Receiver<Bytes>,
+) -> Result<HttpResponse, ApiError> {
+    let (protocol, codec) = wsstream::negotiate(req, READER_PROTOCOLS)?;
+    let protocols: Vec<&str> = protocol.into_iter().collect();
+    let (response, mut session, mut messages) =
+        actix_ws::handle_with_protocols(req, payload, &protocols)
+            .map_err(|e| ApiError::bad_request(format!("websocket upgrade failed: {e}")))?;
+    actix_web::rt::spawn(async move {
+        if codec.reader_frame(&[]).send(&mut session).await.is_err() {
+            return;
+        }
+        loop {
+            tokio::select! {
+                chunk = chunks.recv() => match chunk {
+                    Some(chunk) => {
+                        for piece in chunk.chunks(READER_CHUNK) {
+                            if codec.reader_frame(piece).send(&mut session).await.is_err() {
+                                return;
+                            }
+                        }
+                    }
+                    None => {
+                        let reason = CloseReason { code: CloseCode::Normal, description: None };
+                        let _ = session.close(Some(reason)).await;
+                        return;
+                    }
+                },
+                // The client is not expected to send anything but pings and its close.
+                message = messages.recv() => match message {
+                    Some(Ok(Message::Ping(bytes))) => {
+                        if session.pong(&bytes).await.is_err() { return }
+                    }
+                    Some(Ok(Message::Close(_)) | Err(_)) | None => return,
+                    Some(Ok(_)) => {}
+                },
+            }
+        }
+    });
+    Ok(response)
+}
+
+/// `limitBytes`: what is left to send, if limited.
+struct Budget(Option<usize>);
+
+impl Budget {
+    /// The part of `chunk` the budget allows.
+    fn take(&mut self, chunk: Bytes) -> Bytes {
+        match &mut self.0 {
+            None => chunk,
+            Some(left) => {
+                let n = chunk.len().min(*left);
+                *left -= n;
+                chunk.slice(..n)
+            }
+        }
+    }
+
+    fn spent(&self) -> bool {
+        self.0 == Some(0)
+    }
 }
 
 struct Follower {
@@ -206,6 +382,7 @@ struct Follower {
     interval: Duration,
     appended: broadcast::Receiver<Arc<Appended>>,
     store_events: broadcast::Receiver<Arc<StoreEvent>>,
+    budget: Budget,
     tx: mpsc::Sender<Bytes>,
 }
 
@@ -217,10 +394,14 @@ impl Follower {
             && event.object["metadata"]["name"] == self.pod.as_str()
     }
 
-    /// Ends when the client goes away (the body, and so the receiver, is dropped) or the pod
-    /// is deleted.
-    async fn run(mut self, backlog: Bytes) {
+    /// Sends the backlog, then (when following) new lines until the client goes away (the
+    /// receiver is dropped), the pod is deleted or `limitBytes` is spent. Dropping the sender
+    /// ends the response.
+    async fn run(mut self, backlog: Bytes, follow: bool) {
         if !backlog.is_empty() && self.tx.send(backlog).await.is_err() {
+            return;
+        }
+        if !follow || self.budget.spent() {
             return;
         }
         let mut ticker = tokio::time::interval(self.interval);
@@ -232,7 +413,7 @@ impl Follower {
                 _ = ticker.tick() => {
                     tick += 1;
                     LogLine {
-                        at: OffsetDateTime::now_utc(),
+                        at: Timestamp::now(),
                         text: format!("10.244.0.1 - - \"GET / HTTP/1.1\" 200 615 \"-\" \"curl/8.5.0\" tick={tick}"),
                     }
                 }
@@ -247,14 +428,39 @@ impl Follower {
                     Err(broadcast::error::RecvError::Closed) => return,
                 },
             };
-            if self
-                .tx
-                .send(Bytes::from(render(&line, self.timestamps)))
-                .await
-                .is_err()
-            {
+            let chunk = self
+                .budget
+                .take(Bytes::from(render(&line, self.timestamps)));
+            if self.tx.send(chunk).await.is_err() || self.budget.spent() {
                 return;
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_log_book_keeps_a_bounded_tail_and_forgets_deleted_pods() {
+        let book = LogBook::default();
+        for i in 0..MAX_LINES_PER_POD + 10 {
+            book.append("default", "chatty", &format!("line {i}"));
+        }
+        assert_eq!(book.len("default", "chatty"), MAX_LINES_PER_POD);
+        let (lines, _) = book.snapshot("default", "chatty");
+        assert_eq!(lines[0].text, "line 10", "the oldest lines go first");
+        book.forget("default", "chatty");
+        assert_eq!(book.len("default", "chatty"), 0);
+    }
+
+    #[test]
+    fn limit_bytes_cuts_the_stream() {
+        let mut budget = Budget(Some(5));
+        assert_eq!(budget.take(Bytes::from_static(b"abc")), "abc");
+        assert_eq!(budget.take(Bytes::from_static(b"defgh")), "de");
+        assert!(budget.spent());
+        assert_eq!(Budget(None).take(Bytes::from_static(b"all")), "all");
     }
 }

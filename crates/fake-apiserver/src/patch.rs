@@ -42,16 +42,43 @@ pub fn apply(kind: PatchType, current: &Value, body: &[u8]) -> Result<Value, Api
 }
 
 pub fn parse(body: &[u8]) -> Result<Value, ApiError> {
-    let value: Value = serde_json::from_slice(body).map_err(|e| {
-        ApiError::bad_request(format!(
-            "error decoding patch: {e} (this server accepts JSON bodies only)"
-        ))
-    })?;
+    let value: Value = serde_json::from_slice(body)
+        .map_err(|e| ApiError::bad_request(format!("error decoding patch: {e}")))?;
     if value.is_object() {
         Ok(value)
     } else {
         Err(ApiError::bad_request("a patch must be a JSON object"))
     }
+}
+
+/// An apply configuration: YAML (which JSON also is), one object with `apiVersion` and `kind`.
+pub fn parse_apply(body: &[u8]) -> Result<Value, ApiError> {
+    let value: Value = match serde_json::from_slice(body) {
+        Ok(value) => value,
+        Err(_) => serde_saphyr::from_slice(body)
+            .map_err(|e| ApiError::bad_request(format!("error decoding YAML: {e}")))?,
+    };
+    if !value.is_object() {
+        return Err(ApiError::bad_request(
+            "the apply configuration must be an object",
+        ));
+    }
+    for field in ["apiVersion", "kind"] {
+        if value[field].as_str().is_none_or(str::is_empty) {
+            return Err(ApiError::bad_request(format!(
+                "Object '{}' is missing in the apply configuration",
+                if field == "kind" {
+                    "Kind"
+                } else {
+                    "apiVersion"
+                }
+            )));
+        }
+    }
+    if !value["metadata"]["managedFields"].is_null() {
+        return Err(ApiError::bad_request("metadata.managedFields must be nil"));
+    }
+    Ok(value)
 }
 
 /// Strategic merge without the Go type schemas: lists of objects are merged by the first
@@ -70,7 +97,9 @@ pub fn strategic_merge(target: &mut Value, patch: &Value) {
     if !target.is_object() {
         *target = Value::Object(Map::new());
     }
-    let map = target.as_object_mut().expect("made an object above");
+    let Some(map) = target.as_object_mut() else {
+        return;
+    };
     for (key, value) in patch {
         if let Some(field) = key.strip_prefix("$deleteFromPrimitiveList/") {
             if let (Some(Value::Array(items)), Some(remove)) =
@@ -118,12 +147,28 @@ const MERGE_KEYS: &[&str] = &[
 ];
 
 fn merge_key(target: &[Value], patch: &[Value]) -> Option<&'static str> {
+    if patch.is_empty() {
+        return None;
+    }
+    let all: Vec<&Value> = patch.iter().chain(target).collect();
+    key_of_all(&all)
+}
+
+/// The key that identifies every element of a list of objects, making it an associative list
+/// (merged element by element) rather than an atomic one.
+pub fn list_merge_key(items: &[Value]) -> Option<&'static str> {
+    if items.is_empty() {
+        return None;
+    }
+    key_of_all(&items.iter().collect::<Vec<_>>())
+}
+
+fn key_of_all(items: &[&Value]) -> Option<&'static str> {
     MERGE_KEYS.iter().copied().find(|key| {
-        !patch.is_empty()
-            && patch.iter().chain(target).all(|item| {
-                item.get(key)
-                    .is_some_and(|v| v.is_string() || v.is_number())
-            })
+        items.iter().all(|item| {
+            item.get(key)
+                .is_some_and(|v| v.is_string() || v.is_number())
+        })
     })
 }
 
@@ -220,6 +265,21 @@ mod tests {
             &json!({"data": {"a": null}, "items": [{"name": "x", "$patch": "delete"}]}),
         );
         assert_eq!(cm, json!({"data": {"b": "2"}, "items": [{"name": "y"}]}));
+    }
+
+    #[test]
+    fn apply_configurations_may_be_yaml() {
+        let yaml = b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  a: \"1\"\n";
+        let value = parse_apply(yaml).unwrap();
+        assert_eq!(value["data"]["a"], "1");
+        assert_eq!(value["metadata"]["name"], "x");
+        let json = br#"{"apiVersion":"v1","kind":"ConfigMap","data":{"n":1}}"#;
+        assert_eq!(parse_apply(json).unwrap()["data"]["n"], 1);
+        assert!(
+            parse_apply(b"data:\n  a: b\n").is_err(),
+            "kind and apiVersion are required"
+        );
+        assert!(parse_apply(b"- a\n- b\n").is_err());
     }
 
     #[test]

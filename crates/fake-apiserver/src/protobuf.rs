@@ -117,7 +117,7 @@ fn time(data: &[u8]) -> Option<Value> {
     match seconds {
         None | Some(0) => Some(Value::Null),
         Some(seconds) => {
-            let at = time::OffsetDateTime::from_unix_timestamp(seconds).ok()?;
+            let at = jiff::Timestamp::from_second(seconds).ok()?;
             Some(json!(clock::timestamp(at)))
         }
     }

@@ -3,19 +3,28 @@
 //! keep secrets it has no use for; a test only needs to know *which* credential arrived.
 
 use std::collections::VecDeque;
+use std::fs::File;
+use std::io::{LineWriter, Write};
+use std::path::Path;
 use std::sync::Mutex;
+use std::sync::mpsc::{SyncSender, sync_channel};
 
 use base64::Engine;
+use serde::Serialize;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
+use crate::wsstream::BEARER_PROTOCOL_PREFIX;
+
 /// Headers whose values are credentials: kept only as [`redact`]ed fingerprints.
 const CREDENTIAL_HEADERS: &[&str] = &["authorization", "proxy-authorization", "cookie"];
-/// A browser's token inside `Sec-WebSocket-Protocol`.
-const BEARER_PROTOCOL_PREFIX: &str = "base64url.bearer.authorization.k8s.io.";
+/// Lines the file writer may lag behind the server before requests wait for it.
+const FILE_QUEUE: usize = 1024;
 
 /// A request as it reached the fake server, for tests that check what a proxy forwarded.
-#[derive(Debug, Clone, PartialEq)]
+/// Serialized (for `--record-file`) as one JSON object with these fields; `headers` as a list
+/// of `[name, value]` pairs.
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RecordedRequest {
     pub method: String,
     pub path: String,
@@ -92,19 +101,32 @@ pub(crate) fn recorded_header(name: &str, value: &str) -> String {
 
 /// The unverified payload of a bearer JWT.
 pub(crate) fn bearer_claims(authorization: Option<&str>) -> Option<Value> {
-    let token = authorization?.strip_prefix("Bearer ")?;
-    let payload = token.split('.').nth(1)?;
+    unverified_claims(authorization?.strip_prefix("Bearer ")?)
+}
+
+/// The payload of a JWT, not verified; `None` when the token is not a JWT with a JSON object.
+pub(crate) fn unverified_claims(token: &str) -> Option<Value> {
+    let mut parts = token.split('.');
+    let (Some(_), Some(payload), Some(_), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return None;
+    };
     let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
         .decode(payload.trim_end_matches('='))
         .ok()?;
-    serde_json::from_slice(&bytes).ok()
+    serde_json::from_slice::<Value>(&bytes)
+        .ok()
+        .filter(Value::is_object)
 }
 
-/// The last `capacity` requests, or nothing when recording is off.
+/// The last `capacity` requests, or nothing when recording is off; optionally also one JSON
+/// line per request appended to a file, written by a thread of its own as requests arrive.
 #[derive(Debug, Default)]
 pub(crate) struct Recorder {
     capacity: Option<usize>,
     requests: Mutex<VecDeque<RecordedRequest>>,
+    file: Option<SyncSender<String>>,
 }
 
 impl Recorder {
@@ -112,11 +134,32 @@ impl Recorder {
         Recorder {
             capacity,
             requests: Mutex::default(),
+            file: None,
         }
     }
 
+    /// Also appends every request to `path` (created if missing).
+    pub fn with_file(mut self, path: &Path) -> std::io::Result<Self> {
+        let file = File::options().create(true).append(true).open(path)?;
+        let (lines, queue) = sync_channel::<String>(FILE_QUEUE);
+        std::thread::Builder::new()
+            .name("fake-apiserver-record".into())
+            .spawn(move || {
+                // Line-buffered: a reader never sees half a request.
+                let mut out = LineWriter::new(file);
+                for line in queue {
+                    if let Err(error) = writeln!(out, "{line}") {
+                        eprintln!("fake-apiserver: cannot write the record file: {error}");
+                        return;
+                    }
+                }
+            })?;
+        self.file = Some(lines);
+        Ok(self)
+    }
+
     pub fn enabled(&self) -> bool {
-        self.capacity.is_some()
+        self.capacity.is_some() || self.file.is_some()
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, VecDeque<RecordedRequest>> {
@@ -124,10 +167,22 @@ impl Recorder {
     }
 
     pub fn record(&self, request: impl FnOnce() -> RecordedRequest) {
+        if !self.enabled() {
+            return;
+        }
+        let request = request();
+        if let Some(file) = &self.file {
+            match serde_json::to_string(&request) {
+                // Blocks only when the writer is a whole queue behind: back-pressure, not growth.
+                Ok(line) => {
+                    let _ = file.send(line);
+                }
+                Err(error) => eprintln!("fake-apiserver: cannot record a request: {error}"),
+            }
+        }
         let Some(capacity) = self.capacity else {
             return;
         };
-        let request = request();
         let mut requests = self.lock();
         if requests.len() == capacity {
             requests.pop_front();
@@ -137,7 +192,7 @@ impl Recorder {
 
     pub fn requests(&self) -> Vec<RecordedRequest> {
         assert!(
-            self.enabled(),
+            self.capacity.is_some(),
             "this fake API server does not record requests: build it with .record_requests(n)"
         );
         self.lock().iter().cloned().collect()
@@ -190,5 +245,20 @@ mod tests {
         }
         let paths: Vec<_> = on.requests().into_iter().map(|r| r.path).collect();
         assert_eq!(paths, ["/b", "/c"]);
+    }
+
+    #[test]
+    fn only_three_part_tokens_with_object_payloads_are_jwts() {
+        assert_eq!(
+            unverified_claims("e30.eyJzdWIiOiJhIn0.c2ln"),
+            Some(serde_json::json!({"sub": "a"}))
+        );
+        assert_eq!(unverified_claims("admin-token"), None);
+        assert_eq!(unverified_claims("a.eyJzdWIiOiJhIn0.b.c"), None);
+        assert_eq!(
+            unverified_claims("a.MQ.b"),
+            None,
+            "a payload of 1 is not claims"
+        );
     }
 }

@@ -35,6 +35,18 @@ impl ResourceType {
     }
 }
 
+/// Kinds whose `status` is only written through a `/status` subresource: a client's PUT or
+/// PATCH of the main resource leaves it as it was.
+pub const STATUS_SUBRESOURCE: &[&str] = &[
+    "Pod",
+    "Service",
+    "Namespace",
+    "Node",
+    "Deployment",
+    "ReplicaSet",
+    "CustomResourceDefinition",
+];
+
 const CRUD: &[&str] = &[
     "create",
     "delete",
@@ -248,6 +260,12 @@ pub static SUBRESOURCES: &[Subresource] = &[
         verbs: &["create", "get"],
     },
     Subresource {
+        name: "pods/portforward",
+        kind: "PodPortForwardOptions",
+        group_version: None,
+        verbs: &["create", "get"],
+    },
+    Subresource {
         name: "deployments/scale",
         kind: "Scale",
         group_version: Some(("autoscaling", "v1")),
@@ -265,14 +283,6 @@ pub fn find(group: &str, version: &str, plural: &str) -> Option<&'static Resourc
     RESOURCES
         .iter()
         .find(|r| r.group == group && r.version == version && r.plural == plural)
-}
-
-/// The type a store key names; keys are only ever made from registered types.
-pub fn find_by_key(group: &str, plural: &str) -> &'static ResourceType {
-    RESOURCES
-        .iter()
-        .find(|r| r.group == group && r.plural == plural)
-        .expect("store keys come from registered resource types")
 }
 
 /// Finds a type by `plural` or `plural.group` (the form test helpers use).

@@ -13,16 +13,18 @@ use futures_util::StreamExt;
 use crate::auth::{Access, Identity};
 use crate::crud::Target;
 use crate::discovery;
-use crate::exec::{self, is_websocket};
+use crate::exec;
 use crate::http::{Query, Representation, ok_json, response};
 use crate::logs;
 use crate::openapi;
 use crate::path::{self, ResourcePath, Route};
+use crate::portforward;
 use crate::recording::{self, RecordedRequest};
 use crate::reviews;
 use crate::state::Shared;
 use crate::status::ApiError;
 use crate::watch::{self, WatchRequest};
+use crate::wsstream::is_websocket;
 
 const MAX_BODY: usize = 32 * 1024 * 1024;
 
@@ -30,13 +32,16 @@ const MAX_BODY: usize = 32 * 1024 * 1024;
 #[derive(Clone)]
 struct OriginalMethod(Method);
 
-/// Kubernetes takes exec upgrades by POST as well as GET, but the WebSocket handshake helper
-/// only accepts GET: present such requests to it as GET, remembering the original.
+/// Kubernetes takes `exec` and `portforward` upgrades by POST as well as GET, but the WebSocket
+/// handshake helper only accepts GET: present such requests to it as GET, remembering the
+/// original.
 pub async fn websocket_post_as_get(
     mut req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    if req.method() == Method::POST && req.path().ends_with("/exec") && is_websocket(req.request())
+    if req.method() == Method::POST
+        && (req.path().ends_with("/exec") || req.path().ends_with("/portforward"))
+        && is_websocket(req.request())
     {
         req.extensions_mut().insert(OriginalMethod(Method::POST));
         req.head_mut().method = Method::GET;
@@ -50,7 +55,10 @@ pub async fn dispatch(
     shared: web::Data<Shared>,
 ) -> HttpResponse {
     let shared = shared.into_inner();
-    let authenticated = shared.auth.authenticate(&req);
+    if let Some(latency) = shared.options.latency {
+        actix_web::rt::time::sleep(latency).await;
+    }
+    let authenticated = shared.auth.authenticate(&req).await;
     let effective = authenticated
         .clone()
         .and_then(|caller| shared.auth.impersonate(caller, &req));
@@ -220,18 +228,20 @@ async fn resource(
                 return Err(ApiError::method_not_allowed());
             }
             authorize("get")?;
-            return logs::pod_logs(
-                shared,
-                resource,
-                namespace.unwrap_or_default(),
-                name,
-                &query,
-            );
+            let namespace = namespace.unwrap_or_default();
+            return logs::pod_logs(shared, req, payload, resource, namespace, name, &query);
         }
         (Some("exec"), Some(name)) if resource.plural == "pods" => {
             authorize("create")?;
             let namespace = namespace.unwrap_or_default();
             return exec::pod_exec(shared, req, payload, resource, namespace, name, &query);
+        }
+        (Some("portforward"), Some(name)) if resource.plural == "pods" => {
+            authorize("create")?;
+            let namespace = namespace.unwrap_or_default();
+            return portforward::pod_portforward(
+                shared, req, payload, resource, namespace, name, &query,
+            );
         }
         (Some("scale"), Some(name)) if matches!(resource.plural, "deployments" | "replicasets") => {
             let verb = match req.method().as_str() {

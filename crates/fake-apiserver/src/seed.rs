@@ -5,6 +5,8 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 use crate::clock;
+use crate::defaults::image_id;
+use crate::status::ApiError;
 use crate::store::Store;
 
 pub const WEB_POD_NAMES: [&str; 2] = ["web-6d4b9c7f5b-x2k9p", "web-6d4b9c7f5b-q7w4m"];
@@ -19,7 +21,7 @@ fn minutes(m: u64) -> String {
     clock::ago(Duration::from_secs(m * 60))
 }
 
-pub fn seed(store: &Store, bulk_namespace: bool) {
+pub fn seed(store: &Store, bulk_namespace: bool) -> Result<(), ApiError> {
     let mut namespaces = vec!["default", "kube-system", "team-a"];
     if bulk_namespace {
         namespaces.push("bulk");
@@ -85,22 +87,18 @@ pub fn seed(store: &Store, bulk_namespace: bool) {
         "spec": {"color": "blue", "size": 3}
     }));
     for object in objects {
-        store
-            .upsert(object)
-            .expect("seed objects are valid and unique");
+        store.upsert(object)?;
     }
     // Events point at their pod by uid, which only exists once the pod is stored.
-    let pods = crate::resources::by_name("pods").expect("pods is registered");
-    let pod_uid = store
-        .get(pods, "default", WEB_POD_NAMES[0])
+    let pod_uid = crate::resources::by_name("pods")
+        .and_then(|pods| store.get(pods, "default", WEB_POD_NAMES[0]))
         .map(|pod| pod["metadata"]["uid"].clone())
         .unwrap_or_default();
     for mut event in events() {
         event["involvedObject"]["uid"] = pod_uid.clone();
-        store
-            .upsert(event)
-            .expect("seed events are valid and unique");
+        store.upsert(event)?;
     }
+    Ok(())
 }
 
 fn node(name: &str, index: usize) -> Value {
@@ -234,7 +232,7 @@ fn running_pod(
             "hostIP": if node == "node-1" { "192.168.49.2" } else { "192.168.49.3" },
             "podIP": ip, "podIPs": [{"ip": ip}], "startTime": started, "qosClass": "BestEffort",
             "containerStatuses": [{
-                "name": container_name, "image": image, "imageID": format!("docker.io/library/{}@sha256:{:064x}", image.as_str().unwrap_or_default(), 7),
+                "name": container_name, "image": image, "imageID": image_id(image.as_str().unwrap_or_default()),
                 "containerID": format!("containerd://{:064x}", name.len()), "ready": true, "started": true,
                 "restartCount": 0, "state": {"running": {"startedAt": started}}
             }]

@@ -24,6 +24,8 @@ pub struct Options {
     /// When the server started: the creation time and version of generated objects.
     pub started: String,
     pub seeded_rv: u64,
+    /// Added before every answer, to see how clients cope with a slow API server.
+    pub latency: Option<Duration>,
 }
 
 pub struct Shared {

@@ -8,6 +8,7 @@ use tokio::sync::broadcast;
 
 use crate::clock;
 use crate::defaults;
+use crate::managed_fields::{self, FAKE_MANAGER, Scope, Writer};
 use crate::resources::{self, ResourceType};
 use crate::selectors::Selector;
 use crate::status::ApiError;
@@ -56,10 +57,10 @@ pub struct Subscription {
     pub current_rv: u64,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+/// Where an object is stored: ordered by type, namespace and name, as etcd lists them.
+#[derive(Debug, Clone)]
 struct Key {
-    group: &'static str,
-    plural: &'static str,
+    resource: &'static ResourceType,
     namespace: String,
     name: String,
 }
@@ -67,11 +68,43 @@ struct Key {
 impl Key {
     fn new(resource: &'static ResourceType, namespace: &str, name: &str) -> Self {
         Key {
-            group: resource.group,
-            plural: resource.plural,
+            resource,
             namespace: namespace.to_string(),
             name: name.to_string(),
         }
+    }
+
+    fn order(&self) -> (&str, &str, &str, &str) {
+        (
+            self.resource.group,
+            self.resource.plural,
+            &self.namespace,
+            &self.name,
+        )
+    }
+
+    fn is_of(&self, resource: &ResourceType) -> bool {
+        self.resource.group == resource.group && self.resource.plural == resource.plural
+    }
+}
+
+impl PartialEq for Key {
+    fn eq(&self, other: &Self) -> bool {
+        self.order() == other.order()
+    }
+}
+
+impl Eq for Key {}
+
+impl PartialOrd for Key {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Key {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.order().cmp(&other.order())
     }
 }
 
@@ -90,9 +123,28 @@ pub struct Store {
     events: broadcast::Sender<Arc<StoreEvent>>,
 }
 
+/// Events a watcher may fall behind before it is told to start again (410). Every slot holds its
+/// event until overwritten, so this bounds memory as much as it bounds lag.
+const LIVE_EVENTS: usize = 4096;
+
+impl Inner {
+    /// The objects of one type (in one namespace), found by key range rather than by a scan.
+    fn of_type<'a>(
+        &'a self,
+        resource: &'static ResourceType,
+        namespace: Option<&str>,
+    ) -> impl Iterator<Item = (&'a Key, &'a Value)> + 'a {
+        let from = Key::new(resource, namespace.unwrap_or_default(), "");
+        let namespace = namespace.map(str::to_string);
+        self.objects.range(from..).take_while(move |(k, _)| {
+            k.is_of(resource) && namespace.as_ref().is_none_or(|ns| &k.namespace == ns)
+        })
+    }
+}
+
 impl Store {
     pub fn new(history_limit: usize) -> Self {
-        let (events, _) = broadcast::channel(16 * 1024);
+        let (events, _) = broadcast::channel(LIVE_EVENTS);
         Store {
             inner: Mutex::new(Inner {
                 objects: BTreeMap::new(),
@@ -141,10 +193,7 @@ impl Store {
     ) -> (Vec<Value>, u64) {
         let inner = self.lock();
         let items = inner
-            .objects
-            .iter()
-            .filter(|(k, _)| k.group == resource.group && k.plural == resource.plural)
-            .filter(|(k, _)| namespace.is_none_or(|ns| k.namespace == ns))
+            .of_type(resource, namespace)
             .map(|(_, v)| v)
             .filter(|v| selector.matches(v))
             .cloned()
@@ -162,11 +211,13 @@ impl Store {
         let mut inner = self.lock();
         let namespace = namespace.unwrap_or_default();
         prepare_identity(resource, namespace, &mut object)?;
-        if resource.namespaced {
-            let ns = resources::by_name("namespaces").expect("namespaces is registered");
-            if !inner.objects.contains_key(&Key::new(ns, "", namespace)) {
-                return Err(ApiError::not_found("namespaces", "", namespace));
-            }
+        if resource.namespaced
+            && let Some(namespaces) = resources::by_name("namespaces")
+            && !inner
+                .objects
+                .contains_key(&Key::new(namespaces, "", namespace))
+        {
+            return Err(ApiError::not_found("namespaces", "", namespace));
         }
         let name = match object["metadata"]["name"].as_str() {
             Some(name) if !name.is_empty() => name.to_string(),
@@ -195,19 +246,18 @@ impl Store {
                 &name,
             ));
         }
-        let metadata = object["metadata"]
-            .as_object_mut()
-            .expect("prepare_identity made metadata an object");
-        metadata.remove("resourceVersion");
-        metadata.insert("uid".into(), json!(uuid::Uuid::new_v4().to_string()));
-        metadata
-            .entry("creationTimestamp")
-            .and_modify(|t| {
-                if !t.is_string() {
-                    *t = json!(clock::now());
-                }
-            })
-            .or_insert_with(|| json!(clock::now()));
+        if let Some(metadata) = object["metadata"].as_object_mut() {
+            metadata.remove("resourceVersion");
+            metadata.insert("uid".into(), json!(uuid::Uuid::new_v4().to_string()));
+            metadata
+                .entry("creationTimestamp")
+                .and_modify(|t| {
+                    if !t.is_string() {
+                        *t = json!(clock::now());
+                    }
+                })
+                .or_insert_with(|| json!(clock::now()));
+        }
         let pod_ip = inner.next_pod_ip;
         if defaults::on_create(resource, &mut object, pod_ip) {
             inner.next_pod_ip += 1;
@@ -262,6 +312,12 @@ impl Store {
         if dry_run {
             return Ok(object);
         }
+        // Like the API server, a write that changes nothing is not stored: no new
+        // resourceVersion, no watch event.
+        object["metadata"]["resourceVersion"] = current["metadata"]["resourceVersion"].clone();
+        if object == current {
+            return Ok(current);
+        }
         Ok(inner.commit(
             &self.events,
             key,
@@ -271,7 +327,8 @@ impl Store {
         ))
     }
 
-    /// Create-or-replace for tests and seeding: never conflicts.
+    /// Create-or-replace for tests and seeding: never conflicts. The fields it sets are owned by
+    /// [`FAKE_MANAGER`], as a controller's would be.
     pub fn upsert(&self, mut object: Value) -> Result<Value, ApiError> {
         let api_version = object["apiVersion"].as_str().unwrap_or_default();
         let kind = object["kind"].as_str().unwrap_or_default();
@@ -296,6 +353,11 @@ impl Store {
             .as_str()
             .unwrap_or_default()
             .to_string();
+        let writer = Writer {
+            manager: FAKE_MANAGER,
+            scope: Scope::Everything,
+            subresource: None,
+        };
         if self
             .get(resource, namespace.as_deref().unwrap_or_default(), &name)
             .is_some()
@@ -303,10 +365,19 @@ impl Store {
             if let Some(metadata) = object["metadata"].as_object_mut() {
                 metadata.remove("resourceVersion");
             }
-            self.modify(resource, namespace.as_deref(), &name, false, false, |_| {
-                Ok(object)
-            })
+            self.modify(
+                resource,
+                namespace.as_deref(),
+                &name,
+                false,
+                false,
+                |current| {
+                    managed_fields::record_update(resource, Some(current), &mut object, &writer);
+                    Ok(object)
+                },
+            )
         } else {
+            managed_fields::record_update(resource, None, &mut object, &writer);
             self.create(resource, namespace.as_deref(), object, false)
         }
     }
@@ -338,9 +409,9 @@ impl Store {
                 inner.remove(&self.events, key);
             }
         }
-        Ok(inner
+        inner
             .remove(&self.events, key)
-            .expect("the object was just read under the same lock"))
+            .ok_or_else(|| ApiError::not_found(resource.plural, resource.group, name))
     }
 
     /// Registers a watcher; the backlog and the live channel meet without gap or overlap
@@ -354,9 +425,7 @@ impl Store {
         let live = self.events.subscribe();
         let backlog = match start {
             WatchStart::Snapshot => inner
-                .objects
-                .iter()
-                .filter(|(k, _)| k.group == resource.group && k.plural == resource.plural)
+                .of_type(resource, None)
                 .map(|(_, object)| {
                     Arc::new(StoreEvent {
                         kind: EventType::Added,
@@ -404,7 +473,7 @@ impl Inner {
     ) -> Value {
         let rv = self.next_rv();
         object["metadata"]["resourceVersion"] = json!(rv.to_string());
-        let resource = resources::find_by_key(key.group, key.plural);
+        let resource = key.resource;
         self.objects.insert(key, object.clone());
         self.publish(
             events,
@@ -420,7 +489,7 @@ impl Inner {
     }
 
     fn remove(&mut self, events: &broadcast::Sender<Arc<StoreEvent>>, key: Key) -> Option<Value> {
-        let resource = resources::find_by_key(key.group, key.plural);
+        let resource = key.resource;
         let mut object = self.objects.remove(&key)?;
         let rv = self.next_rv();
         object["metadata"]["resourceVersion"] = json!(rv.to_string());

@@ -18,6 +18,7 @@ use crate::state::Shared;
 use crate::status::ApiError;
 use crate::store::{EventType, StoreEvent, WatchStart};
 use crate::table::{IncludeObject, TablePrinter, partial_metadata};
+use crate::wsstream;
 
 /// Everything a watch request asked for.
 pub struct WatchRequest {
@@ -272,8 +273,19 @@ pub fn watch_websocket(
     payload: web::Payload,
     request: WatchRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let (response, mut session, mut messages) = actix_ws::handle(req, payload)
-        .map_err(|e| ApiError::bad_request(format!("websocket upgrade failed: {e}")))?;
+    // The API server answers with `golang.org/x/net/websocket`'s handler, which echoes the one
+    // protocol the client offered (`base64.binary.k8s.io` from browsers, once the bearer token
+    // is taken out) and refuses a choice of several; the events stay JSON text either way.
+    let offered = wsstream::offered(req);
+    if offered.len() > 1 {
+        return Err(ApiError::bad_request(format!(
+            "a watch takes at most one WebSocket sub-protocol, got {offered:?}"
+        )));
+    }
+    let protocols: Vec<&str> = offered.iter().map(String::as_str).collect();
+    let (response, mut session, mut messages) =
+        actix_ws::handle_with_protocols(req, payload, &protocols)
+            .map_err(|e| ApiError::bad_request(format!("websocket upgrade failed: {e}")))?;
     let mut lines = start(shared, request);
     actix_web::rt::spawn(async move {
         loop {

