@@ -1,3 +1,20 @@
-mod helpers;
+//! Starts the real application on port 0 and talks to it over real sockets.
+
+// A failed expectation in a test helper is a failed test: panicking is how a test reports.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod proxy_auth;
 mod routes;
+
+use test_support::App;
+
+/// The proxy-auth setup of the acceptance test: identity headers trusted from 127.0.0.1
+/// only, and a logout URL for the 401 hints.
+async fn proxy_app() -> App {
+    App::start(&[
+        "-proxy-auth=true",
+        "-proxy-auth-trusted-proxies=127.0.0.1/32",
+        "-proxy-auth-logout-url=/oauth2/sign_out",
+    ])
+    .await
+}

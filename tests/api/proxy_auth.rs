@@ -7,11 +7,13 @@ use lamplight::auth::{AuthMethod, Authenticator};
 use lamplight::settings::Settings;
 use secrecy::ExposeSecret;
 
-use crate::helpers::{Response, UNTRUSTED, spawn_app, spawn_app_on, spawn_proxy_app};
+use test_support::{App, RawResponse, TRUSTED, UNTRUSTED};
+
+use crate::proxy_app;
 
 const ALICE: (&str, &[u8]) = ("X-Forwarded-User", b"alice");
 
-fn assert_refused(response: &Response, status: u16, secret: &str) {
+fn assert_refused(response: &RawResponse, status: u16, secret: &str) {
     assert_eq!(response.status, status, "{}", response.body);
     let body = response.json();
     assert_eq!(body["kind"], "Status");
@@ -26,8 +28,9 @@ fn assert_refused(response: &Response, status: u16, secret: &str) {
 
 #[actix_web::test]
 async fn a_trusted_proxy_identifies_the_user() {
-    let app = spawn_proxy_app().await;
+    let app = proxy_app().await;
     let response = app
+        .raw()
         .get(
             "/me",
             &[
@@ -55,17 +58,19 @@ async fn a_trusted_proxy_identifies_the_user() {
 
 #[actix_web::test]
 async fn headlamps_cluster_me_route_answers_the_same() {
-    let app = spawn_proxy_app().await;
-    let response = app.get("/clusters/main/me", &[ALICE]).await;
+    let app = proxy_app().await;
+    let response = app.raw().get("/clusters/main/me", &[ALICE]).await;
     assert_eq!(response.status, 200);
     assert_eq!(response.json()["username"], "alice");
 }
 
 #[actix_web::test]
 async fn an_untrusted_peer_cannot_assert_an_identity() {
-    let app = spawn_proxy_app().await;
+    let app = proxy_app().await;
     let response = app
-        .get_from(UNTRUSTED, "/me", &[("X-Forwarded-User", b"admin")])
+        .raw()
+        .from(UNTRUSTED)
+        .get("/me", &[("X-Forwarded-User", b"admin")])
         .await;
     assert_refused(&response, 403, "admin");
     assert!(
@@ -78,16 +83,17 @@ async fn an_untrusted_peer_cannot_assert_an_identity() {
 
 #[actix_web::test]
 async fn an_untrusted_peer_gets_nothing_even_without_headers() {
-    let app = spawn_proxy_app().await;
-    assert_eq!(app.get_from(UNTRUSTED, "/me", &[]).await.status, 403);
+    let app = proxy_app().await;
+    assert_eq!(app.raw().from(UNTRUSTED).get("/me", &[]).await.status, 403);
 }
 
 #[actix_web::test]
 async fn x_forwarded_for_does_not_make_a_peer_trusted() {
-    let app = spawn_proxy_app().await;
+    let app = proxy_app().await;
     let response = app
-        .get_from(
-            UNTRUSTED,
+        .raw()
+        .from(UNTRUSTED)
+        .get(
             "/me",
             &[
                 ALICE,
@@ -101,20 +107,20 @@ async fn x_forwarded_for_does_not_make_a_peer_trusted() {
 
 #[actix_web::test]
 async fn the_insecure_flag_trusts_any_peer() {
-    let app = spawn_app(&["-proxy-auth", "-proxy-auth-insecure-trust-any-peer"]).await;
-    let response = app.get_from(UNTRUSTED, "/me", &[ALICE]).await;
+    let app = App::start(&["-proxy-auth", "-proxy-auth-insecure-trust-any-peer"]).await;
+    let response = app.raw().from(UNTRUSTED).get("/me", &[ALICE]).await;
     assert_eq!(response.status, 200, "{}", response.body);
 }
 
 #[actix_web::test]
 async fn a_missing_or_empty_username_asks_for_proxy_authentication() {
-    let app = spawn_proxy_app().await;
+    let app = proxy_app().await;
     for headers in [
         &[][..],
         &[("X-Forwarded-User", &b"   "[..])],
         &[("X-Forwarded-Email", &b"a@b.c"[..])],
     ] {
-        let response = app.get("/me", headers).await;
+        let response = app.raw().get("/me", headers).await;
         assert_refused(&response, 401, "a@b.c");
         let body = response.json();
         assert!(
@@ -131,13 +137,14 @@ async fn a_missing_or_empty_username_asks_for_proxy_authentication() {
 
 #[actix_web::test]
 async fn duplicate_identity_lines_are_refused() {
-    let app = spawn_proxy_app().await;
+    let app = proxy_app().await;
     for header in [
         "X-Forwarded-User",
         "X-Forwarded-Email",
         "X-Forwarded-Id-Token",
     ] {
         let response = app
+            .raw()
             .get("/me", &[ALICE, (header, b"mallory"), (header, b"mallory")])
             .await;
         assert_refused(&response, 400, "mallory");
@@ -151,8 +158,9 @@ async fn duplicate_identity_lines_are_refused() {
 
 #[actix_web::test]
 async fn groups_may_span_several_lines() {
-    let app = spawn_proxy_app().await;
+    let app = proxy_app().await;
     let response = app
+        .raw()
         .get(
             "/me",
             &[
@@ -170,7 +178,7 @@ async fn groups_may_span_several_lines() {
 
 #[actix_web::test]
 async fn look_alike_header_names_are_refused() {
-    let app = spawn_proxy_app().await;
+    let app = proxy_app().await;
     for name in [
         "X_Forwarded_User",
         "X.Forwarded.User",
@@ -178,7 +186,7 @@ async fn look_alike_header_names_are_refused() {
         "x_forwarded_group",
         "X-Forwarded-Id_Token",
     ] {
-        let response = app.get("/me", &[ALICE, (name, b"mallory")]).await;
+        let response = app.raw().get("/me", &[ALICE, (name, b"mallory")]).await;
         assert_refused(&response, 400, "mallory");
         assert!(
             response.body.contains("looks like"),
@@ -190,18 +198,21 @@ async fn look_alike_header_names_are_refused() {
 
 #[actix_web::test]
 async fn a_look_alike_from_an_untrusted_peer_is_forbidden() {
-    let app = spawn_proxy_app().await;
+    let app = proxy_app().await;
     let response = app
-        .get_from(UNTRUSTED, "/me", &[("X_Forwarded_User", b"admin")])
+        .raw()
+        .from(UNTRUSTED)
+        .get("/me", &[("X_Forwarded_User", b"admin")])
         .await;
     assert_refused(&response, 403, "admin");
 }
 
 #[actix_web::test]
 async fn oversized_values_are_refused() {
-    let app = spawn_proxy_app().await;
+    let app = proxy_app().await;
     let long_name = "a".repeat(8 * 1024 + 1);
     let response = app
+        .raw()
         .get("/me", &[("X-Forwarded-User", long_name.as_bytes())])
         .await;
     assert_refused(&response, 400, &long_name);
@@ -209,7 +220,8 @@ async fn oversized_values_are_refused() {
 
     let fits = "a".repeat(8 * 1024);
     assert_eq!(
-        app.get("/me", &[("X-Forwarded-User", fits.as_bytes())])
+        app.raw()
+            .get("/me", &[("X-Forwarded-User", fits.as_bytes())])
             .await
             .status,
         200
@@ -217,16 +229,18 @@ async fn oversized_values_are_refused() {
 
     let big_token = "t".repeat(60 * 1024);
     assert_eq!(
-        app.get(
-            "/me",
-            &[ALICE, ("X-Forwarded-Id-Token", big_token.as_bytes())]
-        )
-        .await
-        .status,
+        app.raw()
+            .get(
+                "/me",
+                &[ALICE, ("X-Forwarded-Id-Token", big_token.as_bytes())]
+            )
+            .await
+            .status,
         200
     );
     let huge_token = "t".repeat(64 * 1024 + 1);
     let response = app
+        .raw()
         .get(
             "/me",
             &[ALICE, ("X-Forwarded-Id-Token", huge_token.as_bytes())],
@@ -237,10 +251,10 @@ async fn oversized_values_are_refused() {
 
 #[actix_web::test]
 async fn control_characters_are_refused() {
-    let app = spawn_proxy_app().await;
+    let app = proxy_app().await;
     let values: [&[u8]; 2] = [b"ali\tce", "ali\u{85}ce".as_bytes()];
     for value in values {
-        let response = app.get("/me", &[("X-Forwarded-User", value)]).await;
+        let response = app.raw().get("/me", &[("X-Forwarded-User", value)]).await;
         assert_refused(&response, 400, "ali");
         assert!(
             response.body.contains("control characters"),
@@ -249,6 +263,7 @@ async fn control_characters_are_refused() {
         );
     }
     let response = app
+        .raw()
         .get("/me", &[ALICE, ("X-Forwarded-Group", b"dev\x0bops")])
         .await;
     assert_ne!(
@@ -260,14 +275,14 @@ async fn control_characters_are_refused() {
 #[actix_web::test]
 async fn an_ipv4_mapped_peer_matches_an_ipv4_network() {
     // A dual-stack listener sees IPv4 clients as ::ffff:a.b.c.d.
-    let app = spawn_app_on(
-        "::",
-        &["-proxy-auth", "-proxy-auth-trusted-proxies=127.0.0.1/32"],
-    )
-    .await;
-    let response = app.get_from("127.0.0.1", "/me", &[ALICE]).await;
+    let app = App::builder()
+        .listen_addr("::")
+        .flags(&["-proxy-auth", "-proxy-auth-trusted-proxies=127.0.0.1/32"])
+        .start()
+        .await;
+    let response = app.raw().from(TRUSTED).get("/me", &[ALICE]).await;
     assert_eq!(response.status, 200, "{}", response.body);
-    let response = app.get_from(UNTRUSTED, "/me", &[ALICE]).await;
+    let response = app.raw().from(UNTRUSTED).get("/me", &[ALICE]).await;
     assert_eq!(response.status, 403, "{}", response.body);
 }
 
@@ -324,7 +339,7 @@ async fn the_token_loses_its_bearer_prefix_and_is_redacted_in_debug() {
 
 #[actix_web::test]
 async fn custom_header_names_and_separator_are_honoured() {
-    let app = spawn_app(&[
+    let app = App::start(&[
         "-proxy-auth",
         "-proxy-auth-trusted-proxies=127.0.0.1",
         "-proxy-auth-username-header=X-Auth-Request-User",
@@ -333,6 +348,7 @@ async fn custom_header_names_and_separator_are_honoured() {
     ])
     .await;
     let response = app
+        .raw()
         .get(
             "/me",
             &[
@@ -344,13 +360,13 @@ async fn custom_header_names_and_separator_are_honoured() {
     assert_eq!(response.json()["username"], "bob");
     assert_eq!(response.json()["groups"], serde_json::json!(["a", "b, c"]));
     // The default header means nothing once another is configured.
-    assert_eq!(app.get("/me", &[ALICE]).await.status, 401);
+    assert_eq!(app.raw().get("/me", &[ALICE]).await.status, 401);
 }
 
 #[actix_web::test]
 async fn without_any_auth_mode_me_is_unauthorized() {
-    let app = spawn_app(&[]).await;
-    let response = app.get("/me", &[ALICE]).await;
+    let app = App::start(&[]).await;
+    let response = app.raw().get("/me", &[ALICE]).await;
     assert_eq!(response.status, 401);
     assert_eq!(response.json()["authMode"], "none");
 }

@@ -1,51 +1,55 @@
-use crate::helpers::{UNTRUSTED, spawn_app, spawn_proxy_app};
+use test_support::{App, UNTRUSTED};
+
+use crate::proxy_app;
 
 #[actix_web::test]
 async fn health_routes_need_no_identity() {
-    let app = spawn_proxy_app().await;
+    let app = proxy_app().await;
     for path in ["/healthz", "/readyz"] {
-        let response = app.get_from(UNTRUSTED, path, &[]).await;
+        let response = app.raw().from(UNTRUSTED).get(path, &[]).await;
         assert_eq!(response.status, 200, "{path}: {}", response.body);
     }
 }
 
 #[actix_web::test]
 async fn config_tells_the_ui_how_to_authenticate() {
-    let app = spawn_proxy_app().await;
-    let config = app.get("/config", &[]).await.json();
+    let app = proxy_app().await;
+    let config = app.raw().get("/config", &[]).await.json();
     assert_eq!(config["clusters"], serde_json::json!([]));
     assert_eq!(config["auth"]["mode"], "proxy");
     assert_eq!(config["auth"]["logoutUrl"], "/oauth2/sign_out");
 
-    let plain = spawn_app(&[]).await;
+    let plain = App::start(&[]).await;
     assert_eq!(
-        plain.get("/config", &[]).await.json()["auth"]["mode"],
+        plain.raw().get("/config", &[]).await.json()["auth"]["mode"],
         "none"
     );
 }
 
 #[actix_web::test]
 async fn every_route_lives_under_the_base_url() {
-    let app = spawn_app(&[
+    let app = App::start(&[
         "-base-url=/headlamp",
         "-proxy-auth",
         "-proxy-auth-trusted-proxies=127.0.0.1",
     ])
     .await;
-    assert_eq!(app.get("/headlamp/healthz", &[]).await.status, 200);
+    assert_eq!(app.raw().get("/headlamp/healthz", &[]).await.status, 200);
     assert_eq!(
-        app.get("/headlamp/me", &[("X-Forwarded-User", b"alice")])
+        app.raw()
+            .get("/headlamp/me", &[("X-Forwarded-User", b"alice")])
             .await
             .status,
         200
     );
     assert_eq!(
-        app.get("/headlamp/config", &[]).await.json()["auth"]["loginUrl"],
+        app.raw().get("/headlamp/config", &[]).await.json()["auth"]["loginUrl"],
         "/headlamp/"
     );
-    assert_eq!(app.get("/healthz", &[]).await.status, 404);
+    assert_eq!(app.raw().get("/healthz", &[]).await.status, 404);
     assert_eq!(
-        app.get("/me", &[("X-Forwarded-User", b"alice")])
+        app.raw()
+            .get("/me", &[("X-Forwarded-User", b"alice")])
             .await
             .status,
         404
@@ -54,9 +58,9 @@ async fn every_route_lives_under_the_base_url() {
 
 #[actix_web::test]
 async fn every_response_carries_a_request_id() {
-    let app = spawn_app(&[]).await;
-    let first = app.get("/healthz", &[]).await;
-    let second = app.get("/healthz", &[]).await;
+    let app = App::start(&[]).await;
+    let first = app.raw().get("/healthz", &[]).await;
+    let second = app.raw().get("/healthz", &[]).await;
     let (first, second) = (
         first.header("x-request-id").unwrap(),
         second.header("x-request-id").unwrap(),
@@ -67,8 +71,9 @@ async fn every_response_carries_a_request_id() {
 
 #[actix_web::test]
 async fn deep_links_get_the_ui_with_its_base_and_security_headers() {
-    let app = spawn_app(&["-base-url=/headlamp"]).await;
+    let app = App::start(&["-base-url=/headlamp"]).await;
     let response = app
+        .raw()
         .get("/headlamp/c/main/core/v1/pods?ns=default", &[])
         .await;
     assert_eq!(response.status, 200);
@@ -103,8 +108,8 @@ async fn deep_links_get_the_ui_with_its_base_and_security_headers() {
 
 #[actix_web::test]
 async fn hashed_assets_are_immutable_and_missing_ones_are_404() {
-    let app = spawn_app(&[]).await;
-    let index = app.get("/", &[]).await;
+    let app = App::start(&[]).await;
+    let index = app.raw().get("/", &[]).await;
     let script = index
         .body
         .split("src=\"./")
@@ -112,7 +117,7 @@ async fn hashed_assets_are_immutable_and_missing_ones_are_404() {
         .and_then(|s| s.split('"').next())
         .expect("a script tag");
     assert!(script.starts_with("assets/"), "{script}");
-    let response = app.get(&format!("/{script}"), &[]).await;
+    let response = app.raw().get(&format!("/{script}"), &[]).await;
     assert_eq!(response.status, 200);
     assert_eq!(
         response.header("cache-control"),
@@ -125,16 +130,22 @@ async fn hashed_assets_are_immutable_and_missing_ones_are_404() {
             .contains("javascript")
     );
 
-    assert_eq!(app.get("/assets/index-00000000.js", &[]).await.status, 404);
     assert_eq!(
-        app.get("/favicon.svg", &[]).await.header("cache-control"),
+        app.raw().get("/assets/index-00000000.js", &[]).await.status,
+        404
+    );
+    assert_eq!(
+        app.raw()
+            .get("/favicon.svg", &[])
+            .await
+            .header("cache-control"),
         Some("no-cache")
     );
 }
 
 #[actix_web::test]
 async fn api_paths_never_fall_back_to_the_ui() {
-    let app = spawn_app(&[]).await;
+    let app = App::start(&[]).await;
     for path in [
         "/config/extra",
         "/me/x",
@@ -143,7 +154,7 @@ async fn api_paths_never_fall_back_to_the_ui() {
         "/oidc-callback",
         "/clusters",
     ] {
-        let response = app.get(path, &[]).await;
+        let response = app.raw().get(path, &[]).await;
         assert_eq!(response.status, 404, "{path}: {}", response.body);
         assert!(
             !response.body.contains("id=\"root\""),
@@ -163,8 +174,8 @@ async fn html_static_dir_replaces_the_ui() {
     std::fs::create_dir(dir.path().join("assets")).unwrap();
     std::fs::write(dir.path().join("assets/app-1.js"), "console.log(1)").unwrap();
     let flag = format!("-html-static-dir={}", dir.path().display());
-    let app = spawn_app(&[&flag]).await;
-    let response = app.get("/c/x", &[]).await;
+    let app = App::start(&[&flag]).await;
+    let response = app.raw().get("/c/x", &[]).await;
     assert_eq!(response.status, 200);
     assert!(
         response.body.contains("custom build") && response.body.contains("<base href=\"/\""),
@@ -172,9 +183,12 @@ async fn html_static_dir_replaces_the_ui() {
         response.body
     );
     assert_eq!(
-        app.get("/assets/app-1.js", &[]).await.body,
+        app.raw().get("/assets/app-1.js", &[]).await.body,
         "console.log(1)"
     );
-    assert_eq!(app.get("/../Cargo.toml", &[]).await.status, 404);
-    assert_eq!(app.get("/assets/%2e%2e/index.html", &[]).await.status, 404);
+    assert_eq!(app.raw().get("/../Cargo.toml", &[]).await.status, 404);
+    assert_eq!(
+        app.raw().get("/assets/%2e%2e/index.html", &[]).await.status,
+        404
+    );
 }

@@ -1,9 +1,9 @@
-use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::time::{Duration, SystemTime};
 
 use lamplight::clusters::{Credentials, ExecPlugin, TokenFile};
 use secrecy::ExposeSecret;
+use test_support::executable;
 
 async fn authorization(credentials: &Credentials) -> String {
     credentials
@@ -15,11 +15,9 @@ async fn authorization(credentials: &Credentials) -> String {
         .to_string()
 }
 
+/// An exec plugin: an executable shell script in `dir`; its path, as `ExecPlugin` takes it.
 fn script(dir: &Path, name: &str, body: &str) -> String {
-    let path = dir.join(name);
-    std::fs::write(&path, format!("#!/bin/sh\n{body}\n")).unwrap();
-    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
-    path.display().to_string()
+    executable(dir, name, body).display().to_string()
 }
 
 fn plugin(command: String, api_version: &str) -> Credentials {

@@ -1,54 +1,48 @@
-use std::path::Path;
-
 use lamplight::clusters::{ClusterRegistry, ClusterSource};
 use lamplight::settings::Settings;
-
-fn write(dir: &Path, name: &str, text: &str) -> String {
-    let path = dir.join(name);
-    std::fs::write(&path, text).unwrap();
-    path.display().to_string()
-}
+use test_support::{Ca, Cluster, Context, Kubeconfig, KubeconfigFile, User};
 
 fn registry(flags: &[&str]) -> ClusterRegistry {
     let settings = Settings::from_flags(flags).unwrap();
     ClusterRegistry::load(&settings.clusters).unwrap()
 }
 
-const TWO_CONTEXTS: &str = r#"
-apiVersion: v1
-kind: Config
-current-context: dev
-clusters:
-- name: dev-cluster
-  cluster: { server: "http://127.0.0.1:1" }
-- name: prod-cluster
-  cluster: { server: "https://127.0.0.1:2/k8s/clusters/c-1/", certificate-authority-data: "bm90IGEgY2VydA==" }
-users:
-- name: dev-user
-  user: { token: dev-token }
-- name: oidc-user
-  user:
-    auth-provider:
-      name: oidc
-      config: { client-id: x, idp-issuer-url: "https://idp.example" }
-contexts:
-- name: dev
-  context: { cluster: dev-cluster, user: dev-user, namespace: team-a }
-- name: prod
-  context: { cluster: prod-cluster, user: dev-user }
-- name: oidc
-  context: { cluster: dev-cluster, user: oidc-user }
-- name: dangling
-  context: { cluster: nowhere, user: dev-user }
-- name: ghost-user
-  context: { cluster: dev-cluster, user: nobody }
-"#;
+/// Two working contexts, one whose CA is not a certificate, one OIDC user, and two contexts naming
+/// entries that do not exist.
+fn five_contexts() -> KubeconfigFile {
+    Kubeconfig::new()
+        .current_context("dev")
+        .cluster("dev-cluster", Cluster::new("http://127.0.0.1:1"))
+        .cluster(
+            "prod-cluster",
+            Cluster::new("https://127.0.0.1:2/k8s/clusters/c-1/").ca_data("not a cert"),
+        )
+        .user("dev-user", User::token("dev-token"))
+        .user(
+            "oidc-user",
+            User::oidc(&[
+                ("client-id", "x"),
+                ("idp-issuer-url", "https://idp.example"),
+            ]),
+        )
+        .context(
+            "dev",
+            Context::new("dev-cluster")
+                .user("dev-user")
+                .namespace("team-a"),
+        )
+        .context("prod", Context::new("prod-cluster").user("dev-user"))
+        .context("oidc", Context::new("dev-cluster").user("oidc-user"))
+        .context("dangling", Context::new("nowhere").user("dev-user"))
+        .context("ghost-user", Context::new("dev-cluster").user("nobody"))
+        .write()
+}
 
 #[test]
 fn each_context_is_a_cluster_and_bad_ones_carry_their_error() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = write(dir.path(), "config", TWO_CONTEXTS);
-    let registry = registry(&[&format!("-kubeconfig={path}")]);
+    let kubeconfig = five_contexts();
+    let path = kubeconfig.path().display().to_string();
+    let registry = registry(&[&kubeconfig.flag()]);
     let names: Vec<&str> = registry.iter().map(|c| c.name.as_str()).collect();
     assert_eq!(names, ["dev", "prod", "oidc", "dangling", "ghost-user"]);
 
@@ -86,12 +80,8 @@ fn each_context_is_a_cluster_and_bad_ones_carry_their_error() {
 
 #[test]
 fn skipped_contexts_are_left_out() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = write(dir.path(), "config", TWO_CONTEXTS);
-    let registry = registry(&[
-        &format!("-kubeconfig={path}"),
-        "-skipped-kube-contexts=prod, dangling",
-    ]);
+    let kubeconfig = five_contexts();
+    let registry = registry(&[&kubeconfig.flag(), "-skipped-kube-contexts=prod, dangling"]);
     assert!(registry.get("prod").is_none());
     assert!(registry.get("dangling").is_none());
     assert!(registry.get("dev").is_some());
@@ -99,26 +89,24 @@ fn skipped_contexts_are_left_out() {
 
 #[test]
 fn several_files_merge_and_the_first_name_wins() {
-    let dir = tempfile::tempdir().unwrap();
-    let first = write(
-        dir.path(),
-        "a",
-        "clusters: [{name: c, cluster: {server: 'http://first:1'}}]\ncontexts: [{name: shared, context: {cluster: c}}]\n",
-    );
-    let second = write(
-        dir.path(),
-        "b",
-        "clusters: [{name: c, cluster: {server: 'http://second:1'}}]\ncontexts: [{name: shared, context: {cluster: c}}, {name: only-b, context: {cluster: c}}]\n",
-    );
-    let registry = registry(&[&format!("-kubeconfig={first}:{second}")]);
+    let first = Kubeconfig::new()
+        .cluster("c", Cluster::new("http://first:1"))
+        .context("shared", Context::new("c"))
+        .write();
+    let second = Kubeconfig::new()
+        .cluster("c", Cluster::new("http://second:1"))
+        .context("shared", Context::new("c"))
+        .context("only-b", Context::new("c"))
+        .write();
+    let registry = registry(&[&KubeconfigFile::flag_all([&first, &second])]);
     assert_eq!(registry.get("shared").unwrap().server, "http://first:1");
     assert_eq!(registry.get("only-b").unwrap().server, "http://second:1");
 }
 
 #[test]
 fn kubeconfig_comes_from_the_environment_like_kubectl() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = write(dir.path(), "config", TWO_CONTEXTS);
+    let kubeconfig = five_contexts();
+    let path = kubeconfig.path().display().to_string();
     let env = vec![
         ("KUBECONFIG".to_string(), format!("/does/not/exist:{path}")),
         ("HOME".to_string(), "/nowhere".to_string()),
@@ -143,9 +131,9 @@ fn a_missing_or_broken_kubeconfig_is_a_clear_startup_error() {
         "{message}"
     );
 
-    let dir = tempfile::tempdir().unwrap();
-    let path = write(dir.path(), "config", "clusters: [not, a, mapping\n");
-    let settings = Settings::from_flags(&[&format!("-kubeconfig={path}")]).unwrap();
+    let garbage = Kubeconfig::raw("clusters: [not, a, mapping\n").write();
+    let path = garbage.path().display().to_string();
+    let settings = Settings::from_flags(&[&garbage.flag()]).unwrap();
     let message = ClusterRegistry::load(&settings.clusters)
         .unwrap_err()
         .to_string();
@@ -155,8 +143,8 @@ fn a_missing_or_broken_kubeconfig_is_a_clear_startup_error() {
 #[test]
 fn in_cluster_uses_the_mounted_service_account() {
     let dir = tempfile::tempdir().unwrap();
-    let ca = rcgen::generate_simple_self_signed(vec!["kubernetes.default.svc".into()]).unwrap();
-    std::fs::write(dir.path().join("ca.crt"), ca.cert.pem()).unwrap();
+    // The files Kubernetes mounts into a pod: not a kubeconfig.
+    std::fs::write(dir.path().join("ca.crt"), Ca::new("kubernetes").pem()).unwrap();
     std::fs::write(dir.path().join("token"), "sa-token\n").unwrap();
     std::fs::write(dir.path().join("namespace"), "lamplight\n").unwrap();
     let env = vec![

@@ -6,7 +6,9 @@ use base64::Engine;
 use serde_json::json;
 
 use crate::browser::Browser;
-use crate::flow::{Stack, cluster, free_port, me, origin, replica};
+use test_support::free_port;
+
+use crate::flow::{Stack, cluster, me, origin, replica};
 
 fn b64(bytes: &[u8]) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
@@ -74,7 +76,7 @@ async fn a_replayed_callback_is_refused() {
     let stack = Stack::start(&[], true, &[]).await;
     let mut browser = Browser::default();
     let callback = browser
-        .through_idp(&stack.url("/oidc"), "alice", &origin(stack.port))
+        .through_idp(&stack.url("/oidc"), "alice", &stack.origin())
         .await;
     assert_eq!(callback.status, 302);
     let replay = browser.get(&callback.url).await;
@@ -132,7 +134,7 @@ async fn an_id_token_with_another_nonce_is_refused() {
         "/oidc-callback",
     );
     let callback = browser
-        .through_idp(&swapped, "alice", &origin(stack.port))
+        .through_idp(&swapped, "alice", &stack.origin())
         .await;
     assert_eq!(callback.status, 400, "{}", callback.body);
     assert!(
@@ -168,7 +170,7 @@ async fn a_token_signed_by_another_key_is_refused() {
     let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::ES256);
     header.kid = Some("attacker-key".into());
     let now = jiff::Timestamp::now().as_second();
-    let claims = json!({"iss": stack.idp.issuer, "aud": stack.client.id, "sub": "admin", "iat": now, "exp": now + 600});
+    let claims = json!({"iss": stack.idp.issuer(), "aud": stack.client.id, "sub": "admin", "iat": now, "exp": now + 600});
     let forged = jsonwebtoken::encode(&header, &claims, &encoding).unwrap();
     assert_eq!(bearer_me(&stack, &forged).await, 401);
 }
@@ -177,7 +179,7 @@ async fn a_token_signed_by_another_key_is_refused() {
 async fn an_unsigned_token_is_refused() {
     let stack = Stack::start(&[], true, &[]).await;
     let now = jiff::Timestamp::now().as_second();
-    let claims = json!({"iss": stack.idp.issuer, "aud": stack.client.id, "sub": "admin", "iat": now, "exp": now + 600});
+    let claims = json!({"iss": stack.idp.issuer(), "aud": stack.client.id, "sub": "admin", "iat": now, "exp": now + 600});
     let token = format!(
         "{}.{}.",
         b64(br#"{"alg":"none","typ":"JWT"}"#),
@@ -212,11 +214,8 @@ async fn a_real_token_for_another_client_is_refused() {
     let other_port = free_port();
     let other_client = stack
         .idp
-        .register(
-            &[format!("{}/oidc-callback", origin(other_port))],
-            &[],
-            true,
-        )
+        .client(&format!("{}/oidc-callback", origin(other_port)))
+        .register()
         .await;
     let other_cluster = cluster().await;
     replica(other_port, &stack.idp, &other_client, &other_cluster, &[]).await;

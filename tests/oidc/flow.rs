@@ -1,129 +1,106 @@
 //! The sign-in flow end to end, across replicas, through refresh and logout.
 
-use std::path::PathBuf;
 use std::time::Duration;
 
 use fake_apiserver::FakeApiServer;
-use lamplight::settings::Settings;
-use lamplight::startup::Application;
 use serde_json::Value;
+use test_support::{
+    App, Cluster, Context, Kubeconfig, KubeconfigFile, OidcClient, OidcProvider, User,
+    fake_apiserver, free_port,
+};
 
 use crate::browser::Browser;
-use crate::idp::{Client, Idp};
 
+/// The replicas' shared `-oidc-cookie-secret`.
 pub const SECRET: &str = "an-example-cookie-secret-of-more-than-32-bytes";
 
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
+/// Lamplight's origin on `port`, for URLs the provider must know before the app exists.
 pub fn origin(port: u16) -> String {
     format!("http://127.0.0.1:{port}")
 }
 
 /// The fake API server and a kubeconfig without credentials: whatever reaches it is the user's token.
-pub struct Cluster {
+pub struct FakeCluster {
     pub fake: FakeApiServer,
-    _dir: tempfile::TempDir,
-    pub kubeconfig: PathBuf,
+    pub kubeconfig: KubeconfigFile,
 }
 
-pub async fn cluster() -> Cluster {
-    let fake = FakeApiServer::builder()
-        .record_requests(10_000)
-        .user("admin-token", "admin", &["system:masters"])
-        .start()
-        .await
-        .unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let kubeconfig = dir.path().join("kubeconfig");
-    std::fs::write(
-        &kubeconfig,
-        format!(
-            "clusters: [{{name: fake, cluster: {{server: '{}'}}}}]\ncontexts: [{{name: fake, context: {{cluster: fake}}}}]\n",
-            fake.url()
-        ),
-    )
-    .unwrap();
-    Cluster {
-        fake,
-        _dir: dir,
-        kubeconfig,
-    }
+pub async fn cluster() -> FakeCluster {
+    let fake = fake_apiserver().start().await.unwrap();
+    let kubeconfig = Kubeconfig::single(fake.url(), None).write();
+    FakeCluster { fake, kubeconfig }
 }
 
-/// A Lamplight replica in OIDC mode on `port`.
-pub async fn replica(port: u16, idp: &Idp, client: &Client, cluster: &Cluster, extra: &[&str]) {
-    let flags = [
-        "-listen-addr=127.0.0.1".to_string(),
-        format!("-port={port}"),
-        format!("-kubeconfig={}", cluster.kubeconfig.display()),
+/// The flags that make Lamplight a relying party of `idp` as `client`.
+fn client_flags(idp: &OidcProvider, client: &OidcClient) -> [String; 3] {
+    [
         format!("-oidc-client-id={}", client.id),
         format!("-oidc-client-secret={}", client.secret),
-        format!("-oidc-idp-issuer-url={}", idp.issuer),
-        "-oidc-scopes=profile,email,groups".to_string(),
-        format!("-oidc-cookie-secret={SECRET}"),
-    ];
-    let mut all: Vec<&str> = flags.iter().map(String::as_str).collect();
-    all.extend_from_slice(extra);
-    let settings = Settings::from_flags(&all).expect("valid settings");
-    let application = Application::build(settings).await.expect("starts");
-    actix_web::rt::spawn(application.run_until_stopped());
-    wait_for_discovery(port).await;
+        format!("-oidc-idp-issuer-url={}", idp.issuer()),
+    ]
 }
 
-pub async fn wait_for_discovery(port: u16) {
-    for _ in 0..100 {
-        if let Ok(mut response) = awc::Client::new()
-            .get(format!("{}/readyz", origin(port)))
-            .send()
-            .await
-        {
-            let ready: Value = response.json().await.unwrap_or_default();
-            if ready["checks"]["oidc"] == "discovered" {
-                return;
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("OIDC discovery did not finish");
+/// A Lamplight replica in OIDC mode on `port` (where `client` may redirect), once it has read the
+/// provider's discovery document.
+pub async fn replica(
+    port: u16,
+    idp: &OidcProvider,
+    client: &OidcClient,
+    cluster: &FakeCluster,
+    extra: &[&str],
+) -> App {
+    let app = App::builder()
+        .port(port)
+        .kubeconfig(&cluster.kubeconfig)
+        .flags(&client_flags(idp, client))
+        .flags(&[
+            "-oidc-scopes=profile,email,groups",
+            &format!("-oidc-cookie-secret={SECRET}"),
+        ])
+        .flags(extra)
+        .start()
+        .await;
+    app.wait_for_oidc_discovery().await;
+    app
 }
 
-/// One IdP, one registered client, one replica: the common case.
+/// One provider, one registered client, one replica: the common case.
 pub struct Stack {
-    pub idp: Idp,
-    pub client: Client,
-    pub cluster: Cluster,
-    pub port: u16,
+    pub idp: OidcProvider,
+    pub client: OidcClient,
+    pub cluster: FakeCluster,
+    pub app: App,
 }
 
 impl Stack {
     pub async fn start(idp_env: &[(&str, &str)], refresh: bool, extra: &[&str]) -> Stack {
-        let idp = Idp::start(idp_env);
+        let idp = OidcProvider::start_with(idp_env).await;
         let port = free_port();
-        let client = idp
-            .register(
-                &[format!("{}/oidc-callback", origin(port))],
-                &[format!("{}/", origin(port))],
-                refresh,
-            )
-            .await;
+        let registration = idp
+            .client(&format!("{}/oidc-callback", origin(port)))
+            .post_logout_redirect_uri(&format!("{}/", origin(port)));
+        let registration = if refresh {
+            registration
+        } else {
+            registration.without_refresh_tokens()
+        };
+        let client = registration.register().await;
         let cluster = cluster().await;
-        replica(port, &idp, &client, &cluster, extra).await;
+        let app = replica(port, &idp, &client, &cluster, extra).await;
         Stack {
             idp,
             client,
             cluster,
-            port,
+            app,
         }
     }
 
     pub fn url(&self, path: &str) -> String {
-        format!("{}{path}", origin(self.port))
+        self.app.url(path)
+    }
+
+    pub fn origin(&self) -> String {
+        self.app.origin()
     }
 
     /// Signs `user` in and returns the browser and where Lamplight sent it at the end.
@@ -133,7 +110,7 @@ impl Stack {
             &mut browser,
             &self.url(&format!("/oidc?cluster=fake&returnTo={return_to}")),
             user,
-            &origin(self.port),
+            &self.origin(),
         )
         .await;
         (browser, location)
@@ -207,7 +184,7 @@ async fn sign_in_shows_the_user_and_forwards_the_id_token() {
     let claims = claims.expect("a JWT went upstream");
     assert_eq!(claims["sub"], "alice");
     assert_eq!(claims["aud"], stack.client.id.as_str());
-    assert_eq!(claims["iss"], stack.idp.issuer.as_str());
+    assert_eq!(claims["iss"], stack.idp.issuer());
 }
 
 #[actix_web::test]
@@ -220,7 +197,7 @@ async fn cookies_are_sealed_http_only_and_strict() {
     assert_eq!(start.status, 302);
     let location = start.location.clone().unwrap();
     assert!(
-        location.starts_with(&format!("{}/auth?", stack.idp.issuer)),
+        location.starts_with(&format!("{}/auth?", stack.idp.issuer())),
         "{location}"
     );
     for part in [
@@ -254,7 +231,7 @@ async fn cookies_are_sealed_http_only_and_strict() {
     );
 
     let callback = browser
-        .through_idp(&location, "alice", &origin(stack.port))
+        .through_idp(&location, "alice", &stack.origin())
         .await;
     let session = callback
         .set_cookies
@@ -330,12 +307,10 @@ async fn access_token_mode_forwards_the_access_token() {
 
 #[actix_web::test]
 async fn a_login_started_on_one_replica_finishes_on_another() {
-    let idp = Idp::start(&[]);
+    let idp = OidcProvider::start().await;
     let (port_a, port_b) = (free_port(), free_port());
     let callback_b = format!("{}/oidc-callback", origin(port_b));
-    let client = idp
-        .register(std::slice::from_ref(&callback_b), &[], true)
-        .await;
+    let client = idp.client(&callback_b).register().await;
     let cluster = cluster().await;
     // Behind one load balancer both replicas share the public callback URL; here it lands on B.
     let callback_flag = format!("-oidc-callback-url={callback_b}");
@@ -406,7 +381,7 @@ async fn logout_ends_the_session_here_and_at_the_provider() {
     assert_eq!(logout.status, 302);
     let location = logout.location.clone().unwrap();
     assert!(
-        location.starts_with(&format!("{}/session/end", stack.idp.issuer)),
+        location.starts_with(&format!("{}/session/end", stack.idp.issuer())),
         "{location}"
     );
     assert!(location.contains("id_token_hint=") && location.contains("post_logout_redirect_uri="));
@@ -417,10 +392,10 @@ async fn logout_ends_the_session_here_and_at_the_provider() {
     assert_eq!(me(&mut browser, &stack.url("/me")).await.0, 401);
 
     let back = browser
-        .through_idp(&location, "alice", &origin(stack.port))
+        .through_idp(&location, "alice", &stack.origin())
         .await;
     assert!(
-        back.url.starts_with(&origin(stack.port)),
+        back.url.starts_with(&stack.origin()),
         "the provider sends the user back: {}",
         back.url
     );
@@ -440,30 +415,22 @@ async fn logout_ends_the_session_here_and_at_the_provider() {
 #[actix_web::test]
 async fn the_server_starts_while_the_provider_is_down_and_recovers() {
     let idp_port = free_port();
-    let port = free_port();
     let cluster = cluster().await;
     let issuer = origin(idp_port);
-    let flags = [
-        "-listen-addr=127.0.0.1".to_string(),
-        format!("-port={port}"),
-        format!("-kubeconfig={}", cluster.kubeconfig.display()),
-        "-oidc-client-id=later".to_string(),
-        format!("-oidc-idp-issuer-url={issuer}"),
-        format!("-oidc-cookie-secret={SECRET}"),
-    ];
-    let settings =
-        Settings::from_flags(&flags.iter().map(String::as_str).collect::<Vec<_>>()).unwrap();
-    actix_web::rt::spawn(
-        Application::build(settings)
-            .await
-            .unwrap()
-            .run_until_stopped(),
-    );
+    let app = App::builder()
+        .kubeconfig(&cluster.kubeconfig)
+        .flags(&[
+            "-oidc-client-id=later".to_string(),
+            format!("-oidc-idp-issuer-url={issuer}"),
+            format!("-oidc-cookie-secret={SECRET}"),
+        ])
+        .start()
+        .await;
+    // Time for a first discovery attempt to fail.
     tokio::time::sleep(Duration::from_millis(300)).await;
 
     let mut browser = Browser::default();
-    let ready = browser.get(&format!("{}/readyz", origin(port))).await;
-    let ready: Value = serde_json::from_str(&ready.body).unwrap();
+    let ready = app.readyz().await;
     assert!(
         ready["checks"]["oidc"]
             .as_str()
@@ -471,32 +438,30 @@ async fn the_server_starts_while_the_provider_is_down_and_recovers() {
             .contains("pending"),
         "{ready}"
     );
-    let start = browser.get(&format!("{}/oidc", origin(port))).await;
+    let start = browser.get(&app.url("/oidc")).await;
     assert_eq!(start.status, 503);
     assert!(start.body.contains(&issuer), "{}", start.body);
 
     let port_text = idp_port.to_string();
-    let _idp = Idp::start(&[("PORT", &port_text)]);
-    wait_for_discovery(port).await;
-    assert_eq!(
-        browser.get(&format!("{}/oidc", origin(port))).await.status,
-        302
-    );
+    let _idp = OidcProvider::start_with(&[("PORT", &port_text)]).await;
+    app.wait_for_oidc_discovery().await;
+    assert_eq!(browser.get(&app.url("/oidc")).await.status, 302);
 }
 
 #[actix_web::test]
 async fn a_wrong_client_secret_shows_the_providers_error() {
-    let idp = Idp::start(&[]);
+    let idp = OidcProvider::start().await;
     let port = free_port();
     let mut client = idp
-        .register(&[format!("{}/oidc-callback", origin(port))], &[], true)
+        .client(&format!("{}/oidc-callback", origin(port)))
+        .register()
         .await;
     client.secret = "not-the-secret".to_string();
     let cluster = cluster().await;
-    replica(port, &idp, &client, &cluster, &[]).await;
+    let app = replica(port, &idp, &client, &cluster, &[]).await;
     let mut browser = Browser::default();
     let callback = browser
-        .through_idp(&format!("{}/oidc", origin(port)), "alice", &origin(port))
+        .through_idp(&app.url("/oidc"), "alice", &app.origin())
         .await;
     assert_eq!(callback.status, 502, "{}", callback.body);
     assert!(
@@ -509,47 +474,33 @@ async fn a_wrong_client_secret_shows_the_providers_error() {
 
 #[actix_web::test]
 async fn the_client_can_come_from_a_kubeconfig_auth_provider_as_in_headlamp() {
-    let idp = Idp::start(&[]);
+    let idp = OidcProvider::start().await;
     let port = free_port();
     let client = idp
-        .register(&[format!("{}/oidc-callback", origin(port))], &[], true)
+        .client(&format!("{}/oidc-callback", origin(port)))
+        .register()
         .await;
-    let fake = FakeApiServer::builder()
-        .record_requests(10_000)
+    let fake = fake_apiserver().start().await.unwrap();
+    let kubeconfig = Kubeconfig::new()
+        .cluster("c", Cluster::new(fake.url()))
+        .user(
+            "oidc-user",
+            User::oidc(&[
+                ("client-id", &client.id),
+                ("client-secret", &client.secret),
+                ("idp-issuer-url", idp.issuer()),
+                ("extra-scopes", "groups,email"),
+            ]),
+        )
+        .context("corp", Context::new("c").user("oidc-user"))
+        .write();
+    let app = App::builder()
+        .port(port)
+        .kubeconfig(&kubeconfig)
+        .flag(format!("-oidc-cookie-secret={SECRET}"))
         .start()
-        .await
-        .unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let kubeconfig = dir.path().join("kubeconfig");
-    std::fs::write(
-        &kubeconfig,
-        format!(
-            "clusters: [{{name: c, cluster: {{server: '{}'}}}}]\n\
-             users:\n- name: oidc-user\n  user:\n    auth-provider:\n      name: oidc\n      config:\n\
-             \x20       client-id: {}\n        client-secret: {}\n        idp-issuer-url: {}\n        extra-scopes: groups,email\n\
-             contexts: [{{name: corp, context: {{cluster: c, user: oidc-user}}}}]\n",
-            fake.url(),
-            client.id,
-            client.secret,
-            idp.issuer
-        ),
-    )
-    .unwrap();
-    let flags = [
-        "-listen-addr=127.0.0.1".to_string(),
-        format!("-port={port}"),
-        format!("-kubeconfig={}", kubeconfig.display()),
-        format!("-oidc-cookie-secret={SECRET}"),
-    ];
-    let settings =
-        Settings::from_flags(&flags.iter().map(String::as_str).collect::<Vec<_>>()).unwrap();
-    actix_web::rt::spawn(
-        Application::build(settings)
-            .await
-            .unwrap()
-            .run_until_stopped(),
-    );
-    wait_for_discovery(port).await;
+        .await;
+    app.wait_for_oidc_discovery().await;
 
     let mut browser = Browser::default();
     let config = browser.get(&format!("{}/config", origin(port))).await;
@@ -574,30 +525,23 @@ async fn the_client_can_come_from_a_kubeconfig_auth_provider_as_in_headlamp() {
 
 #[actix_web::test]
 async fn demo_mode_works_with_oidc_sign_in() {
-    let idp = Idp::start(&[]);
+    let idp = OidcProvider::start().await;
     let port = free_port();
     let client = idp
-        .register(&[format!("{}/oidc-callback", origin(port))], &[], true)
+        .client(&format!("{}/oidc-callback", origin(port)))
+        .register()
         .await;
-    let flags = [
-        "-listen-addr=127.0.0.1".to_string(),
-        format!("-port={port}"),
-        "--demo".to_string(),
-        format!("-oidc-client-id={}", client.id),
-        format!("-oidc-client-secret={}", client.secret),
-        format!("-oidc-idp-issuer-url={}", idp.issuer),
-        "-oidc-scopes=profile,groups".to_string(),
-        format!("-oidc-cookie-secret={SECRET}"),
-    ];
-    let settings =
-        Settings::from_flags(&flags.iter().map(String::as_str).collect::<Vec<_>>()).unwrap();
-    actix_web::rt::spawn(
-        Application::build(settings)
-            .await
-            .unwrap()
-            .run_until_stopped(),
-    );
-    wait_for_discovery(port).await;
+    let app = App::builder()
+        .port(port)
+        .flag("--demo")
+        .flags(&client_flags(&idp, &client))
+        .flags(&[
+            "-oidc-scopes=profile,groups".to_string(),
+            format!("-oidc-cookie-secret={SECRET}"),
+        ])
+        .start()
+        .await;
+    app.wait_for_oidc_discovery().await;
 
     let mut browser = Browser::default();
     sign_in_with(

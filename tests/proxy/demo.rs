@@ -2,28 +2,20 @@
 
 use std::time::Duration;
 
-use lamplight::settings::Settings;
-use lamplight::startup::Application;
 use serde_json::Value;
-
-use crate::helpers::{client, read_lines};
+use test_support::{App, read_lines};
 
 #[actix_web::test]
 async fn demo_mode_serves_a_cluster_that_changes_over_time() {
-    let settings = Settings::from_flags(&[
-        "-listen-addr=127.0.0.1",
-        "-port=0",
+    let app = App::start(&[
         "--demo",
         "-proxy-auth=true",
         "-proxy-auth-trusted-proxies=127.0.0.1",
         "-proxy-auth-impersonate",
     ])
-    .unwrap();
-    let application = Application::build(settings).await.unwrap();
-    let address = application.address();
-    actix_web::rt::spawn(application.run_until_stopped());
-    let client = client();
-    let base = format!("http://{address}");
+    .await;
+    let client = app.client();
+    let base = app.origin();
 
     let mut config = client.get(format!("{base}/config")).send().await.unwrap();
     let config: Value = config.json().await.unwrap();

@@ -1,6 +1,8 @@
-use serde_json::{Value, json};
+//! Requests of every kind go to the right API server and come back as it answered; failures
+//! upstream come back as Kubernetes `Status` bodies.
 
-use crate::helpers::{Stack, client, spawn_lamplight, write_kubeconfig};
+use serde_json::{Value, json};
+use test_support::{App, Context, DEV_TOKEN, Exec, Kubeconfig, Stack, User, client, free_port};
 
 #[actix_web::test]
 async fn list_get_create_and_delete_reach_the_api_server() {
@@ -62,30 +64,23 @@ async fn the_query_string_and_method_are_kept() {
     let url = stack.url("/clusters/fake/api/v1/pods?labelSelector=app%3Dweb&limit=5");
     let response = client().get(url).send().await.unwrap();
     assert_eq!(response.status(), 200);
-    let seen = stack
-        .fake
-        .requests()
-        .into_iter()
-        .rev()
-        .find(|r| r.path == "/api/v1/pods")
-        .unwrap();
+    let seen = stack.seen("/api/v1/pods");
     assert_eq!(seen.method, "GET");
     assert_eq!(seen.query, "labelSelector=app%3Dweb&limit=5");
 }
 
 #[actix_web::test]
 async fn unknown_and_broken_clusters_answer_with_a_status() {
-    let fake = crate::helpers::fake().await;
-    let dir = tempfile::tempdir().unwrap();
-    let kubeconfig = write_kubeconfig(dir.path(), fake.url(), "    token: admin-token\n", "");
-    let mut text = std::fs::read_to_string(&kubeconfig).unwrap();
-    text.push_str("- name: broken\n  context: {cluster: missing, user: lamplight}\n");
-    std::fs::write(&kubeconfig, text).unwrap();
-    let app = spawn_lamplight(&kubeconfig, &[]).await;
+    let stack = Stack::builder()
+        .kubeconfig(|kubeconfig| {
+            kubeconfig.context("broken", Context::new("missing").user("lamplight"))
+        })
+        .start()
+        .await;
     let client = client();
 
     let mut response = client
-        .get(format!("http://{app}/clusters/nope/api/v1/pods"))
+        .get(stack.url("/clusters/nope/api/v1/pods"))
         .send()
         .await
         .unwrap();
@@ -97,7 +92,7 @@ async fn unknown_and_broken_clusters_answer_with_a_status() {
     );
 
     let mut response = client
-        .get(format!("http://{app}/clusters/broken/api/v1/pods"))
+        .get(stack.url("/clusters/broken/api/v1/pods"))
         .send()
         .await
         .unwrap();
@@ -109,7 +104,7 @@ async fn unknown_and_broken_clusters_answer_with_a_status() {
     );
 
     let mut response = client
-        .get(format!("http://{app}/clusters/fake/version"))
+        .get(stack.cluster_url("/version"))
         .send()
         .await
         .unwrap();
@@ -120,25 +115,17 @@ async fn unknown_and_broken_clusters_answer_with_a_status() {
         response.body().await
     );
 
-    let mut config = client
-        .get(format!("http://{app}/config"))
-        .send()
-        .await
-        .unwrap();
+    let mut config = client.get(stack.url("/config")).send().await.unwrap();
     let config: Value = config.json().await.unwrap();
     let clusters = config["clusters"].as_array().unwrap();
     assert_eq!(clusters.len(), 2);
     assert_eq!(clusters[0]["name"], "fake");
-    assert_eq!(clusters[0]["server"], fake.url());
+    assert_eq!(clusters[0]["server"], stack.fake.url());
     assert_eq!(clusters[0]["meta_data"]["source"], "kubeconfig");
     assert!(clusters[0].get("error").is_none());
     assert!(clusters[1]["error"].as_str().unwrap().contains("missing"));
 
-    let mut ready = client
-        .get(format!("http://{app}/readyz"))
-        .send()
-        .await
-        .unwrap();
+    let mut ready = client.get(stack.url("/readyz")).send().await.unwrap();
     let ready: Value = ready.json().await.unwrap();
     assert_eq!(ready["checks"]["clusters"]["fake"]["loaded"], true);
     assert_eq!(ready["checks"]["clusters"]["broken"]["loaded"], false);
@@ -155,22 +142,16 @@ async fn dot_segments_cannot_climb_out_of_the_server_path() {
 
 #[actix_web::test]
 async fn an_unreachable_api_server_is_a_502_status() {
-    let dir = tempfile::tempdir().unwrap();
     // A port that was free a moment ago: nothing listens there.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let kubeconfig = write_kubeconfig(
-        dir.path(),
-        &format!("http://127.0.0.1:{port}"),
-        "    token: x\n",
-        "",
-    );
-    let app = spawn_lamplight(&kubeconfig, &[]).await;
+    let port = free_port();
+    let kubeconfig = Kubeconfig::single(
+        format!("http://127.0.0.1:{port}").as_str(),
+        Some(User::token("x")),
+    )
+    .write();
+    let app = App::builder().kubeconfig(&kubeconfig).start().await;
     let mut response = client()
-        .get(format!("http://{app}/clusters/fake/api/v1/pods"))
+        .get(app.url("/clusters/fake/api/v1/pods"))
         .send()
         .await
         .unwrap();
@@ -220,16 +201,14 @@ async fn redirects_from_the_api_server_are_passed_back_not_followed() {
     .run();
     actix_web::rt::spawn(server);
 
-    let dir = tempfile::tempdir().unwrap();
-    let kubeconfig = write_kubeconfig(
-        dir.path(),
-        &format!("http://{upstream}"),
-        "    token: x\n",
-        "",
-    );
-    let app = spawn_lamplight(&kubeconfig, &[]).await;
+    let kubeconfig = Kubeconfig::single(
+        format!("http://{upstream}").as_str(),
+        Some(User::token("x")),
+    )
+    .write();
+    let app = App::builder().kubeconfig(&kubeconfig).start().await;
     let response = client()
-        .get(format!("http://{app}/clusters/fake/api/v1/pods"))
+        .get(app.url("/clusters/fake/api/v1/pods"))
         .send()
         .await
         .unwrap();
@@ -245,31 +224,16 @@ async fn redirects_from_the_api_server_are_passed_back_not_followed() {
     );
 }
 
-/// An executable shell script in `dir`, for exec credential plugins.
-fn plugin_script(dir: &std::path::Path, body: &str) -> std::path::PathBuf {
-    use std::os::unix::fs::PermissionsExt;
-    let plugin = dir.join("plugin");
-    std::fs::write(&plugin, format!("#!/bin/sh\n{body}\n")).unwrap();
-    std::fs::set_permissions(&plugin, std::fs::Permissions::from_mode(0o755)).unwrap();
-    plugin
-}
-
 #[actix_web::test]
 async fn a_failing_exec_plugin_is_a_502_naming_its_error() {
-    let fake = crate::helpers::fake().await;
-    let dir = tempfile::tempdir().unwrap();
-    let plugin = plugin_script(
-        dir.path(),
-        "echo 'error: token expired, run login again' >&2\nexit 1",
-    );
-    let user = format!(
-        "    exec:\n      apiVersion: client.authentication.k8s.io/v1\n      command: {}\n      interactiveMode: Never\n",
-        plugin.display()
-    );
-    let kubeconfig = write_kubeconfig(dir.path(), fake.url(), &user, "");
-    let app = spawn_lamplight(&kubeconfig, &[]).await;
+    let stack = Stack::builder()
+        .user(User::exec(Exec::v1_script(
+            "echo 'error: token expired, run login again' >&2\nexit 1",
+        )))
+        .start()
+        .await;
     let mut response = client()
-        .get(format!("http://{app}/clusters/fake/api/v1/pods"))
+        .get(stack.cluster_url("/api/v1/pods"))
         .send()
         .await
         .unwrap();
@@ -283,45 +247,36 @@ async fn a_failing_exec_plugin_is_a_502_naming_its_error() {
         "{status}"
     );
     assert!(
-        fake.requests().is_empty(),
+        stack.fake.requests().is_empty(),
         "nothing may go upstream without credentials"
     );
 }
 
 #[actix_web::test]
 async fn an_exec_plugin_token_is_sent_upstream() {
-    let fake = crate::helpers::fake().await;
-    let dir = tempfile::tempdir().unwrap();
-    let plugin = plugin_script(
-        dir.path(),
-        "echo '{\"apiVersion\":\"client.authentication.k8s.io/v1beta1\",\"kind\":\"ExecCredential\",\"status\":{\"token\":\"dev-token\"}}'",
-    );
-    let user = format!(
-        "    exec:\n      apiVersion: client.authentication.k8s.io/v1beta1\n      command: {}\n",
-        plugin.display()
-    );
-    let kubeconfig = write_kubeconfig(dir.path(), fake.url(), &user, "");
-    let app = spawn_lamplight(&kubeconfig, &[]).await;
+    let stack = Stack::builder()
+        .user(User::exec(Exec::v1beta1_script(&format!(
+            "echo '{{\"apiVersion\":\"client.authentication.k8s.io/v1beta1\",\"kind\":\"ExecCredential\",\"status\":{{\"token\":\"{DEV_TOKEN}\"}}}}'"
+        ))))
+        .start()
+        .await;
     let response = client()
-        .get(format!(
-            "http://{app}/clusters/fake/api/v1/namespaces/default/pods"
-        ))
+        .get(stack.cluster_url("/api/v1/namespaces/default/pods"))
         .send()
         .await
         .unwrap();
     assert_eq!(response.status(), 200);
-    let seen = fake
-        .requests()
-        .into_iter()
-        .rev()
-        .find(|r| r.path == "/api/v1/namespaces/default/pods")
-        .unwrap();
-    assert_eq!(seen.user.as_deref(), Some("dev"));
+    assert_eq!(
+        stack
+            .seen_user("/api/v1/namespaces/default/pods")
+            .as_deref(),
+        Some("dev")
+    );
 }
 
 #[actix_web::test]
 async fn a_cross_site_page_cannot_change_anything() {
-    let stack = crate::helpers::Stack::start(&[]).await;
+    let stack = Stack::start(&[]).await;
     let url = stack.url("/clusters/fake/api/v1/namespaces/default/configmaps");
     let configmap =
         serde_json::json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "csrf"}});
@@ -335,7 +290,7 @@ async fn a_cross_site_page_cannot_change_anything() {
     assert!(stack.fake.get("configmaps", "default", "csrf").is_none());
 
     // The dashboard's own pages (same origin) and API clients (no Origin) may.
-    let same_origin = format!("http://{}", stack.app);
+    let same_origin = stack.app.origin();
     let response = client()
         .post(&url)
         .insert_header(("Origin", same_origin))
@@ -365,7 +320,7 @@ async fn a_trusted_proxys_forwarded_host_counts_as_same_origin() {
         ("X-Forwarded-Host", "dashboard.example"),
     ];
 
-    let trusting = crate::helpers::Stack::start(&["-proxy-auth-trusted-proxies=127.0.0.1"]).await;
+    let trusting = Stack::start(&["-proxy-auth-trusted-proxies=127.0.0.1"]).await;
     let mut request = client().post(trusting.url(url_path));
     for header in forwarded {
         request = request.insert_header(header);
@@ -373,7 +328,7 @@ async fn a_trusted_proxys_forwarded_host_counts_as_same_origin() {
     assert_eq!(request.send_json(&configmap).await.unwrap().status(), 201);
 
     // From a peer that is not a trusted proxy, X-Forwarded-Host proves nothing.
-    let other = crate::helpers::Stack::start(&[]).await;
+    let other = Stack::start(&[]).await;
     let mut request = client().post(other.url(url_path));
     for header in forwarded {
         request = request.insert_header(header);

@@ -1,8 +1,10 @@
 //! The forwarding path against the fake API server: real sockets, real streaming, real kubectl.
 
+// A failed expectation in a test helper is a failed test: panicking is how a test reports.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod demo;
 mod forwarding;
-mod helpers;
 mod identity;
 mod kubectl;
 mod leaks;

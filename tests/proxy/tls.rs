@@ -1,71 +1,11 @@
 //! HTTPS API servers: CA from data or file, client certificates, wrong CAs, server-name overrides.
 
-use base64::Engine;
-use fake_apiserver::{FakeApiServer, FakeTls};
-use rcgen::{
-    BasicConstraints, CertificateParams, CertifiedIssuer, DnType, ExtendedKeyUsagePurpose, IsCa,
-    KeyPair, KeyUsagePurpose,
-};
+use fake_apiserver::FakeApiServer;
 use serde_json::Value;
+use test_support::{ADMIN_TOKEN, App, Ca, Cluster, Kubeconfig, User, client, fake_apiserver};
 
-use crate::helpers::{client, spawn_lamplight, write_kubeconfig};
-
-pub struct Ca {
-    pub pem: String,
-    issuer: CertifiedIssuer<'static, KeyPair>,
-}
-
-impl Ca {
-    pub fn new(name: &str) -> Ca {
-        let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
-        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-        params.distinguished_name.push(DnType::CommonName, name);
-        params.key_usages = vec![
-            KeyUsagePurpose::KeyCertSign,
-            KeyUsagePurpose::CrlSign,
-            KeyUsagePurpose::DigitalSignature,
-        ];
-        let issuer = CertifiedIssuer::self_signed(params, KeyPair::generate().unwrap()).unwrap();
-        Ca {
-            pem: issuer.pem(),
-            issuer,
-        }
-    }
-
-    /// A leaf certificate and its key, in PEM.
-    pub fn issue(
-        &self,
-        names: &[&str],
-        common_name: &str,
-        organisation: Option<&str>,
-        client: bool,
-    ) -> (String, String) {
-        let mut params =
-            CertificateParams::new(names.iter().map(|n| n.to_string()).collect::<Vec<_>>())
-                .unwrap();
-        params
-            .distinguished_name
-            .push(DnType::CommonName, common_name);
-        if let Some(org) = organisation {
-            params
-                .distinguished_name
-                .push(DnType::OrganizationName, org);
-        }
-        params.extended_key_usages = vec![if client {
-            ExtendedKeyUsagePurpose::ClientAuth
-        } else {
-            ExtendedKeyUsagePurpose::ServerAuth
-        }];
-        let key = KeyPair::generate().unwrap();
-        let cert = params.signed_by(&key, &self.issuer).unwrap();
-        (cert.pem(), key.serialize_pem())
-    }
-}
-
-fn b64(text: &str) -> String {
-    base64::engine::general_purpose::STANDARD.encode(text)
-}
-
+/// The fake API server over HTTPS, its certificate from `server_ca`; client certificates from
+/// `client_ca` authenticate their subject.
 struct TlsFake {
     fake: FakeApiServer,
     server_ca: Ca,
@@ -75,15 +15,8 @@ struct TlsFake {
 async fn tls_fake(server_names: &[&str]) -> TlsFake {
     let server_ca = Ca::new("fake apiserver CA");
     let client_ca = Ca::new("fake client CA");
-    let (cert_pem, key_pem) = server_ca.issue(server_names, "kube-apiserver", None, false);
-    let fake = FakeApiServer::builder()
-        .record_requests(10_000)
-        .user("admin-token", "admin", &["system:masters"])
-        .tls(FakeTls {
-            cert_pem,
-            key_pem,
-            client_ca_pem: Some(client_ca.pem.clone()),
-        })
+    let fake = fake_apiserver()
+        .tls(server_ca.fake_apiserver_tls(server_names, Some(&client_ca)))
         .start()
         .await
         .unwrap();
@@ -94,9 +27,15 @@ async fn tls_fake(server_names: &[&str]) -> TlsFake {
     }
 }
 
-async fn whoami(app: std::net::SocketAddr) -> (u16, Value) {
+/// Lamplight with a kubeconfig of `cluster` and `user`.
+async fn lamplight(cluster: Cluster, user: User) -> App {
+    let kubeconfig = Kubeconfig::single(cluster, Some(user)).write();
+    App::builder().kubeconfig(&kubeconfig).start().await
+}
+
+async fn whoami(app: &App) -> (u16, Value) {
     let mut response = client()
-        .post(format!("http://{app}/clusters/fake/apis/authentication.k8s.io/v1/selfsubjectreviews"))
+        .post(app.url("/clusters/fake/apis/authentication.k8s.io/v1/selfsubjectreviews"))
         .send_json(&serde_json::json!({"apiVersion": "authentication.k8s.io/v1", "kind": "SelfSubjectReview"}))
         .await
         .unwrap();
@@ -107,22 +46,13 @@ async fn whoami(app: std::net::SocketAddr) -> (u16, Value) {
 #[actix_web::test]
 async fn client_certificate_and_ca_from_base64_data() {
     let tls = tls_fake(&["localhost", "127.0.0.1"]).await;
-    let (cert, key) = tls
-        .client_ca
-        .issue(&[], "cert-user", Some("cert-group"), true);
-    let dir = tempfile::tempdir().unwrap();
-    let user = format!(
-        "    client-certificate-data: {}\n    client-key-data: {}\n",
-        b64(&cert),
-        b64(&key)
-    );
-    let cluster = format!(
-        "    certificate-authority-data: {}\n",
-        b64(&tls.server_ca.pem)
-    );
-    let kubeconfig = write_kubeconfig(dir.path(), tls.fake.url(), &user, &cluster);
-    let app = spawn_lamplight(&kubeconfig, &[]).await;
-    let (status, review) = whoami(app).await;
+    let cert = tls.client_ca.client_cert("cert-user", Some("cert-group"));
+    let app = lamplight(
+        Cluster::new(tls.fake.url()).ca_data(tls.server_ca.pem()),
+        User::client_certificate_data(&cert),
+    )
+    .await;
+    let (status, review) = whoami(&app).await;
     assert_eq!(status, 201, "{review}");
     assert_eq!(review["status"]["userInfo"]["username"], "cert-user");
 }
@@ -130,21 +60,18 @@ async fn client_certificate_and_ca_from_base64_data() {
 #[actix_web::test]
 async fn client_certificate_and_ca_from_files() {
     let tls = tls_fake(&["localhost", "127.0.0.1"]).await;
-    let (cert, key) = tls.client_ca.issue(&[], "file-user", None, true);
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("ca.crt"), &tls.server_ca.pem).unwrap();
-    std::fs::write(dir.path().join("client.crt"), cert).unwrap();
-    std::fs::write(dir.path().join("client.key"), key).unwrap();
+    let cert = tls.client_ca.client_cert("file-user", None);
     // Relative paths resolve against the kubeconfig's folder, as kubectl does.
-    let user = "    client-certificate: client.crt\n    client-key: client.key\n";
-    let kubeconfig = write_kubeconfig(
-        dir.path(),
-        tls.fake.url(),
-        user,
-        "    certificate-authority: ca.crt\n",
-    );
-    let app = spawn_lamplight(&kubeconfig, &[]).await;
-    let (status, review) = whoami(app).await;
+    let kubeconfig = Kubeconfig::single(
+        Cluster::new(tls.fake.url()).ca_file("ca.crt"),
+        Some(User::client_certificate_files("client.crt", "client.key")),
+    )
+    .file("ca.crt", tls.server_ca.pem())
+    .file("client.crt", &cert.cert_pem)
+    .file("client.key", &cert.key_pem)
+    .write();
+    let app = App::builder().kubeconfig(&kubeconfig).start().await;
+    let (status, review) = whoami(&app).await;
     assert_eq!(status, 201, "{review}");
     assert_eq!(review["status"]["userInfo"]["username"], "file-user");
 }
@@ -153,17 +80,13 @@ async fn client_certificate_and_ca_from_files() {
 async fn a_wrong_ca_is_a_clear_502() {
     let tls = tls_fake(&["localhost", "127.0.0.1"]).await;
     let stranger = Ca::new("someone else");
-    let dir = tempfile::tempdir().unwrap();
-    let cluster = format!("    certificate-authority-data: {}\n", b64(&stranger.pem));
-    let kubeconfig = write_kubeconfig(
-        dir.path(),
-        tls.fake.url(),
-        "    token: admin-token\n",
-        &cluster,
-    );
-    let app = spawn_lamplight(&kubeconfig, &[]).await;
+    let app = lamplight(
+        Cluster::new(tls.fake.url()).ca_data(stranger.pem()),
+        User::token(ADMIN_TOKEN),
+    )
+    .await;
     let mut response = client()
-        .get(format!("http://{app}/clusters/fake/version"))
+        .get(app.url("/clusters/fake/version"))
         .send()
         .await
         .unwrap();
@@ -183,15 +106,12 @@ async fn a_wrong_ca_is_a_clear_502() {
 #[actix_web::test]
 async fn insecure_skip_tls_verify_and_a_bearer_token() {
     let tls = tls_fake(&["localhost"]).await;
-    let dir = tempfile::tempdir().unwrap();
-    let kubeconfig = write_kubeconfig(
-        dir.path(),
-        tls.fake.url(),
-        "    token: admin-token\n",
-        "    insecure-skip-tls-verify: true\n",
-    );
-    let app = spawn_lamplight(&kubeconfig, &[]).await;
-    let (status, review) = whoami(app).await;
+    let app = lamplight(
+        Cluster::new(tls.fake.url()).insecure_skip_tls_verify(),
+        User::token(ADMIN_TOKEN),
+    )
+    .await;
+    let (status, review) = whoami(&app).await;
     assert_eq!(status, 201, "{review}");
     assert_eq!(review["status"]["userInfo"]["username"], "admin");
 }
@@ -200,17 +120,11 @@ async fn insecure_skip_tls_verify_and_a_bearer_token() {
 async fn tls_server_name_verifies_against_the_given_name() {
     // The certificate names only kubernetes.internal, but the server is reached at 127.0.0.1.
     let tls = tls_fake(&["kubernetes.internal"]).await;
-    let ca = format!(
-        "    certificate-authority-data: {}\n",
-        b64(&tls.server_ca.pem)
-    );
-    let token = "    token: admin-token\n";
+    let cluster = Cluster::new(tls.fake.url()).ca_data(tls.server_ca.pem());
 
-    let dir = tempfile::tempdir().unwrap();
-    let kubeconfig = write_kubeconfig(dir.path(), tls.fake.url(), token, &ca);
-    let app = spawn_lamplight(&kubeconfig, &[]).await;
+    let app = lamplight(cluster.clone(), User::token(ADMIN_TOKEN)).await;
     let response = client()
-        .get(format!("http://{app}/clusters/fake/version"))
+        .get(app.url("/clusters/fake/version"))
         .send()
         .await
         .unwrap();
@@ -220,12 +134,10 @@ async fn tls_server_name_verifies_against_the_given_name() {
         "without tls-server-name the name does not match"
     );
 
-    let dir = tempfile::tempdir().unwrap();
-    let named = format!("{ca}    tls-server-name: kubernetes.internal\n");
-    let kubeconfig = write_kubeconfig(dir.path(), tls.fake.url(), token, &named);
-    let app = spawn_lamplight(&kubeconfig, &[]).await;
+    let named = cluster.tls_server_name("kubernetes.internal");
+    let app = lamplight(named, User::token(ADMIN_TOKEN)).await;
     let response = client()
-        .get(format!("http://{app}/clusters/fake/version"))
+        .get(app.url("/clusters/fake/version"))
         .send()
         .await
         .unwrap();
