@@ -123,7 +123,10 @@ impl Application {
                     }
                 })
                 .configure(routes::configure(&settings, oidc_enabled))
-        });
+        })
+        // A client that closes its side has gone (Go's servers, kube-apiserver's included, read it
+        // so): an idle watch or log stream must end with it, not at the next event it fails to get.
+        .h1_allow_half_closed(false);
         let server = match tls {
             Some(config) => server.listen_rustls_0_23(listener, config),
             None => server.listen(listener),

@@ -310,12 +310,15 @@ fn keys_read_by(args: &[&str], env: &[(&str, &str)]) -> std::collections::BTreeS
     }
 }
 
+/// Command-line flags and environment variables.
+type Case<'a> = (&'a [&'a str], &'a [(&'a str, &'a str)]);
+
 #[test]
 fn every_flag_in_the_table_is_read() {
     let file = config_file("");
     let path = file.path().to_str().unwrap();
     let secret = "-oidc-cookie-secret=0123456789abcdef0123456789abcdef";
-    let configurations: &[(&[&str], &[(&str, &str)])] = &[
+    let configurations: &[Case] = &[
         (&[], &[]),
         (
             &[

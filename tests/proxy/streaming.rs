@@ -5,7 +5,9 @@ use std::time::Duration;
 use futures_util::StreamExt;
 use serde_json::{Value, json};
 
-use crate::helpers::{Stack, client, eventually, read_lines};
+use test_support::{
+    ADMIN_TOKEN, Binary, Kubeconfig, Stack, User, client, eventually, fake_apiserver, read_lines,
+};
 
 fn configmap(name: &str, value: &str) -> Value {
     json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name, "namespace": "default"}, "data": {"v": value}})
@@ -46,15 +48,7 @@ async fn a_watch_delivers_events_one_by_one_while_it_stays_open() {
 async fn logs_follow_as_they_are_written() {
     let stack = Stack::start(&[]).await;
     let client = client();
-    let mut pods = client
-        .get(stack.url("/clusters/fake/api/v1/namespaces/default/pods"))
-        .send()
-        .await
-        .unwrap();
-    let pod = pods.json::<Value>().await.unwrap()["items"][0]["metadata"]["name"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let pod = stack.first_pod().await;
     let mut logs = client
         .get(stack.url(&format!(
             "/clusters/fake/api/v1/namespaces/default/pods/{pod}/log?follow=true"
@@ -82,23 +76,35 @@ async fn logs_follow_as_they_are_written() {
 
 #[actix_web::test]
 async fn a_client_disconnect_closes_the_upstream_watch() {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let stack = Stack::start(&[]).await;
-    // A raw socket, as a browser tab that goes away: closing it is the whole signal.
-    let mut socket = tokio::net::TcpStream::connect(stack.app).await.unwrap();
-    socket
-        .write_all(b"GET /clusters/fake/api/v1/namespaces/default/pods?watch=true HTTP/1.1\r\nHost: lamplight\r\n\r\n")
-        .await
-        .unwrap();
-    let mut head = [0u8; 64];
-    let read = socket.read(&mut head).await.unwrap();
-    assert!(
-        head[..read].starts_with(b"HTTP/1.1 200"),
-        "{}",
-        String::from_utf8_lossy(&head[..read])
-    );
+    // A raw socket, as a browser tab that goes away: its reset is the whole signal.
+    let mut connection = stack.app.raw().connect().await;
+    connection
+        .send(b"GET /clusters/fake/api/v1/namespaces/default/pods?watch=true HTTP/1.1\r\nHost: lamplight\r\n\r\n")
+        .await;
+    let response = connection.read_head().await;
+    assert_eq!(response.status, 200, "{response:?}");
     eventually("the fake sees the watch", || stack.fake.open_watches() == 1).await;
-    drop(socket);
+    connection.reset();
+    eventually("the upstream watch closes after the client left", || {
+        stack.fake.open_watches() == 0
+    })
+    .await;
+}
+
+#[actix_web::test]
+async fn a_client_that_closes_cleanly_closes_the_upstream_watch() {
+    let stack = Stack::start(&[]).await;
+    let mut connection = stack.app.raw().connect().await;
+    connection
+        .send(b"GET /clusters/fake/api/v1/namespaces/default/pods?watch=true HTTP/1.1\r\nHost: lamplight\r\n\r\n")
+        .await;
+    let response = connection.read_head().await;
+    assert_eq!(response.status, 200, "{response:?}");
+    eventually("the fake sees the watch", || stack.fake.open_watches() == 1).await;
+    // A FIN, not a reset, and the socket stays open: an idle watch must not outlive its client
+    // until the next event happens to fail to arrive.
+    connection.close_write().await;
     eventually("the upstream watch closes after the client left", || {
         stack.fake.open_watches() == 0
     })
@@ -140,48 +146,17 @@ fn peak_rss_kib(pid: u32) -> u64 {
 
 #[actix_web::test]
 async fn a_100_mb_list_streams_through_with_flat_memory() {
-    use fake_apiserver::FakeApiServer;
-    let fake = FakeApiServer::builder()
-        .record_requests(10_000)
-        .user("admin-token", "admin", &["system:masters"])
+    let fake = fake_apiserver()
         .bulk_configmaps(26_000, 4096)
         .start()
         .await
         .unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let kubeconfig =
-        crate::helpers::write_kubeconfig(dir.path(), fake.url(), "    token: admin-token\n", "");
+    let kubeconfig = Kubeconfig::single(fake.url(), Some(User::token(ADMIN_TOKEN))).write();
 
     // The real binary, so its memory is measured apart from the test's.
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_lamplight"))
-        .args([
-            "-listen-addr=127.0.0.1",
-            "-port=0",
-            "-log-level=warn,lamplight=info",
-        ])
-        .arg(format!("-kubeconfig={}", kubeconfig.display()))
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let address = tokio::task::spawn_blocking(move || {
-        use std::io::BufRead;
-        for line in std::io::BufReader::new(stdout)
-            .lines()
-            .map_while(Result::ok)
-        {
-            if let Some(at) = line.find("address=") {
-                return line[at + 8..]
-                    .split_whitespace()
-                    .next()
-                    .unwrap()
-                    .to_string();
-            }
-        }
-        panic!("lamplight did not log its address");
-    })
-    .await
-    .unwrap();
+    let mut server = Binary::new(env!("CARGO_BIN_EXE_lamplight"))
+        .start(&["-log-level=warn,lamplight=info", &kubeconfig.flag()]);
+    let address = server.address();
 
     // Warm up (workers, pools) before the baseline.
     let warm = client()
@@ -190,7 +165,7 @@ async fn a_100_mb_list_streams_through_with_flat_memory() {
         .await
         .unwrap();
     assert_eq!(warm.status(), 200);
-    let before = peak_rss_kib(child.id());
+    let before = peak_rss_kib(server.pid());
 
     let mut response = client()
         .get(format!(
@@ -211,9 +186,8 @@ async fn a_100_mb_list_streams_through_with_flat_memory() {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
     }
-    let after = peak_rss_kib(child.id());
-    child.kill().unwrap();
-    child.wait().unwrap();
+    let after = peak_rss_kib(server.pid());
+    server.stop();
 
     assert!(total >= 100 << 20, "only {total} bytes arrived");
     assert!(
