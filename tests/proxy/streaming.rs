@@ -6,7 +6,8 @@ use futures_util::StreamExt;
 use serde_json::{Value, json};
 
 use test_support::{
-    ADMIN_TOKEN, Binary, Kubeconfig, Stack, User, client, eventually, fake_apiserver, read_lines,
+    ADMIN_TOKEN, Binary, Kubeconfig, RawConnection, Stack, User, client, eventually,
+    fake_apiserver, read_lines,
 };
 
 fn configmap(name: &str, value: &str) -> Value {
@@ -74,10 +75,8 @@ async fn logs_follow_as_they_are_written() {
     }
 }
 
-#[actix_web::test]
-async fn a_client_disconnect_closes_the_upstream_watch() {
-    let stack = Stack::start(&[]).await;
-    // A raw socket, as a browser tab that goes away: its reset is the whole signal.
+/// A watch through Lamplight on a raw socket, open upstream.
+async fn raw_watch(stack: &Stack) -> RawConnection {
     let mut connection = stack.app.raw().connect().await;
     connection
         .send(b"GET /clusters/fake/api/v1/namespaces/default/pods?watch=true HTTP/1.1\r\nHost: lamplight\r\n\r\n")
@@ -85,7 +84,14 @@ async fn a_client_disconnect_closes_the_upstream_watch() {
     let response = connection.read_head().await;
     assert_eq!(response.status, 200, "{response:?}");
     eventually("the fake sees the watch", || stack.fake.open_watches() == 1).await;
-    connection.reset();
+    connection
+}
+
+#[actix_web::test]
+async fn a_client_disconnect_closes_the_upstream_watch() {
+    let stack = Stack::start(&[]).await;
+    // A raw socket, as a browser tab that goes away: its reset is the whole signal.
+    raw_watch(&stack).await.reset();
     eventually("the upstream watch closes after the client left", || {
         stack.fake.open_watches() == 0
     })
@@ -95,13 +101,7 @@ async fn a_client_disconnect_closes_the_upstream_watch() {
 #[actix_web::test]
 async fn a_client_that_closes_cleanly_closes_the_upstream_watch() {
     let stack = Stack::start(&[]).await;
-    let mut connection = stack.app.raw().connect().await;
-    connection
-        .send(b"GET /clusters/fake/api/v1/namespaces/default/pods?watch=true HTTP/1.1\r\nHost: lamplight\r\n\r\n")
-        .await;
-    let response = connection.read_head().await;
-    assert_eq!(response.status, 200, "{response:?}");
-    eventually("the fake sees the watch", || stack.fake.open_watches() == 1).await;
+    let mut connection = raw_watch(&stack).await;
     // A FIN, not a reset, and the socket stays open: an idle watch must not outlive its client
     // until the next event happens to fail to arrive.
     connection.close_write().await;
