@@ -14,7 +14,9 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
 
 use crate::auth::Authenticator;
+use crate::auth::hosts::{AllowedHosts, require_allowed_host};
 use crate::auth::oidc::{Oidc, OidcSetupError, PendingCookies};
+use crate::auth::trust::TrustedProxies;
 use crate::clusters::{ClusterRegistry, KubeconfigError};
 use crate::demo::{Demo, DemoError};
 use crate::forward::{Forwarding, UpstreamClients};
@@ -90,9 +92,11 @@ impl Application {
             }
         }
         let registry = Arc::new(registry);
+        // The one trust boundary: every question about headers a proxy sets goes through it.
+        let trusted = TrustedProxies::new(&settings.proxy_auth);
         let oidc = match oidc_settings(&settings, &registry) {
             Some(oidc_settings) => {
-                let oidc = Oidc::new(&settings, &oidc_settings)?;
+                let oidc = Oidc::new(&settings, &oidc_settings, trusted.clone())?;
                 let oidc = Arc::new(oidc);
                 oidc.start_discovery();
                 Some(oidc)
@@ -102,17 +106,26 @@ impl Application {
         let oidc_enabled = oidc.is_some();
         let authenticator = web::Data::new(match &oidc {
             Some(oidc) => Authenticator::with_oidc(oidc.clone()),
-            None => Authenticator::from_settings(&settings),
+            None => Authenticator::from_settings(&settings, &trusted),
         });
-        let forwarding = web::Data::new(Forwarding::new(&settings, registry.clone()));
+        let forwarding = web::Data::new(Forwarding::new(
+            &settings,
+            registry.clone(),
+            trusted.clone(),
+        ));
+        let hosts = web::Data::new(AllowedHosts::new(&settings));
+        let trusted = web::Data::new(trusted);
         let registry_data = web::Data::from(registry.clone());
         let settings = web::Data::new(settings);
         let server = HttpServer::new(move || {
             App::new()
                 .wrap(from_fn(set_pending_cookies))
+                .wrap(from_fn(require_allowed_host))
                 .wrap(from_fn(telemetry::request_context))
                 .wrap(TracingLogger::<RequestSpan>::new())
                 .app_data(authenticator.clone())
+                .app_data(hosts.clone())
+                .app_data(trusted.clone())
                 .app_data(settings.clone())
                 .app_data(registry_data.clone())
                 .app_data(forwarding.clone())

@@ -37,7 +37,35 @@ fn each_bad_setting_stops_startup_naming_the_flag() {
         (
             &["-proxy-auth", "-proxy-auth-trusted-proxies=::/0"],
             &[],
-            &["::/0", "-proxy-auth-insecure-trust-any-peer"],
+            &[
+                "::/0",
+                "every IPv6 address",
+                "-proxy-auth-insecure-trust-any-peer",
+            ],
+        ),
+        // "Everything" in halves, or as IPv4-mapped IPv6, is still everything.
+        (
+            &[
+                "-proxy-auth",
+                "-proxy-auth-trusted-proxies=0.0.0.0/1,128.0.0.0/1",
+            ],
+            &[],
+            &["every IPv4 address", "-proxy-auth-trusted-proxies"],
+        ),
+        (
+            &["-proxy-auth", "-proxy-auth-trusted-proxies=::/1,8000::/1"],
+            &[],
+            &["every IPv6 address"],
+        ),
+        (
+            &["-proxy-auth", "-proxy-auth-trusted-proxies=::ffff:0:0/96"],
+            &[],
+            &["every IPv4 address"],
+        ),
+        (
+            &["-allowed-hosts=https://dash.example.com"],
+            &[],
+            &["-allowed-hosts", "host name"],
         ),
         (
             &["-proxy-auth-email-header=X-Forwarded-Group"],

@@ -31,12 +31,16 @@ pub enum Problem {
     ControlCharacters { header: HeaderName },
     #[error("header {header} is not valid UTF-8")]
     NotUtf8 { header: HeaderName },
+    #[error("the identity in {header} disagrees with the identity the trust anchors attest")]
+    IdentityMismatch { header: HeaderName },
     #[error("proxy authentication required: the proxy did not send a username in {header}")]
     MissingUsername { header: HeaderName },
     #[error("no authentication is configured on this server")]
     NotConfigured,
     #[error("not signed in")]
     NotSignedIn,
+    #[error("{0}")]
+    DuplicateCookie(String),
     #[error("the token was refused: {0}")]
     InvalidToken(String),
     #[error("the session has ended: sign in again")]
@@ -48,11 +52,14 @@ pub enum Problem {
 impl Problem {
     fn status(&self) -> StatusCode {
         match self {
-            Problem::UntrustedPeer { .. } => StatusCode::FORBIDDEN,
+            Problem::UntrustedPeer { .. } | Problem::IdentityMismatch { .. } => {
+                StatusCode::FORBIDDEN
+            }
             Problem::MissingUsername { .. }
             | Problem::NotConfigured
             | Problem::NotSignedIn
             | Problem::InvalidToken(_)
+            | Problem::DuplicateCookie(_)
             | Problem::SessionEnded
             | Problem::RefreshFailed(_) => StatusCode::UNAUTHORIZED,
             _ => StatusCode::BAD_REQUEST,

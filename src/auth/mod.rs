@@ -2,6 +2,7 @@
 //! or Lamplight's own OpenID Connect sign-in).
 
 mod error;
+pub mod hosts;
 pub mod oidc;
 pub mod proxy;
 pub mod trust;
@@ -12,11 +13,12 @@ use std::sync::Arc;
 use actix_web::HttpRequest;
 
 pub use error::{AuthError, Hints, Problem};
-pub use user::{AuthMethod, User};
+pub use user::{AuthMethod, Caller, User};
 
 use crate::settings::Settings;
 use oidc::Oidc;
 use proxy::ProxyAuth;
+use trust::TrustedProxies;
 
 #[derive(Debug)]
 enum Mode {
@@ -34,14 +36,14 @@ pub struct Authenticator {
 
 impl Authenticator {
     /// Proxy mode or no authentication; OIDC mode is built with [`Authenticator::with_oidc`].
-    pub fn from_settings(settings: &Settings) -> Self {
+    pub fn from_settings(settings: &Settings, trusted: &TrustedProxies) -> Self {
         let proxy = &settings.proxy_auth;
         if !proxy.enabled {
             return Self::none();
         }
         let base = &settings.server.base_url;
         Authenticator {
-            mode: Mode::Proxy(ProxyAuth::new(proxy)),
+            mode: Mode::Proxy(ProxyAuth::new(proxy, trusted)),
             hints: Hints {
                 mode: "proxy",
                 login_url: Some(
@@ -83,7 +85,7 @@ impl Authenticator {
 
     pub async fn authenticate(&self, request: &HttpRequest) -> Result<User, AuthError> {
         let result = match &self.mode {
-            Mode::Proxy(proxy) => proxy.authenticate(request),
+            Mode::Proxy(proxy) => proxy.authenticate(request).await,
             Mode::Oidc(oidc) => oidc.authenticate(request).await,
             Mode::None => Err(Problem::NotConfigured),
         };
@@ -99,7 +101,7 @@ impl Authenticator {
     pub async fn identify(&self, request: &HttpRequest) -> Result<Option<User>, AuthError> {
         match &self.mode {
             Mode::None => Ok(None),
-            Mode::Oidc(_) if has_authorization(request) && !has_session_cookie(request) => {
+            Mode::Oidc(oidc) if has_authorization(request) && !oidc.has_session_cookie(request) => {
                 Ok(self.authenticate(request).await.ok())
             }
             _ => self.authenticate(request).await.map(Some),
@@ -118,10 +120,4 @@ fn has_authorization(request: &HttpRequest) -> bool {
     request
         .headers()
         .contains_key(actix_web::http::header::AUTHORIZATION)
-}
-
-fn has_session_cookie(request: &HttpRequest) -> bool {
-    request
-        .cookie(&format!("{}-0", oidc::SESSION_COOKIE_NAME))
-        .is_some()
 }

@@ -76,6 +76,28 @@ impl FromRequest for User {
     }
 }
 
+/// Whoever is calling the forwarding path, if anyone: with proxy-auth a user is required (its errors
+/// stand); with OIDC, an API client presenting its own non-OIDC credentials goes on without a user
+/// (the API server judges them); with no sign-in there is no user. See [`Authenticator::identify`].
+#[derive(Debug, Clone)]
+pub struct Caller(pub Option<User>);
+
+impl FromRequest for Caller {
+    type Error = AuthError;
+    type Future = LocalBoxFuture<'static, Result<Caller, AuthError>>;
+
+    fn from_request(request: &HttpRequest, _payload: &mut Payload) -> Self::Future {
+        let request = request.clone();
+        Box::pin(async move {
+            let authenticator = request
+                .app_data::<web::Data<Authenticator>>()
+                .cloned()
+                .unwrap_or_else(|| web::Data::new(Authenticator::none()));
+            authenticator.identify(&request).await.map(Caller)
+        })
+    }
+}
+
 /// Names the user on the request's log span once identity is established.
 pub(super) fn record_on_span(request: &HttpRequest, user: &User) {
     if let Some(span) = request.extensions().get::<RootSpan>() {

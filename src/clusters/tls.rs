@@ -22,7 +22,8 @@ pub struct TlsOptions {
 }
 
 /// The two configurations a cluster needs: HTTP/2-capable for API calls (many watches share one
-/// connection), and HTTP/1.1-only for WebSocket upgrades, which awc cannot tunnel over HTTP/2.
+/// connection), and HTTP/1.1-only for WebSocket upgrades (an HTTP/1.1 `Upgrade`; RFC 8441 WebSockets
+/// over HTTP/2 are not what API servers speak).
 pub struct ClientTls {
     pub http: Arc<ClientConfig>,
     pub upgrade: Arc<ClientConfig>,

@@ -1,21 +1,48 @@
-//! One pair of awc clients per cluster and worker (awc clients are not `Send`).
+//! One pair of HTTP clients per cluster and worker: hyper through hyper-util's pooled client (what
+//! kube-rs uses), over the cluster's own rustls configuration. hyper reads interim (`1xx`)
+//! responses as interim, so a `103 Early Hints` relayed from a pod never passes for the final
+//! response and never leaves that response behind for the next request on the connection
+//! (`docs/forwarding-transport.md`).
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Duration;
 
-use awc::{Client, Connector};
+use hyper::Request;
+use hyper_rustls::HttpsConnector;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::client::legacy::{Client, ResponseFuture};
+use hyper_util::rt::{TokioExecutor, TokioTimer};
 
+use super::body::RequestBody;
 use crate::clusters::ClusterRegistry;
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Until the response head: the API server answers or times out itself within a minute.
-const RESPONSE_HEAD_TIMEOUT: Duration = Duration::from_secs(120);
+pub(super) const RESPONSE_HEAD_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// The cluster's URL decides the scheme: an `http://` cluster has no TLS configuration, so its
+/// client cannot speak TLS, and a `https://` one gets exactly the rustls configuration its
+/// kubeconfig describes.
+pub(super) enum UpstreamClient {
+    Plain(Client<HttpConnector, RequestBody>),
+    Tls(Client<HttpsConnector<HttpConnector>, RequestBody>),
+}
+
+impl UpstreamClient {
+    pub(super) fn request(&self, request: Request<RequestBody>) -> ResponseFuture {
+        match self {
+            UpstreamClient::Plain(client) => client.request(request),
+            UpstreamClient::Tls(client) => client.request(request),
+        }
+    }
+}
 
 pub struct ClusterClients {
-    /// HTTP/2 where the server offers it, so many watches share one connection.
-    pub http: Client,
-    /// HTTP/1.1 only: awc cannot open a WebSocket over HTTP/2.
-    pub upgrade: Client,
+    /// HTTP/2 where the server offers it (ALPN), so many watches share one connection.
+    pub(super) http: UpstreamClient,
+    /// HTTP/1.1 only: a WebSocket is opened with an HTTP/1.1 upgrade.
+    pub(super) upgrade: UpstreamClient,
 }
 
 #[derive(Default)]
@@ -47,16 +74,25 @@ impl UpstreamClients {
     }
 }
 
-fn client(tls: Option<std::sync::Arc<rustls::ClientConfig>>) -> Client {
-    // No connection limit: every open watch holds a connection (or an HTTP/2 stream).
-    let mut connector = Connector::new().limit(0).timeout(CONNECT_TIMEOUT);
-    if let Some(tls) = tls {
-        connector = connector.rustls_0_23(tls);
+/// A client that follows no redirect, adds no header but `Host` and a body's framing, and never
+/// decompresses: hyper does none of these by itself. Connections are unlimited (an open watch
+/// holds one, or an HTTP/2 stream) and idle ones are kept per host without a cap.
+fn client(tls: Option<Arc<rustls::ClientConfig>>) -> UpstreamClient {
+    let mut http = HttpConnector::new();
+    http.set_connect_timeout(Some(CONNECT_TIMEOUT));
+    http.set_nodelay(true);
+    let mut builder = Client::builder(TokioExecutor::new());
+    builder
+        .timer(TokioTimer::new())
+        .pool_timer(TokioTimer::new());
+    match tls {
+        None => UpstreamClient::Plain(builder.build(http)),
+        Some(tls) => {
+            // `https://` goes through the TLS layer, which needs the TCP connector to let it by.
+            http.enforce_http(false);
+            // The cluster's configuration as it is, ALPN included (h2 and http/1.1, or http/1.1
+            // only for upgrades): hyper-rustls' builder would insist on choosing ALPN itself.
+            UpstreamClient::Tls(builder.build(HttpsConnector::from((http, tls))))
+        }
     }
-    Client::builder()
-        .connector(connector)
-        .disable_redirects()
-        .no_default_headers()
-        .timeout(RESPONSE_HEAD_TIMEOUT)
-        .finish()
 }

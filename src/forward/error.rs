@@ -18,18 +18,26 @@ pub enum ForwardError {
     DotSegments,
     #[error("{0}")]
     BadRequest(String),
+    #[error(
+        "cluster {cluster:?} is the cluster this server runs in, and its service account is not lent to anonymous \
+         callers: sign in (-proxy-auth or -oidc-*), send your own token, or have the operator set \
+         -unsafe-use-service-account-token"
+    )]
+    AnonymousServiceAccount { cluster: String },
     #[error("impersonation needs an authenticated user, and this request has none")]
     NoUserToImpersonate,
-    #[error("cannot get credentials for cluster {cluster:?}: {reason}")]
-    Credentials { cluster: String, reason: String },
+    #[error("cannot get credentials for cluster {cluster:?} (the reason is in the server's log)")]
+    Credentials { cluster: String },
     #[error("cannot reach the API server of cluster {cluster:?}: {reason}")]
     Unreachable { cluster: String, reason: String },
     #[error("the API server of cluster {cluster:?} did not answer in time: {reason}")]
     Timeout { cluster: String, reason: String },
     #[error("the API server of cluster {cluster:?} refused the WebSocket upgrade with {status}")]
     Upgrade { cluster: String, status: StatusCode },
-    #[error("cross-origin request refused: Origin {origin:?} is not this server ({expected:?})")]
-    CrossOrigin { origin: String, expected: String },
+    #[error(
+        "cross-origin request refused: the Origin header does not name the host this request was sent to"
+    )]
+    CrossOrigin,
 }
 
 impl ResponseError for ForwardError {
@@ -39,10 +47,12 @@ impl ResponseError for ForwardError {
             ForwardError::ClusterUnavailable { .. }
             | ForwardError::DotSegments
             | ForwardError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            ForwardError::ImpersonationRefused { .. } | ForwardError::CrossOrigin { .. } => {
+            ForwardError::ImpersonationRefused { .. } | ForwardError::CrossOrigin => {
                 StatusCode::FORBIDDEN
             }
-            ForwardError::NoUserToImpersonate => StatusCode::UNAUTHORIZED,
+            ForwardError::NoUserToImpersonate | ForwardError::AnonymousServiceAccount { .. } => {
+                StatusCode::UNAUTHORIZED
+            }
             ForwardError::Credentials { .. } | ForwardError::Unreachable { .. } => {
                 StatusCode::BAD_GATEWAY
             }

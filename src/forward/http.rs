@@ -1,11 +1,13 @@
-//! Plain HTTP forwarding, streamed both ways (actix/examples `http-proxy` style): neither a 100 MB
-//! list nor an endless watch is ever held in memory, and dropping the client drops the upstream.
+//! Plain HTTP forwarding, streamed both ways: neither a 100 MB list nor an endless watch is ever
+//! held in memory, and dropping the client drops the upstream request.
 
 use actix_web::body::SizedStream;
 use actix_web::http::{Method, StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
-use awc::error::{ConnectError, SendRequestError};
+use http_body_util::BodyExt;
 
+use super::body::RequestBody;
+use super::clients::{RESPONSE_HEAD_TIMEOUT, UpstreamClient};
 use super::error::ForwardError;
 use super::headers::response_headers;
 use super::prepare::Prepared;
@@ -14,65 +16,144 @@ pub(super) async fn forward(
     request: &HttpRequest,
     payload: web::Payload,
     prepared: Prepared<'_>,
-    client: &awc::Client,
+    client: &UpstreamClient,
 ) -> Result<HttpResponse, actix_web::Error> {
-    let mut upstream = client
-        .request(request.method().clone(), &prepared.url)
-        .no_decompress();
-    for (name, value) in prepared.headers.iter() {
-        upstream = upstream.append_header((name.clone(), value.clone()));
-    }
-    let length = request
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
+    let length = content_length(
+        request
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .map(|v| v.as_bytes()),
+    );
+    // HTTP/1.1 framing: a request without `Content-Length` or `Transfer-Encoding` has no body.
     let has_body =
         length.is_some_and(|l| l > 0) || request.headers().contains_key(header::TRANSFER_ENCODING);
-    let sent = match length {
-        Some(length) if length > 0 => upstream.send_body(SizedStream::new(length, payload)).await,
-        _ if has_body => upstream.send_stream(payload).await,
-        _ => upstream.send().await,
+    let body = if has_body {
+        RequestBody::streamed(payload, length)
+    } else {
+        RequestBody::empty()
     };
-    let response = sent.map_err(|error| upstream_error(&prepared, error))?;
+    let upstream = upstream_request(request.method(), &prepared, body)?;
+    let response = send(&prepared, client, upstream).await?;
 
-    let mut builder = HttpResponse::build(response.status());
-    for (name, value) in response_headers(response.headers()).iter() {
+    let status = to_actix_status(response.status());
+    let mut builder = HttpResponse::build(status);
+    for (name, value) in response_headers(&to_actix_headers(response.headers())).iter() {
         builder.append_header((name.clone(), value.clone()));
     }
     let no_body = request.method() == Method::HEAD
-        || response.status() == StatusCode::NO_CONTENT
-        || response.status() == StatusCode::NOT_MODIFIED;
+        || status == StatusCode::NO_CONTENT
+        || status == StatusCode::NOT_MODIFIED;
     if no_body {
         return Ok(builder.finish());
     }
-    let length = response
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
+    let length = content_length(
+        response
+            .headers()
+            .get(hyper::header::CONTENT_LENGTH)
+            .map(|v| v.as_bytes()),
+    );
+    // Dropping this stream (the client left) drops the upstream response: hyper then resets the
+    // HTTP/2 stream or closes the HTTP/1.1 connection.
+    let body = response.into_body().into_data_stream();
     Ok(match length {
-        Some(length) => builder.body(SizedStream::new(length, response)),
-        None => builder.streaming(response),
+        Some(length) => builder.body(SizedStream::new(length, body)),
+        None => builder.streaming(body),
     })
 }
 
-pub(super) fn upstream_error(prepared: &Prepared<'_>, error: SendRequestError) -> ForwardError {
-    let cluster = prepared.cluster.name.clone();
-    match error {
-        SendRequestError::Timeout | SendRequestError::Connect(ConnectError::Timeout) => {
-            ForwardError::Timeout {
-                cluster,
-                reason: error.to_string(),
-            }
+/// Sends `upstream` and waits for the final response head, at most [`RESPONSE_HEAD_TIMEOUT`].
+pub(super) async fn send(
+    prepared: &Prepared<'_>,
+    client: &UpstreamClient,
+    upstream: hyper::Request<RequestBody>,
+) -> Result<hyper::Response<hyper::body::Incoming>, ForwardError> {
+    match tokio::time::timeout(RESPONSE_HEAD_TIMEOUT, client.request(upstream)).await {
+        Ok(Ok(response)) => Ok(response),
+        Ok(Err(error)) => Err(upstream_error(prepared, &error)),
+        Err(_) => Err(ForwardError::Timeout {
+            cluster: prepared.cluster.name.clone(),
+            reason: format!("no response within {} s", RESPONSE_HEAD_TIMEOUT.as_secs()),
+        }),
+    }
+}
+
+/// The request hyper sends: the prepared URL and headers (actix and hyper use different majors of
+/// the `http` crate, hence the conversions), nothing added.
+pub(super) fn upstream_request(
+    method: &Method,
+    prepared: &Prepared<'_>,
+    body: RequestBody,
+) -> Result<hyper::Request<RequestBody>, ForwardError> {
+    let method = hyper::Method::from_bytes(method.as_str().as_bytes())
+        .map_err(|_| ForwardError::BadRequest("unsupported method".to_string()))?;
+    let mut upstream = hyper::Request::builder()
+        .method(method)
+        .uri(prepared.url.as_str())
+        .body(body)
+        .map_err(|error| ForwardError::BadRequest(format!("cannot forward this URL: {error}")))?;
+    let headers = upstream.headers_mut();
+    headers.reserve(prepared.headers.len());
+    for (name, value) in prepared.headers.iter() {
+        // Both majors validate names and values alike: nothing valid is left out.
+        let (Ok(name), Ok(mut converted)) = (
+            hyper::header::HeaderName::from_bytes(name.as_str().as_bytes()),
+            hyper::header::HeaderValue::from_bytes(value.as_bytes()),
+        ) else {
+            continue;
+        };
+        // `Authorization` stays out of HTTP/2 header compression tables.
+        converted.set_sensitive(value.is_sensitive());
+        headers.append(name, converted);
+    }
+    Ok(upstream)
+}
+
+fn content_length(value: Option<&[u8]>) -> Option<u64> {
+    std::str::from_utf8(value?).ok()?.parse().ok()
+}
+
+pub(super) fn to_actix_status(status: hyper::StatusCode) -> StatusCode {
+    StatusCode::from_u16(status.as_u16()).unwrap_or(StatusCode::BAD_GATEWAY)
+}
+
+pub(super) fn to_actix_headers(upstream: &hyper::HeaderMap) -> header::HeaderMap {
+    let mut headers = header::HeaderMap::with_capacity(upstream.len());
+    for (name, value) in upstream {
+        let name = header::HeaderName::from_bytes(name.as_str().as_bytes());
+        let value = header::HeaderValue::from_bytes(value.as_bytes());
+        if let (Ok(name), Ok(value)) = (name, value) {
+            headers.append(name, value);
         }
-        SendRequestError::Connect(connect) => ForwardError::Unreachable {
+    }
+    headers
+}
+
+/// Why the request did not get a response: a connection that could not be made (502, or 504 when
+/// it timed out), or one that broke (502), with every cause in the chain for the log and kubectl.
+pub(super) fn upstream_error(
+    prepared: &Prepared<'_>,
+    error: &hyper_util::client::legacy::Error,
+) -> ForwardError {
+    let cluster = prepared.cluster.name.clone();
+    let mut reason = error.to_string();
+    let mut timed_out = false;
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        reason.push_str(": ");
+        reason.push_str(&cause.to_string());
+        timed_out |= cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::TimedOut);
+        source = cause.source();
+    }
+    if timed_out {
+        ForwardError::Timeout { cluster, reason }
+    } else if error.is_connect() {
+        ForwardError::Unreachable {
             cluster,
-            reason: format!("{}: {}", prepared.connection.base_url, connect),
-        },
-        other => ForwardError::Unreachable {
-            cluster,
-            reason: other.to_string(),
-        },
+            reason: format!("{}: {reason}", prepared.connection.base_url),
+        }
+    } else {
+        ForwardError::Unreachable { cluster, reason }
     }
 }

@@ -5,8 +5,7 @@ use secrecy::{ExposeSecret, SecretString};
 
 use super::error::ForwardError;
 use crate::auth::User;
-use crate::clusters::Cluster;
-use crate::clusters::Connection;
+use crate::clusters::{Cluster, ClusterSource, Connection};
 
 /// The forwarding flags that decide identity.
 #[derive(Debug, Clone, Copy)]
@@ -19,7 +18,9 @@ pub struct IdentityPolicy {
 ///
 /// Order (Headlamp's, plus impersonation): the in-cluster service account when forced; else
 /// impersonation of the user with the cluster's credentials; else the user's token from the proxy;
-/// else the client's own `Authorization` (API clients such as kubectl); else the cluster's credentials.
+/// else the client's own `Authorization` (API clients such as kubectl); else the cluster's credentials,
+/// except that the pod's own service account is never lent to an anonymous caller (Headlamp's
+/// `-unsafe-use-service-account-token` is the explicit opt-in, handled as "forced" above).
 pub async fn apply(
     policy: IdentityPolicy,
     cluster: &Cluster,
@@ -42,6 +43,10 @@ pub async fn apply(
         )))
     } else if let Some(authorization) = client_authorization {
         Some(authorization)
+    } else if user.is_none() && matches!(cluster.source, ClusterSource::InCluster) {
+        return Err(ForwardError::AnonymousServiceAccount {
+            cluster: cluster.name.clone(),
+        });
     } else {
         own(cluster, connection).await?
     };
@@ -63,9 +68,13 @@ async fn own(
         .credentials
         .authorization()
         .await
-        .map_err(|e| ForwardError::Credentials {
-            cluster: cluster.name.clone(),
-            reason: e.to_string(),
+        .map_err(|error| {
+            // A plugin's stderr can say anything (a login URL, a token in a debug line): it goes to
+            // the operator's log, bounded, never to the caller.
+            tracing::warn!(cluster = %cluster.name, %error, "cannot get the cluster's credentials");
+            ForwardError::Credentials {
+                cluster: cluster.name.clone(),
+            }
         })
 }
 

@@ -1,7 +1,9 @@
 //! The forwarding path: `/clusters/{cluster}/{path}` to that cluster's API server, streamed both ways,
 //! with WebSocket upgrades bridged, and with exactly the credentials the identity policy allows.
 
+mod body;
 mod clients;
+mod data_not_page;
 mod error;
 mod headers;
 mod http;
@@ -19,8 +21,8 @@ pub use clients::UpstreamClients;
 pub use error::ForwardError;
 pub use identity::IdentityPolicy;
 
-use crate::auth::Authenticator;
-use crate::auth::trust::PeerCidr;
+use crate::auth::Caller;
+use crate::auth::trust::TrustedProxies;
 use crate::clusters::ClusterRegistry;
 use crate::settings::Settings;
 
@@ -30,11 +32,15 @@ pub struct Forwarding {
     identity_headers: Vec<HeaderName>,
     policy: IdentityPolicy,
     registry: Arc<ClusterRegistry>,
-    trusted_proxies: PeerCidr,
+    trusted: TrustedProxies,
 }
 
 impl Forwarding {
-    pub fn new(settings: &Settings, registry: Arc<ClusterRegistry>) -> Self {
+    pub fn new(
+        settings: &Settings,
+        registry: Arc<ClusterRegistry>,
+        trusted: TrustedProxies,
+    ) -> Self {
         let proxy = &settings.proxy_auth;
         Forwarding {
             base_url: settings.server.base_url.clone(),
@@ -49,24 +55,27 @@ impl Forwarding {
                 impersonate: proxy.impersonate,
             },
             registry,
-            trusted_proxies: PeerCidr::new(proxy.trusted_proxies.clone()),
+            trusted,
         }
     }
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/clusters/{cluster}/{path:.*}", web::route().to(forward));
+    cfg.service(
+        web::resource("/clusters/{cluster}/{path:.*}")
+            .wrap(actix_web::middleware::from_fn(data_not_page::data_not_page))
+            .route(web::route().to(forward)),
+    );
 }
 
 /// Who is calling, what goes upstream (prepare), then the bytes both ways (transport).
 async fn forward(
     request: HttpRequest,
     payload: web::Payload,
+    Caller(user): Caller,
     forwarding: web::Data<Forwarding>,
-    authenticator: web::Data<Authenticator>,
     clients: web::Data<UpstreamClients>,
 ) -> Result<HttpResponse, actix_web::Error> {
-    let user = authenticator.identify(&request).await?;
     let mut prepared = prepare::prepare(&request, &forwarding, user.as_ref()).await?;
     let clients = clients
         .get(&prepared.cluster.name)

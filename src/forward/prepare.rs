@@ -60,7 +60,7 @@ pub(super) async fn prepare<'a>(
         Method::GET | Method::HEAD | Method::OPTIONS
     );
     if upgrade || unsafe_method {
-        origin::check(request, &forwarding.trusted_proxies)?;
+        origin::check(request, &forwarding.trusted)?;
     }
     // Browsers cannot set headers on WebSockets: their token may come as a sub-protocol.
     let (protocols, bearer) = if upgrade {
@@ -117,12 +117,92 @@ fn split_path(base_url: &str, request: &HttpRequest) -> Result<(String, String),
         .decode_utf8_lossy()
         .to_string();
     // A server URL may carry a path (Rancher, proxies): `..` must not climb out of it.
-    let dot_segment = rest.split('/').any(|segment| {
-        let decoded = percent_decode_str(segment).decode_utf8_lossy();
-        decoded == ".." || decoded == "."
-    });
-    if dot_segment {
+    if rest.split('/').any(dot_segment) {
         return Err(ForwardError::DotSegments);
     }
     Ok((cluster, rest.to_string()))
+}
+
+/// Whether a raw path segment is, or may become somewhere upstream, a `.` or `..` step: after any
+/// number of percent-decodings (`%252e%252e`), split at `/` and `\` (`..%2f`, `..%5c`), and
+/// without `;` parameters (`..;`, which some servers strip).
+fn dot_segment(segment: &str) -> bool {
+    let mut decoded = segment.to_string();
+    // Each round decodes one level; a segment cannot hide behind more levels than its length.
+    for _ in 0..segment.len() {
+        let next = percent_decode_str(&decoded)
+            .decode_utf8_lossy()
+            .into_owned();
+        if next == decoded {
+            break;
+        }
+        decoded = next;
+    }
+    decoded.split(['/', '\\']).any(|part| {
+        let step = part.split(';').next().unwrap_or_default();
+        step == "." || step == ".."
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::dot_segment;
+    use proptest::prelude::*;
+
+    #[test]
+    fn every_spelling_of_a_dot_step_is_caught() {
+        for segment in [
+            "..",
+            ".",
+            "%2e%2e",
+            "%2E.",
+            "..%2f",
+            "..%2F",
+            "..%5c",
+            "..;",
+            "..;x=1",
+            "%252e%252e",
+            "%25252e%25252e",
+            "x%2f..",
+            "a%5c..%5cb",
+        ] {
+            assert!(dot_segment(segment), "{segment}");
+        }
+        for segment in [
+            "pods",
+            "...",
+            "a..b",
+            "..a",
+            "v1",
+            "%2e%2ex",
+            "name.with.dots",
+        ] {
+            assert!(!dot_segment(segment), "{segment}");
+        }
+    }
+
+    proptest! {
+        /// However a `..` step is encoded (each character percent-encoded 0 to 3 times), with
+        /// whatever segments around it, it is caught.
+        #[test]
+        fn encoded_dot_steps_are_caught(levels in proptest::collection::vec(0usize..4, 2), prefix in "[a-z]{0,5}", separator in prop::sample::select(vec!["%2f", "%2F", "%5c", "/"])) {
+            let encode = |c: char, times: usize| {
+                let mut text = c.to_string();
+                for _ in 0..times {
+                    text = text.chars().map(|c| format!("%{:02X}", c as u32)).collect();
+                }
+                text
+            };
+            let dots = format!("{}{}", encode('.', levels[0]), encode('.', levels[1]));
+            let segment = if prefix.is_empty() { dots } else { format!("{prefix}{separator}{dots}") };
+            prop_assert!(dot_segment(&segment), "{}", segment);
+        }
+
+        /// Segments made of name characters are never refused.
+        #[test]
+        fn plain_names_pass(name in "[a-z0-9][a-z0-9.-]{0,20}") {
+            prop_assume!(name != "." && name != "..");
+            prop_assert!(!dot_segment(&name));
+        }
+    }
 }

@@ -15,7 +15,7 @@ use crate::status::Status;
 struct Embedded;
 
 /// No inline script or style anywhere in the UI, so the policy can be strict.
-const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
      img-src 'self' data:; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; \
      form-action 'self'; frame-ancestors 'none'";
 /// Vite puts content hashes in every file name under `assets/`.
@@ -137,6 +137,19 @@ async fn serve(request: HttpRequest, frontend: web::Data<Frontend>) -> HttpRespo
     };
     let relative = relative.trim_start_matches('/');
     let first_segment = relative.split('/').next().unwrap_or("");
+    if matches!(first_segment, "api" | "apis" | "version" | "openapi") {
+        // kubectl pointed at the server itself (`--server=https://dashboard`) would otherwise get
+        // the UI's HTML with status 200 and print it as if it were an answer.
+        return Status::failure(
+            StatusCode::NOT_FOUND,
+            format!(
+                "this is a dashboard for several clusters: the Kubernetes API of each lives under {}/clusters/{{cluster}}/ \
+                 (for kubectl: --server=https://this-host{}/clusters/{{cluster}})",
+                frontend.base_url, frontend.base_url
+            ),
+        )
+        .into_response();
+    }
     if API_PREFIXES.contains(&first_segment) {
         return Status::failure(
             StatusCode::NOT_FOUND,

@@ -2,6 +2,8 @@
 
 mod config;
 mod frontend;
+
+pub use frontend::CONTENT_SECURITY_POLICY;
 mod health;
 mod me;
 

@@ -106,6 +106,7 @@ flags! {
     Config => text("config", "", "TOML file with settings (keys are flag names)"),
     Port => text("port", "4466", "Port to listen on"),
     ListenAddr => text("listen-addr", "", "Address to listen on (default: all IPv4 interfaces)"),
+    AllowedHosts => text("allowed-hosts", "", "Comma-separated host names this server answers to besides localhost and IP addresses (*.example.com for subdomains, * for any name); other Host headers get 421"),
     BaseUrl => text("base-url", "", "Path prefix every route lives under, e.g. /headlamp"),
     HtmlStaticDir => text("html-static-dir", "", "Serve the UI from this folder instead of the embedded copy"),
     LogLevel => text("log-level", "info", "Log filter: error, warn, info, debug, trace, or tracing directives"),

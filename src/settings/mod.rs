@@ -3,6 +3,7 @@
 
 mod error;
 pub mod flags;
+mod networks;
 mod oidc;
 mod sources;
 mod validate;
@@ -35,11 +36,21 @@ pub struct Settings {
 #[derive(Debug, Clone)]
 pub struct ServerSettings {
     pub listen_addr: IpAddr,
+    /// `-allowed-hosts`, beyond the loopback names and IP addresses always allowed.
+    pub allowed_hosts: AllowedHostsSetting,
     pub port: u16,
     /// Empty, or a path starting with `/` and not ending with one.
     pub base_url: String,
     pub html_static_dir: Option<PathBuf>,
     pub tls: Option<TlsFiles>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AllowedHostsSetting {
+    /// `*`: answer to any name (no protection against DNS rebinding).
+    Any,
+    /// Lower-case names, `*.example.com` for subdomains.
+    Listed(Vec<String>),
 }
 
 #[derive(Debug, Clone)]

@@ -12,8 +12,8 @@ use url::Url;
 use super::flags::{Key, Kind};
 use super::sources::{Raw, RawSettings, Source};
 use super::{
-    ClusterSettings, InClusterSettings, LogFormat, LogSettings, ProxyAuthSettings, ServerSettings,
-    Settings, SettingsError, TlsFiles,
+    AllowedHostsSetting, ClusterSettings, InClusterSettings, LogFormat, LogSettings,
+    ProxyAuthSettings, ServerSettings, Settings, SettingsError, TlsFiles,
 };
 
 pub(super) struct Reader {
@@ -165,6 +165,34 @@ fn validate(reader: &Reader, env: &Env) -> Result<Settings, SettingsError> {
             server.listen_addr, server.port
         ));
     }
+    if let Some(in_cluster) = clusters
+        .in_cluster
+        .as_ref()
+        .filter(|c| !c.always_use_service_account)
+        && no_sign_in
+    {
+        warnings.push(format!(
+            "no sign-in is configured: requests to cluster {:?} (in-cluster) get 401 unless they carry their own \
+             token; the service account is lent to anonymous callers only with -unsafe-use-service-account-token",
+            in_cluster.context_name
+        ));
+    }
+    let wide = super::networks::wide(&proxy_auth.trusted_proxies);
+    if !wide.is_empty() {
+        let wide: Vec<String> = wide.iter().map(ToString::to_string).collect();
+        warnings.push(format!(
+            "-proxy-auth-trusted-proxies includes {}: every address in there may assert any identity; a proxy \
+             is a handful of addresses (its pods' range, its Service address)",
+            wide.join(", ")
+        ));
+    }
+    if matches!(server.allowed_hosts, AllowedHostsSetting::Any) {
+        warnings.push(
+            "-allowed-hosts=* answers to any host name: a page on a domain that resolves to this server \
+             (DNS rebinding) can drive the dashboard with its users' credentials"
+                .to_string(),
+        );
+    }
     if proxy_auth.enabled && proxy_auth.insecure_trust_any_peer {
         warnings.push(format!(
             "-proxy-auth-insecure-trust-any-peer is on: identity headers are accepted from ANY peer, so \
@@ -208,6 +236,7 @@ fn server(reader: &Reader) -> Result<ServerSettings, SettingsError> {
         }
         Ok(value.trim_end_matches('/').to_string())
     })?;
+    let allowed_hosts = reader.parse(Key::AllowedHosts, allowed_hosts)?;
     let html_static_dir = match reader.optional_text(Key::HtmlStaticDir) {
         None => None,
         Some(dir) => {
@@ -249,9 +278,40 @@ fn server(reader: &Reader) -> Result<ServerSettings, SettingsError> {
         listen_addr,
         port,
         base_url,
+        allowed_hosts,
         html_static_dir,
         tls,
     })
+}
+
+/// `dash.example.com`, `*.example.com`, an IP address, or `*` alone.
+fn allowed_hosts(value: &str) -> Result<AllowedHostsSetting, String> {
+    let entries: Vec<String> = value
+        .split(',')
+        .map(|entry| entry.trim().trim_end_matches('.').to_ascii_lowercase())
+        .filter(|entry| !entry.is_empty())
+        .collect();
+    if entries.iter().any(|entry| entry == "*") {
+        return if entries.len() == 1 {
+            Ok(AllowedHostsSetting::Any)
+        } else {
+            Err("`*` (any name) cannot be combined with other names".to_string())
+        };
+    }
+    for entry in &entries {
+        let name = entry.strip_prefix("*.").unwrap_or(entry);
+        let label_ok = |label: &str| {
+            !label.is_empty()
+                && label.len() <= 63
+                && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        };
+        if !name.split('.').all(label_ok) {
+            return Err(format!(
+                "`{entry}` is not a host name such as dash.example.com or *.example.com (no scheme, port or path)"
+            ));
+        }
+    }
+    Ok(AllowedHostsSetting::Listed(entries))
 }
 
 fn log(reader: &Reader) -> Result<LogSettings, SettingsError> {
@@ -276,13 +336,9 @@ fn trusted_proxies(reader: &Reader) -> Result<Vec<IpNet>, SettingsError> {
             .map(str::trim)
             .filter(|entry| !entry.is_empty())
             .map(|entry| {
-                entry
-                    .parse::<IpNet>()
-                    .or_else(|_| entry.parse::<IpAddr>().map(IpNet::from))
-                    .map(|net| net.trunc())
-                    .map_err(|_| {
-                        format!("`{entry}` is not an IP address or CIDR such as 10.0.0.0/8")
-                    })
+                super::networks::parse(entry).ok_or_else(|| {
+                    format!("`{entry}` is not an IP address or CIDR such as 10.0.0.0/8")
+                })
             })
             .collect()
     })
@@ -322,13 +378,15 @@ fn proxy_auth(reader: &Reader) -> Result<ProxyAuthSettings, SettingsError> {
         }
     }
 
-    if let Some(everything) = trusted_proxies.iter().find(|net| net.prefix_len() == 0)
+    if let Some(family) = super::networks::covered_family(&trusted_proxies)
         && !insecure_trust_any_peer
     {
-        return Err(reader.invalid(Key::ProxyAuthTrustedProxies,
+        return Err(reader.invalid(
+            Key::ProxyAuthTrustedProxies,
             format!(
-                "{everything} trusts every address on the internet to assert identities; list your proxy's \
-                 addresses, or set -proxy-auth-insecure-trust-any-peer=true if that is really what you want"
+                "together these cover every {family} address, which trusts the whole internet to assert \
+                 identities; list your proxy's addresses, or set -proxy-auth-insecure-trust-any-peer=true if \
+                 that is really what you want"
             ),
         ));
     }

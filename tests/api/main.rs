@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod proxy_auth;
+mod rebinding;
 mod routes;
 
 use test_support::App;

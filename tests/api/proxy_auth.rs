@@ -3,6 +3,7 @@
 use std::net::SocketAddr;
 
 use actix_web::test::TestRequest;
+use lamplight::auth::trust::TrustedProxies;
 use lamplight::auth::{AuthMethod, Authenticator};
 use lamplight::settings::Settings;
 use secrecy::ExposeSecret;
@@ -287,7 +288,9 @@ async fn an_ipv4_mapped_peer_matches_an_ipv4_network() {
 }
 
 fn authenticator(flags: &[&str]) -> Authenticator {
-    Authenticator::from_settings(&Settings::from_flags(flags).unwrap())
+    let settings = Settings::from_flags(flags).unwrap();
+    let trusted = TrustedProxies::new(&settings.proxy_auth);
+    Authenticator::from_settings(&settings, &trusted)
 }
 
 #[actix_web::test]

@@ -163,6 +163,29 @@ async fn api_paths_never_fall_back_to_the_ui() {
     }
 }
 
+/// `kubectl get --raw /api/v1/pods` against the dashboard itself must fail, not print the UI's HTML.
+#[actix_web::test]
+async fn kubernetes_paths_at_the_root_say_where_the_clusters_are() {
+    let app = App::start(&["-base-url=/headlamp"]).await;
+    for path in [
+        "/headlamp/api/v1/pods",
+        "/headlamp/apis/apps/v1/deployments",
+        "/headlamp/version",
+    ] {
+        let response = app.raw().get(path, &[]).await;
+        assert_eq!(response.status, 404, "{path}: {}", response.body);
+        let status = response.json();
+        assert_eq!(status["kind"], "Status", "{path}");
+        assert!(
+            status["message"]
+                .as_str()
+                .unwrap()
+                .contains("/headlamp/clusters/{cluster}/"),
+            "{path}: {status}"
+        );
+    }
+}
+
 #[actix_web::test]
 async fn html_static_dir_replaces_the_ui() {
     let dir = tempfile::tempdir().unwrap();

@@ -190,20 +190,12 @@ async fn an_unsigned_token_is_refused() {
 
 /// The ID token in a browser's sealed session cookies, opened with the replicas' shared secret.
 fn id_token_in_session(browser: &Browser) -> String {
-    use actix_web::cookie::{Cookie, CookieJar, Key};
     let cookies = &browser.jar["127.0.0.1"];
     let sealed: String = (0..)
         .map_while(|i| cookies.get(&format!("lamplight-session-{i}")))
         .map(|(value, _)| value.as_str())
         .collect();
-    let mut jar = CookieJar::new();
-    jar.add_original(Cookie::new("lamplight-session", sealed));
-    let key = Key::derive_from(crate::flow::SECRET.as_bytes());
-    let session = jar
-        .private(&key)
-        .get("lamplight-session")
-        .expect("a session sealed with the shared secret");
-    let session: serde_json::Value = serde_json::from_str(session.value()).unwrap();
+    let session = crate::sealing::open_session(&sealed);
     session["id_token"].as_str().unwrap().to_string()
 }
 

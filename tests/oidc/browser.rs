@@ -19,6 +19,8 @@ pub struct Page {
 pub struct Browser {
     /// host → (name → (value, path))
     pub jar: BTreeMap<String, BTreeMap<String, (String, String)>>,
+    /// A client trusting an HTTPS app's CA (see [`Browser::with_client`]); else a plain one.
+    client: Option<Client>,
 }
 
 fn split(url: &str) -> (String, String) {
@@ -44,6 +46,15 @@ fn absolute(base: &str, location: &str) -> String {
 }
 
 impl Browser {
+    /// A browser that talks through `client` (normally `App::client()`, for an HTTPS app); it
+    /// must not follow redirects.
+    pub fn with_client(client: Client) -> Browser {
+        Browser {
+            client: Some(client),
+            ..Browser::default()
+        }
+    }
+
     fn client() -> Client {
         Client::builder()
             .disable_redirects()
@@ -111,7 +122,8 @@ impl Browser {
         headers: &[(&str, &str)],
     ) -> Page {
         let method = awc::http::Method::from_bytes(method.as_bytes()).unwrap();
-        let mut request = Self::client().request(method, url);
+        let client = self.client.clone().unwrap_or_else(Self::client);
+        let mut request = client.request(method, url);
         let cookies = self.cookie_header(url);
         if !cookies.is_empty() {
             request = request.insert_header(("Cookie", cookies));

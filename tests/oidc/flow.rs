@@ -133,6 +133,13 @@ pub async fn sign_in_with(
     callback.location.expect("the callback redirects")
 }
 
+/// Where a page's `<meta http-equiv="refresh">` sends the browser.
+pub fn refresh_target(html: &str) -> Option<String> {
+    let meta = &html[html.find("http-equiv=\"refresh\"")?..];
+    let url = &meta[meta.find("url=")? + 4..];
+    Some(url[..url.find('"')?].replace("&amp;", "&"))
+}
+
 pub async fn me(browser: &mut Browser, url: &str) -> (u16, Value) {
     let page = browser.get(url).await;
     (
@@ -251,6 +258,14 @@ async fn cookies_are_sealed_http_only_and_strict() {
     assert!(
         !session.contains("Secure"),
         "plain HTTP gets no Secure flag"
+    );
+    assert!(
+        !callback
+            .set_cookies
+            .iter()
+            .any(|c| c.starts_with("__Host-")),
+        "no __Host- names over plain HTTP: {:?}",
+        callback.set_cookies
     );
 }
 
@@ -375,11 +390,19 @@ async fn an_expiring_token_is_refreshed_once_even_under_concurrency() {
 async fn logout_ends_the_session_here_and_at_the_provider() {
     let stack = Stack::start(&[], true, &[]).await;
     let (mut browser, _) = stack.sign_in("alice", "/").await;
+    // The confirmation page's form, as a browser submits it: a POST with this site's Origin.
     let logout = browser
-        .request("POST", &stack.url("/oidc-logout"), None, &[])
+        .request(
+            "POST",
+            &stack.url("/oidc-logout"),
+            None,
+            &[("Origin", &stack.origin())],
+        )
         .await;
-    assert_eq!(logout.status, 302);
-    let location = logout.location.clone().unwrap();
+    // A page that refreshes to the provider, not a redirect: `form-action 'self'` would stop one.
+    assert_eq!(logout.status, 200, "{}", logout.body);
+    assert_eq!(logout.location, None);
+    let location = refresh_target(&logout.body).expect("a refresh to the provider");
     assert!(
         location.starts_with(&format!("{}/session/end", stack.idp.issuer())),
         "{location}"

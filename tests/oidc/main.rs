@@ -7,3 +7,5 @@
 mod attacks;
 mod browser;
 mod flow;
+mod hardening;
+mod sealing;

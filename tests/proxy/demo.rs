@@ -17,16 +17,18 @@ async fn demo_mode_serves_a_cluster_that_changes_over_time() {
     let client = app.client();
     let base = app.origin();
 
-    let mut config = client.get(format!("{base}/config")).send().await.unwrap();
-    let config: Value = config.json().await.unwrap();
-    assert_eq!(config["clusters"][0]["name"], "demo");
-    assert_eq!(config["clusters"][0]["meta_data"]["source"], "demo");
-
     let as_alice = |request: awc::ClientRequest| {
         request
             .insert_header(("X-Forwarded-User", "alice"))
             .insert_header(("X-Forwarded-Group", "dev"))
     };
+    let mut config = as_alice(client.get(format!("{base}/config")))
+        .send()
+        .await
+        .unwrap();
+    let config: Value = config.json().await.unwrap();
+    assert_eq!(config["clusters"][0]["name"], "demo");
+    assert_eq!(config["clusters"][0]["meta_data"]["source"], "demo");
     let mut list = as_alice(client.get(format!(
         "{base}/clusters/demo/api/v1/namespaces/team-a/pods"
     )))

@@ -1,7 +1,7 @@
 //! Whose credentials reach the API server, for each identity policy.
 
 use serde_json::Value;
-use test_support::{ADMIN_TOKEN, ALICE_TOKEN, DEV_TOKEN, Stack, client};
+use test_support::{ADMIN_TOKEN, ALICE_TOKEN, App, Ca, DEV_TOKEN, Stack, client, fake_apiserver};
 
 const PODS: &str = "/api/v1/namespaces/default/pods";
 const PROXY: [&str; 2] = ["-proxy-auth=true", "-proxy-auth-trusted-proxies=127.0.0.1"];
@@ -138,4 +138,69 @@ async fn a_client_cannot_borrow_the_dashboards_credentials_to_impersonate() {
         assert_eq!(status["reason"], "Forbidden");
     }
     assert!(!stack.saw(PODS), "a request went upstream");
+}
+
+/// `-in-cluster` without a sign-in mode: the pod's service account is not lent to whoever can reach
+/// the server; their own token still works, and `-unsafe-use-service-account-token` is the opt-in.
+#[actix_web::test]
+async fn the_service_account_is_not_lent_to_anonymous_callers() {
+    let ca = Ca::new("in-cluster CA");
+    let fake = fake_apiserver()
+        .tls(ca.fake_apiserver_tls(&["127.0.0.1"], None))
+        .start()
+        .await
+        .unwrap();
+    let account = tempfile::tempdir().unwrap();
+    std::fs::write(account.path().join("ca.crt"), ca.pem()).unwrap();
+    std::fs::write(account.path().join("token"), ADMIN_TOKEN).unwrap();
+    std::fs::write(account.path().join("namespace"), "default").unwrap();
+    let in_cluster = |flags: &[&str]| {
+        App::builder()
+            .flags(flags)
+            .env("KUBERNETES_SERVICE_HOST", "127.0.0.1")
+            .env("KUBERNETES_SERVICE_PORT", fake.address().port().to_string())
+            .env(
+                "LAMPLIGHT_SERVICE_ACCOUNT_DIR",
+                account.path().display().to_string(),
+            )
+            .start()
+    };
+    let namespaces = "/clusters/main/api/v1/namespaces";
+
+    let app = in_cluster(&["-in-cluster"]).await;
+    let mut refused = client().get(app.url(namespaces)).send().await.unwrap();
+    assert_eq!(refused.status(), 401);
+    let body: Value = refused.json().await.unwrap();
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("-unsafe-use-service-account-token"),
+        "{body}"
+    );
+    assert!(
+        !fake
+            .requests()
+            .iter()
+            .any(|r| r.path == "/api/v1/namespaces"),
+        "nothing went upstream"
+    );
+    let own = client()
+        .get(app.url(namespaces))
+        .insert_header(("Authorization", format!("Bearer {DEV_TOKEN}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(own.status(), 200, "a caller's own token is theirs to use");
+
+    let lending = in_cluster(&["-in-cluster", "-unsafe-use-service-account-token"]).await;
+    let lent = client().get(lending.url(namespaces)).send().await.unwrap();
+    assert_eq!(lent.status(), 200);
+    let seen = fake
+        .requests()
+        .into_iter()
+        .rev()
+        .find(|r| r.path == "/api/v1/namespaces")
+        .unwrap();
+    assert_eq!(seen.user.as_deref(), Some("admin"));
 }

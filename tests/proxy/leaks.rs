@@ -42,7 +42,7 @@ async fn identity_cookie_remote_and_hop_headers_never_reach_the_api_server() {
     let stack = Stack::start(&[]).await;
     // Raw bytes: HTTP client libraries rewrite `Connection` themselves. The connection stays
     // open (it names its own hop-by-hop header), so only the response head is read.
-    let mut request = format!("GET /clusters/fake{PODS} HTTP/1.1\r\nHost: lamplight\r\n");
+    let mut request = format!("GET /clusters/fake{PODS} HTTP/1.1\r\nHost: localhost\r\n");
     for (name, value) in FORBIDDEN {
         request.push_str(&format!("{name}: {value}\r\n"));
     }

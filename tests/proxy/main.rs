@@ -6,8 +6,10 @@
 mod demo;
 mod forwarding;
 mod identity;
+mod interim_responses;
 mod kubectl;
 mod leaks;
+mod pages;
 mod streaming;
 mod tls;
 mod websocket;

@@ -79,7 +79,7 @@ async fn logs_follow_as_they_are_written() {
 async fn raw_watch(stack: &Stack) -> RawConnection {
     let mut connection = stack.app.raw().connect().await;
     connection
-        .send(b"GET /clusters/fake/api/v1/namespaces/default/pods?watch=true HTTP/1.1\r\nHost: lamplight\r\n\r\n")
+        .send(b"GET /clusters/fake/api/v1/namespaces/default/pods?watch=true HTTP/1.1\r\nHost: localhost\r\n\r\n")
         .await;
     let response = connection.read_head().await;
     assert_eq!(response.status, 200, "{response:?}");

@@ -5,7 +5,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
-use lamplight::settings::Settings;
+use lamplight::settings::{Loaded, Settings};
 use lamplight::startup::Application;
 use rustls::pki_types::CertificateDer;
 use rustls::pki_types::pem::PemObject;
@@ -32,6 +32,7 @@ pub struct AppBuilder {
     kubeconfigs: Vec<KubeconfigFile>,
     tls: Option<(String, [String; 2])>,
     flags: Vec<String>,
+    env: Vec<(String, String)>,
 }
 
 impl App {
@@ -43,6 +44,7 @@ impl App {
             kubeconfigs: Vec::new(),
             tls: None,
             flags: Vec::new(),
+            env: Vec::new(),
         }
     }
 
@@ -157,6 +159,13 @@ impl AppBuilder {
         self
     }
 
+    /// An environment variable as the server would see it (`KUBERNETES_SERVICE_HOST` for
+    /// `-in-cluster`, `HEADLAMP_CONFIG_*`); the test process's own environment is never read.
+    pub fn env(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.env.push((name.into(), value.into()));
+        self
+    }
+
     /// Reads clusters from this kubeconfig; given several times, from all of them in order
     /// (`-kubeconfig=a:b`).
     pub fn kubeconfig(mut self, kubeconfig: &KubeconfigFile) -> Self {
@@ -200,9 +209,12 @@ impl AppBuilder {
             flags.extend(tls_flags.iter().cloned());
         }
         flags.extend(self.flags);
-        let flag_refs: Vec<&str> = flags.iter().map(String::as_str).collect();
-        let settings = Settings::from_flags(&flag_refs)
-            .unwrap_or_else(|e| panic!("invalid test settings {flags:?}: {e}"));
+        let args = std::iter::once("lamplight".to_string()).chain(flags.iter().cloned());
+        let settings = match Settings::load_from(args, self.env.clone()) {
+            Ok(Loaded::Run(settings)) => *settings,
+            Ok(Loaded::Print(text)) => panic!("the flags {flags:?} asked for --help: {text}"),
+            Err(e) => panic!("invalid test settings {flags:?} {:?}: {e}", self.env),
+        };
         let application = Application::build(settings)
             .await
             .unwrap_or_else(|e| panic!("Lamplight did not start with {flags:?}: {e}"));

@@ -52,10 +52,14 @@ impl RawHttp {
 
     /// `GET path` with these header lines exactly as given (raw bytes: duplicates, odd names and
     /// odd values reach the server untouched), then `Connection: close`, and reads the response.
+    /// `Host` is `localhost` unless the headers name one.
     pub async fn get(&self, path: &str, headers: &[(&str, &[u8])]) -> RawResponse {
+        let own_host = headers
+            .iter()
+            .any(|(name, _)| name.eq_ignore_ascii_case("host"));
+        let host = if own_host { "" } else { "Host: localhost\r\n" };
         let mut request =
-            format!("GET {path} HTTP/1.1\r\nHost: lamplight.test\r\nConnection: close\r\n")
-                .into_bytes();
+            format!("GET {path} HTTP/1.1\r\n{host}Connection: close\r\n").into_bytes();
         for (name, value) in headers {
             request.extend_from_slice(name.as_bytes());
             request.extend_from_slice(b": ");

@@ -6,8 +6,10 @@ use std::sync::Arc;
 
 use actix_web::cookie::Cookie;
 use actix_web::http::StatusCode;
-use actix_web::http::header::{CacheControl, CacheDirective};
 use actix_web::{HttpResponse, ResponseError};
+
+use super::page;
+use super::session::{DuplicateCookie, KeyDerivationError};
 
 use crate::clusters::TlsError;
 use crate::errors::chain;
@@ -24,6 +26,8 @@ pub enum OidcSetupError {
     },
     #[error("-oidc-ca-file: {0}")]
     Tls(#[from] TlsError),
+    #[error("-oidc-cookie-secret: {0}")]
+    CookieKey(#[from] KeyDerivationError),
     #[error("{what} {url:?} is not a valid URL: {source}")]
     Url {
         what: &'static str,
@@ -58,8 +62,16 @@ impl IdpError {
 /// Why a browser's sign-in stopped. Shown as a page with a link to start over.
 #[derive(Debug, thiserror::Error)]
 pub enum SignInError {
-    #[error("The identity provider answered: {error}: {description}")]
-    Refused { error: String, description: String },
+    /// The IdP's `error` code, when it is a valid one (see [`SignInError::refused`]); its
+    /// `error_description` is free text anyone can put in a link to the callback, never shown.
+    #[error("{}", refused_message(.code.as_deref()))]
+    Refused { code: Option<String> },
+    #[error("{0}")]
+    DuplicateCookie(#[from] DuplicateCookie),
+    #[error(
+        "This server cannot tell its own address from this request: set -oidc-callback-url, or -allowed-hosts to the name in the browser's address bar."
+    )]
+    UnknownHost,
     #[error(
         "This sign-in was not started in this browser, has already been used, or took longer than 10 minutes."
     )]
@@ -70,11 +82,8 @@ pub enum SignInError {
     NoCode,
     #[error("{0}")]
     Unavailable(Arc<IdpError>),
-    #[error("The callback URL {url:?} is not valid: {source}")]
-    CallbackUrl {
-        url: String,
-        source: url::ParseError,
-    },
+    #[error("The callback URL is not valid: {0}")]
+    CallbackUrl(url::ParseError),
     #[error("The identity provider refused the code exchange: {}", chain(.0.as_ref()))]
     Exchange(BoxError),
     #[error("The identity provider returned no ID token.")]
@@ -85,7 +94,30 @@ pub enum SignInError {
     Seal(#[from] serde_json::Error),
 }
 
+/// RFC 6749's `error` is `1*NQSCHAR`; we take its characters but no space and at most 64 of them,
+/// so what we show is a code, not a sentence someone wrote into a link.
+const MAX_ERROR_CODE: usize = 64;
+
+fn refused_message(code: Option<&str>) -> String {
+    match code {
+        Some(code) => format!("The identity provider refused the sign-in with the error code {code}."),
+        None => "The identity provider refused the sign-in (its error code is not a valid OAuth 2.0 error code, so it is not shown).".to_string(),
+    }
+}
+
 impl SignInError {
+    /// The IdP's answer `error=...` at the callback: the code is kept only if it is one.
+    pub fn refused(error: &str) -> Self {
+        let valid = !error.is_empty()
+            && error.len() <= MAX_ERROR_CODE
+            && error
+                .bytes()
+                .all(|b| matches!(b, 0x21 | 0x23..=0x5B | 0x5D..=0x7E));
+        SignInError::Refused {
+            code: valid.then(|| error.to_string()),
+        }
+    }
+
     fn title(&self) -> &'static str {
         match self {
             SignInError::Expired => "Sign-in expired",
@@ -117,25 +149,53 @@ impl ResponseError for SignInFailure {
     }
 
     fn error_response(&self) -> HttpResponse {
-        let escape = |text: &str| {
-            text.replace('&', "&amp;")
-                .replace('<', "&lt;")
-                .replace('>', "&gt;")
-                .replace('"', "&quot;")
-        };
-        let mut response = HttpResponse::build(self.status_code());
-        response
-            .content_type("text/html; charset=utf-8")
-            .insert_header(CacheControl(vec![CacheDirective::NoStore]));
+        let mut response = page::builder(self.status_code());
         if let Some(cookie) = &self.clear {
             response.cookie(cookie.clone());
         }
-        response.body(format!(
-            "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{title}</title></head><body>\
-             <h1>{title}</h1><p>{detail}</p><p><a href=\"{base_url}/oidc\">Sign in again</a></p></body></html>",
-            title = escape(self.error.title()),
-            detail = escape(&self.error.to_string()),
-            base_url = escape(&self.base_url),
-        ))
+        let body = format!(
+            "<p>{detail}</p><p><a href=\"{href}\">Sign in again</a></p>",
+            detail = page::escape(&self.error.to_string()),
+            href = page::escape(&format!("{}/oidc", self.base_url)),
+        );
+        response.body(page::html(self.error.title(), "", &body))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_valid_error_codes_are_kept() {
+        for ok in [
+            "access_denied",
+            "login_required",
+            "invalid_request",
+            "x",
+            "a.b-c~d",
+        ] {
+            assert!(
+                matches!(SignInError::refused(ok), SignInError::Refused { code: Some(c) } if c == ok),
+                "{ok}"
+            );
+        }
+        for bad in [
+            "",
+            "access denied",
+            "<script>alert(1)</script>\"",
+            "back\\slash",
+            "caf\u{e9}",
+            "line\nbreak",
+            &"a".repeat(65),
+        ] {
+            assert!(
+                matches!(
+                    SignInError::refused(bad),
+                    SignInError::Refused { code: None }
+                ),
+                "{bad:?}"
+            );
+        }
     }
 }

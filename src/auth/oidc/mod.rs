@@ -5,9 +5,11 @@
 mod claims;
 mod error;
 mod http_client;
+mod page;
 mod provider;
 pub mod routes;
 mod session;
+mod site;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
@@ -25,13 +27,14 @@ use secrecy::{ExposeSecret, SecretString};
 use serde_json::Value;
 
 use super::error::Problem;
-use super::trust::{PeerCidr, TrustAnchor};
+use super::hosts::AllowedHosts;
+use super::trust::TrustedProxies;
 use super::user::{AuthMethod, User};
 use crate::clusters::tls::{TlsOptions, client_tls};
 use crate::settings::{OidcSettings, Settings};
 pub use error::{IdpError, OidcSetupError, SignInError, SignInFailure};
 use provider::Provider;
-use session::{CookieScope, Sealer};
+use session::{CookieScope, Purpose, Sealer};
 pub use session::{SESSION_COOKIE as SESSION_COOKIE_NAME, Session};
 
 /// Refresh when the ID token has less than this left (or a quarter of its lifetime, if shorter).
@@ -62,8 +65,10 @@ pub struct Oidc {
     jwks: RwLock<Option<CoreJsonWebKeySet>>,
     last_jwks_fetch: Mutex<Option<Instant>>,
     refreshes: Mutex<HashMap<String, RefreshSlot>>,
-    /// Peers whose `X-Forwarded-Proto` we believe (the trusted proxies).
-    forwarded_proto_from: PeerCidr,
+    /// Whose `X-Forwarded-Proto` and `X-Forwarded-Host` we believe.
+    trusted: TrustedProxies,
+    /// The names this server answers to: the only hosts a callback URL is derived from.
+    hosts: AllowedHosts,
 }
 
 impl std::fmt::Debug for Oidc {
@@ -75,7 +80,11 @@ impl std::fmt::Debug for Oidc {
 }
 
 impl Oidc {
-    pub fn new(settings: &Settings, oidc: &OidcSettings) -> Result<Oidc, OidcSetupError> {
+    pub fn new(
+        settings: &Settings,
+        oidc: &OidcSettings,
+        trusted: TrustedProxies,
+    ) -> Result<Oidc, OidcSetupError> {
         let ca_pem = match &oidc.ca_file {
             Some(path) => Some(
                 std::fs::read(path).map_err(|source| OidcSetupError::CaFile {
@@ -112,7 +121,10 @@ impl Oidc {
             token_issuer,
             callback_url,
             base_url: settings.server.base_url.clone(),
-            sealer: Sealer::new(oidc.cookie_secret.expose_secret().as_bytes()),
+            sealer: Sealer::new(
+                oidc.cookie_secret.expose_secret().as_bytes(),
+                &settings.server.base_url,
+            )?,
             tls: tls.upgrade,
             provider: RwLock::new(Err(Arc::new(IdpError::DiscoveryPending {
                 issuer: oidc.issuer_url.clone(),
@@ -121,7 +133,8 @@ impl Oidc {
             jwks: RwLock::new(None),
             last_jwks_fetch: Mutex::new(None),
             refreshes: Mutex::new(HashMap::new()),
-            forwarded_proto_from: PeerCidr::new(settings.proxy_auth.trusted_proxies.clone()),
+            trusted,
+            hosts: AllowedHosts::new(settings),
         })
     }
 
@@ -168,15 +181,55 @@ impl Oidc {
 
     /// HTTPS as the browser sees it: our own TLS, or `X-Forwarded-Proto: https` from a trusted proxy.
     pub fn is_https(&self, request: &HttpRequest) -> bool {
-        if request.app_config().secure() {
-            return true;
+        self.trusted.is_https(request)
+    }
+
+    /// `scheme://host` as the browser sees this server, when the request's host is one this
+    /// server answers to.
+    fn request_origin(&self, request: &HttpRequest) -> Option<String> {
+        site::origin_of(
+            self.is_https(request),
+            self.trusted.host(request),
+            &self.hosts,
+        )
+    }
+
+    /// The `redirect_uri`: `-oidc-callback-url`, else `/oidc-callback` at the request's (allowed)
+    /// host. Never an arbitrary `Host`.
+    fn redirect_url(&self, request: &HttpRequest) -> Result<RedirectUrl, SignInError> {
+        if let Some(url) = &self.callback_url {
+            return Ok(url.clone());
         }
-        self.forwarded_proto_from.vouches_for(request)
-            && request
-                .headers()
-                .get("x-forwarded-proto")
-                .and_then(|v| v.to_str().ok())
-                .is_some_and(|v| v.eq_ignore_ascii_case("https"))
+        let origin = self
+            .request_origin(request)
+            .ok_or(SignInError::UnknownHost)?;
+        RedirectUrl::new(format!("{origin}{}/oidc-callback", self.base_url))
+            .map_err(SignInError::CallbackUrl)
+    }
+
+    /// The origins this server's own pages have: the callback URL's, and the request's (allowed) host.
+    fn own_origins(&self, request: &HttpRequest) -> Vec<url::Origin> {
+        let configured = self.callback_url.as_ref().map(|url| url.url().origin());
+        let derived = self
+            .request_origin(request)
+            .and_then(|origin| url::Url::parse(&origin).ok())
+            .map(|url| url.origin());
+        configured.into_iter().chain(derived).collect()
+    }
+
+    /// The dashboard's home as an absolute URL (where the IdP sends the user after sign-out).
+    fn home_url(&self, request: &HttpRequest) -> Option<String> {
+        let origin = match &self.callback_url {
+            Some(url) => url.url().origin().ascii_serialization(),
+            None => self.request_origin(request)?,
+        };
+        Some(format!("{origin}{}/", self.base_url))
+    }
+
+    /// Whether the request carries a session cookie under the names this request would be given
+    /// (`__Host-` ones over HTTPS at the root).
+    pub fn has_session_cookie(&self, request: &HttpRequest) -> bool {
+        self.cookie_scope(request).has_session(request)
     }
 
     fn cookie_scope(&self, request: &HttpRequest) -> CookieScope<'_> {
@@ -308,7 +361,8 @@ impl Oidc {
         }
         let session = self
             .sealer
-            .read_session(request)
+            .read_session(request, &self.cookie_scope(request))
+            .map_err(|duplicate| Problem::DuplicateCookie(duplicate.to_string()))?
             .ok_or(Problem::NotSignedIn)?;
         let now = jiff::Timestamp::now().as_second();
         if now > session.started + self.settings.session_ttl.as_secs() as i64 {
@@ -334,7 +388,7 @@ impl Oidc {
             .map_err(|e| Problem::RefreshFailed(e.to_string()))?;
         let sealed = self
             .sealer
-            .seal(session::SESSION_COOKIE, &fresh)
+            .seal(Purpose::Session, &fresh)
             .map_err(|e| Problem::RefreshFailed(e.to_string()))?;
         let max_age = (fresh.started + self.settings.session_ttl.as_secs() as i64 - now).max(0);
         let cookies = self.cookie_scope(request).session_cookies(&sealed, max_age);
@@ -446,4 +500,111 @@ fn expires_in(claims: &Value, now: i64) -> i64 {
         .and_then(Value::as_i64)
         .map(|exp| exp - now)
         .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::test::TestRequest;
+
+    fn oidc(extra: &[&str]) -> Oidc {
+        let flags = [
+            &[
+                "-oidc-client-id=lamplight",
+                "-oidc-idp-issuer-url=https://idp.example.com",
+                "-oidc-cookie-secret=a-cookie-secret-of-at-least-thirty-two-bytes",
+                "-allowed-hosts=dash.example.com",
+            ][..],
+            extra,
+        ]
+        .concat();
+        let settings = Settings::from_flags(&flags).unwrap();
+        let oidc_settings = settings.oidc.clone().unwrap();
+        let trusted = TrustedProxies::new(&settings.proxy_auth);
+        Oidc::new(&settings, &oidc_settings, trusted).unwrap()
+    }
+
+    fn request(peer: &str, headers: &[(&str, &str)]) -> HttpRequest {
+        let mut request = TestRequest::get().peer_addr(peer.parse().unwrap());
+        for header in headers {
+            request = request.insert_header(*header);
+        }
+        request.to_http_request()
+    }
+
+    fn redirect_uri(oidc: &Oidc, request: &HttpRequest) -> Option<String> {
+        oidc.redirect_url(request).ok().map(|url| url.to_string())
+    }
+
+    #[test]
+    fn the_redirect_uri_comes_from_an_allowed_host_only() {
+        let oidc = oidc(&["-base-url=/ui"]);
+        let peer = "192.0.2.1:5000";
+        assert_eq!(
+            redirect_uri(&oidc, &request(peer, &[("Host", "dash.example.com")])).as_deref(),
+            Some("http://dash.example.com/ui/oidc-callback")
+        );
+        assert_eq!(
+            redirect_uri(&oidc, &request(peer, &[("Host", "127.0.0.1:4466")])).as_deref(),
+            Some("http://127.0.0.1:4466/ui/oidc-callback")
+        );
+        for host in [
+            "attacker.example",
+            "dash.example.com/evil",
+            "dash.example.com@evil",
+        ] {
+            assert_eq!(
+                redirect_uri(&oidc, &request(peer, &[("Host", host)])),
+                None,
+                "{host}"
+            );
+        }
+        // X-Forwarded-Host only counts from a trusted proxy.
+        let forwarded = [
+            ("Host", "dash.example.com"),
+            ("X-Forwarded-Host", "attacker.example"),
+        ];
+        assert_eq!(
+            redirect_uri(&oidc, &request(peer, &forwarded)).as_deref(),
+            Some("http://dash.example.com/ui/oidc-callback")
+        );
+        let behind_proxy = self::oidc(&["-proxy-auth-trusted-proxies=10.0.0.0/8"]);
+        let trusted_peer = "10.0.0.5:5000";
+        assert_eq!(
+            redirect_uri(&behind_proxy, &request(trusted_peer, &forwarded)),
+            None,
+            "a trusted proxy's X-Forwarded-Host must be allowed too"
+        );
+        let proxied = [
+            ("Host", "lamplight.internal:4466"),
+            ("X-Forwarded-Host", "dash.example.com"),
+            ("X-Forwarded-Proto", "https"),
+        ];
+        assert_eq!(
+            redirect_uri(&behind_proxy, &request(trusted_peer, &proxied)).as_deref(),
+            Some("https://dash.example.com/oidc-callback")
+        );
+    }
+
+    #[test]
+    fn a_configured_callback_url_wins_over_any_host() {
+        let oidc = oidc(&["-oidc-callback-url=https://dash.example.com/oidc-callback"]);
+        let request = request("192.0.2.1:5000", &[("Host", "attacker.example")]);
+        assert_eq!(
+            redirect_uri(&oidc, &request).as_deref(),
+            Some("https://dash.example.com/oidc-callback")
+        );
+        assert_eq!(
+            oidc.home_url(&request).as_deref(),
+            Some("https://dash.example.com/")
+        );
+        assert_eq!(
+            oidc.own_origins(&request),
+            vec![
+                url::Url::parse("https://dash.example.com")
+                    .unwrap()
+                    .origin()
+            ]
+        );
+    }
 }

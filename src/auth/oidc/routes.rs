@@ -1,7 +1,9 @@
-//! `/oidc` (start), `/oidc-callback` (finish) and `/oidc-logout`.
+//! `/oidc` (start), `/oidc-callback` (finish) and `/oidc-logout` (a confirmation page on GET, the
+//! sign-out itself on a same-origin POST).
 
 use std::sync::Arc;
 
+use actix_web::http::StatusCode;
 use actix_web::http::header::{self, CacheControl, CacheDirective};
 use actix_web::{HttpRequest, HttpResponse, web};
 use openidconnect::core::CoreAuthenticationFlow;
@@ -11,13 +13,13 @@ use openidconnect::{
 };
 use serde::Deserialize;
 
-use super::session::{self, LoginState, Session};
-use super::{Oidc, SignInError, SignInFailure, http_client};
+use super::session::{LoginState, Purpose, Session};
+use super::{Oidc, SignInError, SignInFailure, http_client, page, site};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/oidc", web::get().to(start))
         .route("/oidc-callback", web::get().to(callback))
-        .route("/oidc-logout", web::get().to(logout))
+        .route("/oidc-logout", web::get().to(confirm_logout))
         .route("/oidc-logout", web::post().to(logout));
 }
 
@@ -44,20 +46,6 @@ fn safe_return_path(candidate: Option<&str>, base_url: &str) -> String {
     }
 }
 
-fn origin(oidc: &Oidc, request: &HttpRequest) -> String {
-    let scheme = if oidc.is_https(request) {
-        "https"
-    } else {
-        "http"
-    };
-    let host = request
-        .headers()
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("localhost");
-    format!("{scheme}://{host}")
-}
-
 fn redirect(location: &str) -> actix_web::HttpResponseBuilder {
     let mut builder = HttpResponse::Found();
     builder
@@ -80,14 +68,7 @@ async fn start(
         .provider()
         .map_err(|pending| failure(SignInError::Unavailable(pending)))?;
     let settings = &oidc.settings;
-    let redirect_url = match &oidc.callback_url {
-        Some(url) => url.clone(),
-        None => {
-            let url = format!("{}{}/oidc-callback", origin(&oidc, &request), oidc.base_url);
-            RedirectUrl::new(url.clone())
-                .map_err(|source| failure(SignInError::CallbackUrl { url, source }))?
-        }
-    };
+    let redirect_url = oidc.redirect_url(&request).map_err(failure)?;
     let callback_url = redirect_url.to_string();
     let client = provider.client(settings).set_redirect_uri(redirect_url);
     let mut authorize = client.authorize_url(
@@ -116,7 +97,7 @@ async fn start(
     };
     let sealed = oidc
         .sealer
-        .seal(session::LOGIN_COOKIE, &login)
+        .seal(Purpose::LoginState, &login)
         .map_err(|e| failure(e.into()))?;
     Ok(redirect(url.as_str())
         .cookie(oidc.cookie_scope(&request).login_cookie(sealed))
@@ -127,8 +108,9 @@ async fn start(
 struct CallbackQuery {
     code: Option<String>,
     state: Option<String>,
+    /// The IdP's error code. Its `error_description` (free text anyone can write into a link to
+    /// this callback) is not even read.
     error: Option<String>,
-    error_description: Option<String>,
 }
 
 async fn callback(
@@ -147,7 +129,7 @@ async fn callback(
         .map_err(failure)?;
     let sealed = oidc
         .sealer
-        .seal(session::SESSION_COOKIE, &session.session)
+        .seal(Purpose::Session, &session.session)
         .map_err(|e| failure(e.into()))?;
     let mut builder = redirect(&safe_return_path(Some(&session.return_to), &oidc.base_url));
     builder.cookie(scope.clear_login_cookie());
@@ -170,14 +152,11 @@ async fn finish_sign_in(
     oidc: &Oidc,
 ) -> Result<SignedIn, SignInError> {
     if let Some(error) = &query.error {
-        return Err(SignInError::Refused {
-            error: error.clone(),
-            description: query.error_description.clone().unwrap_or_default(),
-        });
+        return Err(SignInError::refused(error));
     }
     let login = oidc
         .sealer
-        .read_login(request)
+        .read_login(request)?
         .ok_or(SignInError::Expired)?;
     let state_matches = query
         .state
@@ -188,12 +167,8 @@ async fn finish_sign_in(
     }
     let code = query.code.as_ref().ok_or(SignInError::NoCode)?;
     let provider = oidc.provider().map_err(SignInError::Unavailable)?;
-    let redirect_url = RedirectUrl::new(login.callback_url.clone()).map_err(|source| {
-        SignInError::CallbackUrl {
-            url: login.callback_url.clone(),
-            source,
-        }
-    })?;
+    let redirect_url =
+        RedirectUrl::new(login.callback_url.clone()).map_err(SignInError::CallbackUrl)?;
     let client = provider
         .client(&oidc.settings)
         .set_redirect_uri(redirect_url);
@@ -227,37 +202,90 @@ async fn finish_sign_in(
     })
 }
 
+/// `GET /oidc-logout`: a page asking to confirm, whose form posts to `/oidc-logout`. A link or an
+/// image on another site can make a browser GET this, so GET signs nobody out.
+async fn confirm_logout(oidc: web::Data<Arc<Oidc>>) -> HttpResponse {
+    page::builder(StatusCode::OK).body(page::html(
+        "Sign out?",
+        "",
+        &page::logout_form(&oidc.base_url),
+    ))
+}
+
+/// `POST /oidc-logout`, from a page of this site only (see [`site::same_origin`]): clears the
+/// session cookies and, with `-oidc-logout`, ends the session at the IdP's `end_session_endpoint`.
+///
+/// The IdP is reached by a page that refreshes to it rather than by a redirect: the form that
+/// posted here is under `form-action 'self'`, which Chrome applies to the redirects that follow a
+/// form submission too.
 async fn logout(request: HttpRequest, oidc: web::Data<Arc<Oidc>>) -> HttpResponse {
-    let session = oidc.sealer.read_session(&request);
-    let home = format!("{}{}/", origin(&oidc, &request), oidc.base_url);
+    if !site::same_origin(&request, &oidc.own_origins(&request)) {
+        tracing::warn!(
+            "refused a sign-out that did not come from a page of this site (Origin, Sec-Fetch-Site or Referer)"
+        );
+        let body = format!(
+            "<p>This sign-out did not come from a page of this dashboard, so you are still signed in. \
+             To sign out, confirm here:</p>{}",
+            page::logout_form(&oidc.base_url)
+        );
+        return page::builder(StatusCode::FORBIDDEN).body(page::html(
+            "Sign-out refused",
+            "",
+            &body,
+        ));
+    }
+    let scope = oidc.cookie_scope(&request);
+    // A duplicated cookie hides which session is ours: no hint to the IdP then, but sign out here.
+    let session = oidc.sealer.read_session(&request, &scope).ok().flatten();
+    let home = oidc.home_url(&request);
     let idp_logout = oidc
         .settings
         .logout_at_idp
         .then(|| oidc.provider().ok())
         .flatten();
-    let location = match idp_logout.as_ref().and_then(|p| p.end_session_endpoint()) {
-        Some(endpoint) => {
-            let mut url = match url::Url::parse(endpoint) {
-                Ok(url) => url,
-                Err(_) => return redirect(&home).finish(),
-            };
+    let end_session = idp_logout
+        .as_ref()
+        .and_then(|p| p.end_session_endpoint())
+        .and_then(|endpoint| url::Url::parse(endpoint).ok())
+        .map(|mut url| {
             {
                 let mut query = url.query_pairs_mut();
                 if let Some(session) = &session {
                     query.append_pair("id_token_hint", &session.id_token);
                 }
-                query.append_pair("post_logout_redirect_uri", &home);
+                if let Some(home) = &home {
+                    query.append_pair("post_logout_redirect_uri", home);
+                }
                 query.append_pair("client_id", &oidc.settings.client_id);
             }
             url.to_string()
+        });
+    let mut builder = match &end_session {
+        Some(_) => page::builder(StatusCode::OK),
+        None => {
+            let mut builder = HttpResponse::SeeOther();
+            builder
+                .insert_header((header::LOCATION, format!("{}/", oidc.base_url)))
+                .insert_header(CacheControl(vec![CacheDirective::NoStore]));
+            builder
         }
-        None => home,
     };
-    let mut builder = redirect(&location);
-    for cookie in oidc.cookie_scope(&request).clear_session() {
+    for cookie in scope.clear_session() {
         builder.cookie(cookie);
     }
-    builder.finish()
+    match end_session {
+        Some(url) => {
+            let url = page::escape(&url);
+            builder.body(page::html(
+                "Signed out",
+                &format!("<meta http-equiv=\"refresh\" content=\"0; url={url}\">"),
+                &format!(
+                    "<p>You are signed out of the dashboard. <a href=\"{url}\">Continue to sign out at the identity provider</a>.</p>"
+                ),
+            ))
+        }
+        None => builder.finish(),
+    }
 }
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {

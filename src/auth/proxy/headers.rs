@@ -177,4 +177,74 @@ mod tests {
             Err(Problem::ControlCharacters { .. })
         ));
     }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        /// Any byte string an HTTP parser would accept as a header value.
+        fn value() -> impl Strategy<Value = Vec<u8>> {
+            proptest::collection::vec(prop_oneof![0x20u8..0x7f, Just(b'\t'), 0x80u8..=0xff], 0..64)
+        }
+
+        proptest! {
+            /// Whatever arrives, `single` answers with a value free of control characters and
+            /// surrounding space, or refuses; it never panics.
+            #[test]
+            fn a_single_value_is_clean_or_refused(raw in value()) {
+                let name = HeaderName::from_static("x-forwarded-user");
+                let Ok(header) = HeaderValue::from_bytes(&raw) else { return Ok(()) };
+                let mut headers = HeaderMap::new();
+                headers.insert(name.clone(), header);
+                if let Ok(Some(text)) = single(&headers, &name, MAX_VALUE_LEN) {
+                    prop_assert!(!text.chars().any(char::is_control), "{:?}", text);
+                    prop_assert_eq!(text.trim(), text.as_str());
+                    prop_assert!(!text.is_empty());
+                }
+            }
+
+            /// Two lines of a single-valued header are always refused, whatever they hold.
+            #[test]
+            fn two_lines_are_always_refused(a in "[ -~]{0,20}", b in "[ -~]{0,20}") {
+                let name = HeaderName::from_static("x-forwarded-email");
+                let mut headers = HeaderMap::new();
+                headers.append(name.clone(), HeaderValue::from_str(&a).unwrap());
+                headers.append(name.clone(), HeaderValue::from_str(&b).unwrap());
+                let refused = matches!(single(&headers, &name, MAX_VALUE_LEN), Err(Problem::Duplicate { .. }));
+                prop_assert!(refused);
+            }
+
+            /// Groups come out trimmed, non-empty, free of the separator and without repeats.
+            #[test]
+            fn groups_are_clean(lines in proptest::collection::vec("[ -~]{0,30}", 0..4), separator in prop::sample::select(vec![",", ";", "|", " "])) {
+                let name = HeaderName::from_static("x-forwarded-group");
+                let mut headers = HeaderMap::new();
+                for line in &lines {
+                    headers.append(name.clone(), HeaderValue::from_str(line).unwrap());
+                }
+                let groups = list(&headers, &name, separator).unwrap();
+                for (i, group) in groups.iter().enumerate() {
+                    prop_assert!(!group.is_empty());
+                    prop_assert_eq!(group.trim(), group.as_str());
+                    prop_assert!(!group.contains(separator));
+                    prop_assert!(!groups[..i].contains(group));
+                }
+            }
+
+            /// Any spelling of an identity header's name with `_` or `.` for `-` is a look-alike.
+            #[test]
+            fn every_underscore_or_dot_spelling_is_a_look_alike(choices in proptest::collection::vec(0usize..3, 2)) {
+                let user = HeaderName::from_static("x-forwarded-user");
+                let separators = ['-', '_', '.'];
+                let name = format!("x{}forwarded{}user", separators[choices[0]], separators[choices[1]]);
+                let headers = map(&[(name.as_str(), b"a")]);
+                let found = find_look_alike(&headers, &[&user]);
+                if name == "x-forwarded-user" {
+                    prop_assert!(found.is_none());
+                } else {
+                    prop_assert!(matches!(found, Some(Problem::LookAlike { .. })), "{}", name);
+                }
+            }
+        }
+    }
 }

@@ -9,7 +9,7 @@ use actix_web::http::header::HeaderName;
 use secrecy::SecretString;
 
 use super::error::Problem;
-use super::trust::{AnyPeer, PeerCidr, TrustAnchor, TrustAnchors};
+use super::trust::{AttestedIdentity, PeerAddress, TrustAnchor, TrustAnchors, TrustedProxies};
 use super::user::{AuthMethod, User};
 use crate::settings::ProxyAuthSettings;
 
@@ -24,14 +24,8 @@ pub struct ProxyAuth {
 }
 
 impl ProxyAuth {
-    pub fn new(settings: &ProxyAuthSettings) -> Self {
-        let mut anchors: Vec<Box<dyn TrustAnchor>> = Vec::new();
-        if !settings.trusted_proxies.is_empty() {
-            anchors.push(Box::new(PeerCidr::new(settings.trusted_proxies.clone())));
-        }
-        if settings.insecure_trust_any_peer {
-            anchors.push(Box::new(AnyPeer));
-        }
+    pub fn new(settings: &ProxyAuthSettings, trusted: &TrustedProxies) -> Self {
+        let anchors: Vec<Box<dyn TrustAnchor>> = vec![Box::new(PeerAddress(trusted.clone()))];
         ProxyAuth {
             username_header: settings.username_header.clone(),
             group_header: settings.group_header.clone(),
@@ -52,11 +46,11 @@ impl ProxyAuth {
         ]
     }
 
-    pub fn authenticate(&self, request: &HttpRequest) -> Result<User, Problem> {
+    pub async fn authenticate(&self, request: &HttpRequest) -> Result<User, Problem> {
         let request_headers = request.headers();
         let identities = self.identity_headers();
 
-        let Some(anchor) = self.anchors.verify(request) else {
+        let Some(attestations) = self.anchors.attest(request).await else {
             let peer = request.peer_addr().map(|addr| addr.ip().to_canonical());
             let header = headers::first_identity_header(request_headers, &identities);
             match &header {
@@ -85,18 +79,39 @@ impl ProxyAuth {
             .map(headers::without_bearer_prefix)
             .filter(|token| !token.is_empty());
         let groups = headers::list(request_headers, &self.group_header, &self.group_separator)?;
-        let username = username.ok_or_else(|| Problem::MissingUsername {
-            header: self.username_header.clone(),
-        })?;
+        let anchor = attestations.first().map_or("none", |a| a.anchor);
+        let attested: Vec<&AttestedIdentity> = attestations
+            .iter()
+            .filter_map(|a| a.identity.as_ref())
+            .collect();
+        let username = match (username, attested.first()) {
+            (None, None) => {
+                return Err(Problem::MissingUsername {
+                    header: self.username_header.clone(),
+                });
+            }
+            (Some(username), None) => username,
+            (username, Some(identity)) => {
+                // Signed or certified identity wins only if everything else agrees with it.
+                let disagrees = username.as_ref().is_some_and(|u| *u != identity.username)
+                    || attested
+                        .iter()
+                        .any(|other| other.username != identity.username);
+                if disagrees {
+                    return Err(Problem::IdentityMismatch {
+                        header: self.username_header.clone(),
+                    });
+                }
+                identity.username.clone()
+            }
+        };
 
         Ok(User::new(
             username,
             email,
             groups,
             token.map(SecretString::from),
-            AuthMethod::Proxy {
-                anchor: anchor.name(),
-            },
+            AuthMethod::Proxy { anchor },
         ))
     }
 }

@@ -1,24 +1,47 @@
-//! Trust anchors: the ways a request can prove it came through the authenticating proxy.
+//! The trust boundary: which peers are the authenticating proxy, and the anchors that must all vouch
+//! for a request before its identity headers are believed.
 //!
-//! Identity headers are believed only when some anchor vouches for the request. Today the anchors are
-//! the peer's socket address (and, when explicitly chosen, any peer); client certificates or signed
-//! assertions from the proxy would be further modules implementing [`TrustAnchor`].
+//! Every question about headers a proxy sets (identity, `X-Forwarded-Proto`, `X-Forwarded-Host`)
+//! goes through [`TrustedProxies`], built once from the settings. Anchors are asynchronous and return
+//! an [`Attestation`], which may carry an identity of its own (a client certificate's subject, a
+//! signed assertion's claims): new anchors are modules implementing [`TrustAnchor`].
 
-mod any_peer;
-mod peer_cidr;
+mod peer_address;
+mod proxies;
 
 use actix_web::HttpRequest;
+use futures_util::future::LocalBoxFuture;
 
-pub use any_peer::AnyPeer;
-pub use peer_cidr::PeerCidr;
+pub use peer_address::PeerAddress;
+pub use proxies::TrustedProxies;
 
-pub trait TrustAnchor: Send + Sync + std::fmt::Debug {
-    /// Short, log-safe name for this anchor, e.g. `peer-cidr`.
-    fn name(&self) -> &'static str;
-    /// Whether this request is attributable to a trusted proxy.
-    fn vouches_for(&self, request: &HttpRequest) -> bool;
+/// What an anchor established about a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attestation {
+    /// Short, log-safe name of the anchor, e.g. `peer-address`.
+    pub anchor: &'static str,
+    /// The identity the anchor itself vouches for, when it knows one.
+    pub identity: Option<AttestedIdentity>,
 }
 
+/// An identity asserted by an anchor rather than by plain headers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttestedIdentity {
+    pub username: String,
+    /// A stable subject (a certificate's or a token's), when there is one.
+    pub subject: Option<String>,
+    pub email: Option<String>,
+    pub groups: Vec<String>,
+}
+
+pub trait TrustAnchor: Send + Sync + std::fmt::Debug {
+    /// Short, log-safe name for this anchor.
+    fn name(&self) -> &'static str;
+    /// `Some` when this anchor vouches for the request.
+    fn attest<'a>(&'a self, request: &'a HttpRequest) -> LocalBoxFuture<'a, Option<Attestation>>;
+}
+
+/// The configured anchors; every one of them must vouch.
 #[derive(Debug, Default)]
 pub struct TrustAnchors {
     anchors: Vec<Box<dyn TrustAnchor>>,
@@ -29,11 +52,57 @@ impl TrustAnchors {
         TrustAnchors { anchors }
     }
 
-    /// The first anchor that vouches for the request, if any.
-    pub fn verify(&self, request: &HttpRequest) -> Option<&dyn TrustAnchor> {
-        self.anchors
-            .iter()
-            .map(Box::as_ref)
-            .find(|anchor| anchor.vouches_for(request))
+    /// Each anchor's attestation, or `None` as soon as one does not vouch (or none is configured:
+    /// nothing vouches for a request by default).
+    pub async fn attest(&self, request: &HttpRequest) -> Option<Vec<Attestation>> {
+        if self.anchors.is_empty() {
+            return None;
+        }
+        let mut attestations = Vec::with_capacity(self.anchors.len());
+        for anchor in &self.anchors {
+            attestations.push(anchor.attest(request).await?);
+        }
+        Some(attestations)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::test::TestRequest;
+
+    #[derive(Debug)]
+    struct Fixed(Option<&'static str>);
+
+    impl TrustAnchor for Fixed {
+        fn name(&self) -> &'static str {
+            "fixed"
+        }
+
+        fn attest<'a>(&'a self, _: &'a HttpRequest) -> LocalBoxFuture<'a, Option<Attestation>> {
+            let attestation = self.0.map(|user| Attestation {
+                anchor: "fixed",
+                identity: Some(AttestedIdentity {
+                    username: user.to_string(),
+                    subject: None,
+                    email: None,
+                    groups: Vec::new(),
+                }),
+            });
+            Box::pin(async move { attestation })
+        }
+    }
+
+    #[actix_web::test]
+    async fn every_anchor_must_vouch() {
+        let request = TestRequest::default().to_http_request();
+        assert_eq!(TrustAnchors::default().attest(&request).await, None);
+        let one_refuses =
+            TrustAnchors::new(vec![Box::new(Fixed(Some("a"))), Box::new(Fixed(None))]);
+        assert_eq!(one_refuses.attest(&request).await, None);
+        let both = TrustAnchors::new(vec![Box::new(Fixed(Some("a"))), Box::new(Fixed(Some("b")))]);
+        let attested = both.attest(&request).await.unwrap();
+        assert_eq!(attested.len(), 2);
+        assert_eq!(attested[1].identity.as_ref().unwrap().username, "b");
     }
 }
