@@ -6,7 +6,8 @@
 
 The stack spreads one setting over several files (a client secret in Dex and in oauth2-proxy, the
 header list in Traefik, oauth2-proxy and Lamplight, Traefik's address in the network and in
-Lamplight's trusted proxies). This checks that they agree. It does not start anything.
+Lamplight's trusted proxies, the host names Traefik routes to Lamplight and those Lamplight answers
+to). This checks that they agree. It does not start anything.
 """
 
 from __future__ import annotations
@@ -37,6 +38,46 @@ def default_of(value: str) -> str:
 def cfg_value(text: str, key: str) -> str | None:
     match = re.search(rf'^{key}\s*=\s*"?([^"\n]*)"?\s*$', text, re.M)
     return match.group(1) if match else None
+
+
+def rule_hosts(rule: str) -> list[str] | None:
+    """The names a Traefik rule matches with Host(`...`), or None when it may match other names too:
+    an alternative (`||`) without a Host matcher, a HostRegexp, a negation."""
+    if "HostRegexp" in rule or "!" in rule:
+        return None
+    names = []
+    for alternative in rule.split("||"):
+        found = [n for inner in re.findall(r"\bHost\(([^)]*)\)", alternative) for n in re.findall(r"`([^`]*)`", inner)]
+        if not found:
+            return None
+        names.extend(n.lower() for n in found)
+    return names
+
+
+def lamplight_setting(service: dict, flag: str) -> str:
+    """A Lamplight setting as the service gives it: command-line flag (which wins) or variable."""
+    for arg in service.get("command", []):
+        match = re.fullmatch(rf"--?{flag}=(.*)", str(arg))
+        if match:
+            return default_of(match.group(1))
+    env = service.get("environment", {})
+    return default_of(env.get("HEADLAMP_CONFIG_" + flag.upper().replace("-", "_"), ""))
+
+
+def answers_to(allowed: list[str], host: str) -> bool:
+    """Lamplight's -allowed-hosts check: localhost, *.localhost and IP addresses always; then the
+    listed names, `*.example.com` for subdomains, `*` for any."""
+    name = host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+    name = name.strip("[]").rstrip(".").lower()
+    try:
+        ipaddress.ip_address(name)
+        return True
+    except ValueError:
+        pass
+    for pattern in ["localhost", "*.localhost", *allowed]:
+        if pattern == "*" or pattern == name or (pattern.startswith("*.") and name.endswith(pattern[1:])):
+            return True
+    return False
 
 
 def main() -> int:
@@ -77,6 +118,28 @@ def main() -> int:
     check(sorted(injected) == sorted(forwarded), "oauth2-proxy injects exactly the headers Traefik forwards")
     check(sorted(stripped) == sorted(forwarded), "Traefik strips every identity header a client sends")
     check(not middlewares["oauth2-proxy-auth"]["forwardAuth"].get("trustForwardHeader"), "the edge Traefik does not trust client X-Forwarded-*")
+    # Host names: every name Traefik routes to Lamplight is one Lamplight answers to (else 421 for
+    # every request), and the routers name their hosts (a catch-all rule would route any name,
+    # a DNS-rebinding page's included, as far as Lamplight).
+    routers = traefik["http"]["routers"]
+    allowed = [h.strip().lower() for h in lamplight_setting(services["lamplight"], "allowed-hosts").split(",") if h.strip()]
+    check("*" not in allowed, "Lamplight's -allowed-hosts is not * (that would give up the DNS-rebinding defence)")
+    lamplight_hosts: set[str] = set()
+    for name, router in routers.items():
+        if router.get("service") != "lamplight":
+            continue
+        hosts = rule_hosts(router["rule"])
+        check(hosts is not None, f"Traefik router {name} matches named hosts only ({router['rule']})")
+        for host in hosts or []:
+            lamplight_hosts.add(host)
+            check(answers_to(allowed, host), f"Traefik routes {host} to Lamplight, and Lamplight answers to it (-allowed-hosts: {','.join(allowed) or 'none'})")
+    for name, router in routers.items():
+        if router.get("service") == "oauth2-proxy":
+            check(set(rule_hosts(router["rule"]) or []) == lamplight_hosts,
+                  f"Traefik router {name} serves /oauth2/ on the same host(s) as Lamplight ({', '.join(sorted(lamplight_hosts))})")
+    redirect_host = re.sub(r"^https?://([^/:]+).*$", r"\1", cfg_value(legacy, "redirect_url") or "")
+    check(redirect_host in lamplight_hosts, f"oauth2-proxy's redirect_url is on a host Traefik routes ({redirect_host})")
+
     chain = traefik["http"]["routers"]["lamplight"]["middlewares"]
     check(chain.index("strip-identity-headers") < chain.index("oauth2-proxy-auth") and chain.index("sign-in-on-401") < chain.index("oauth2-proxy-auth"),
           "router order: strip, then sign-in-on-401 around ForwardAuth")

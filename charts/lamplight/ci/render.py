@@ -285,7 +285,12 @@ def go_str(value) -> str:
     return str(value)
 
 
+PRINTF_VERB = re.compile(r"%([-0]*)(\d*)([%svdtqb])")
+
+
 def printf(fmt: str, *args) -> str:
+    """Go's fmt for the verbs the chart uses: %s %v %d %t %q %b, with the `-` and `0` flags and a
+    width (`%08b`). Anything else is an error rather than a guess."""
     args = list(args)
     out = []
     i = 0
@@ -295,30 +300,45 @@ def printf(fmt: str, *args) -> str:
             out.append(ch)
             i += 1
             continue
-        verb = fmt[i + 1]
-        i += 2
+        match = PRINTF_VERB.match(fmt, i)
+        if not match:
+            raise TemplateError(f"printf verb in {fmt[i:i + 4]!r} not supported")
+        flags, width, verb = match.groups()
+        i = match.end()
         if verb == "%":
             out.append("%")
             continue
+        if not args:
+            raise TemplateError("printf: too few arguments")
         value = args.pop(0)
         if verb == "s":
             if not isinstance(value, str):
                 raise TemplateError(f"printf %s of {type(value).__name__}")
-            out.append(value)
+            text = value
         elif verb == "v":
-            out.append(go_str(value))
-        elif verb == "d":
+            text = go_str(value)
+        elif verb in "db":
             if not isinstance(value, int) or isinstance(value, bool):
-                raise TemplateError(f"printf %d of {type(value).__name__}")
-            out.append(str(value))
+                raise TemplateError(f"printf %{verb} of {type(value).__name__}")
+            text = str(value) if verb == "d" else format(value, "b")
         elif verb == "t":
             if not isinstance(value, bool):
                 raise TemplateError(f"printf %t of {type(value).__name__}")
-            out.append(go_str(value))
-        elif verb == "q":
-            out.append(json.dumps(value))
-        else:
-            raise TemplateError(f"printf verb %{verb} not supported")
+            text = go_str(value)
+        else:  # q
+            text = json.dumps(value)
+        if width and len(text) < int(width):
+            pad = int(width) - len(text)
+            if "-" in flags:
+                text += " " * pad
+            elif "0" in flags and verb in "db":
+                sign = "-" if text.startswith("-") else ""
+                text = sign + "0" * pad + text[len(sign):]
+            elif "0" in flags:
+                raise TemplateError(f"printf %0{width}{verb}: zero padding only for numbers here")
+            else:
+                text = " " * pad + text
+        out.append(text)
     if args:
         raise TemplateError("printf: too many arguments")
     return "".join(out)
@@ -373,6 +393,33 @@ def regex_match(pattern, s):
     return re.search(pattern, s) is not None
 
 
+def split_list(sep, s):
+    """Go's strings.Split: an empty separator splits into characters, an empty string is [""]."""
+    return list(s) if sep == "" else s.split(sep)
+
+
+def substr(start, end, s):
+    """Sprig's substr: a negative start means from 0, a negative or too large end means to the end."""
+    if start < 0:
+        return s[:end]
+    if end < 0 or end > len(s):
+        return s[start:]
+    return s[start:end]
+
+
+def atoi(s):
+    """Sprig's atoi: strconv.Atoi, 0 on error."""
+    return int(s) if re.fullmatch(r"[+-]?[0-9]+", str(s)) else 0
+
+
+def uniq(items):
+    out = []
+    for item in items or []:
+        if item not in out:
+            out.append(item)
+    return out
+
+
 FUNCS = {
     "default": default,
     "empty": lambda v: not truthy(v),
@@ -411,6 +458,14 @@ FUNCS = {
     "deepCopy": copy.deepcopy,
     "ternary": lambda a, b, cond: a if truthy(cond) else b,
     "regexMatch": regex_match,
+    "splitList": split_list,
+    "substr": substr,
+    "atoi": atoi,
+    "repeat": lambda n, s: s * max(int(n), 0),
+    "uniq": uniq,
+    "last": lambda items: items[-1] if items else None,
+    "add": lambda *ns: sum(int(n) for n in ns),
+    "sub": lambda a, b: int(a) - int(b),
     "toYaml": to_yaml,
     "toJson": lambda v: json.dumps(v, separators=(",", ":"), sort_keys=True),
     "fromJsonArray": lambda s: json.loads(s),
@@ -584,6 +639,9 @@ def merge(base, override):
 
 def render(overrides=(), release="lamplight", namespace="lamplight"):
     """{template name: rendered text} for the chart with the given value overrides."""
+    # A template that includes itself (lamplight.bitsCover walks up to 128 bits deep) costs ~20
+    # Python frames per level; Helm allows 1000 nested includes of one template.
+    sys.setrecursionlimit(max(sys.getrecursionlimit(), 20_000))
     values = yaml.safe_load((CHART / "values.yaml").read_text())
     for override in overrides:
         values = merge(values, override)

@@ -14,15 +14,19 @@ What it checks (it cannot render templates; `helm lint` / `helm template` remain
   6. Every value in values.yaml is documented in README.md, and every value README.md documents
      exists.
   7. The render-time guards exist: deployment.yaml runs lamplight.validate, which refuses
-     proxy-auth without trusted proxies, a /0 trusted proxy, and proxy-auth together with OIDC.
+     proxy-auth without trusted proxies, trusted proxies covering every address, proxy-auth
+     together with OIDC, an Ingress without sign-in, and -allowed-hosts the chart would override.
   8. With render.py (a Go-template subset interpreter, not Helm): the chart renders for the
      defaults, every ci/*-values.yaml and examples/*.yaml into objects with apiVersion, kind and
      name; the security defaults hold in the output (no cluster-admin, no Secrets in the read-only
      role, impersonation-only role, hardened pod, probes); with kubernetes-validate installed, every
      built-in object validates strictly against Kubernetes 1.25 and the newest schemas it ships;
-     and each guard fires with its message.
+     every Ingress host is in the container's -allowed-hosts; each guard fires with its message,
+     and the look-alikes of each guard's case render.
   9. With --binary PATH (a built lamplight): the command line and environment each render gives
-     the container are accepted by the real server, which must start and answer /healthz.
+     the container are accepted by the real server, which must start and answer /healthz, also
+     under each -allowed-hosts name, and 421 under another name; and the server agrees with the
+     chart on which trusted-proxy lists cover every address (it refuses exactly those).
 
     python3 charts/lamplight/ci/validate.py --binary target/debug/lamplight
 """
@@ -120,6 +124,9 @@ def check_values() -> dict:
         ("a trusted proxy that is not an address", {"proxyAuth": {"trustedProxies": ["traefik"]}}),
         ("an underscore header name", {"proxyAuth": {"headers": {"username": "X_Forwarded_User"}}}),
         ("a short cookie secret", {"config": {"oidc": {"cookieSecret": "too-short"}}}),
+        ("an allowed host with a scheme", {"config": {"allowedHosts": ["https://dash.example.com"]}}),
+        ("an allowed host with a port", {"config": {"allowedHosts": ["dash.example.com:443"]}}),
+        ("an upper-case Ingress host", {"ingress": {"hosts": [{"host": "Dash.Example.com"}]}}),
     ]:
         if validator.is_valid(merge(values, bad)):
             fail(f"values.schema.json accepts {label}")
@@ -246,7 +253,9 @@ def check_guards() -> None:
         fail("deployment.yaml does not include lamplight.validate: the render-time guards never run")
     for needle, what in [
         ("proxyAuth.trustedProxies is empty", "proxy-auth without trusted proxies"),
-        ("trusts every address", "a /0 trusted proxy"),
+        ("trusts every address", "trusted proxies covering every address"),
+        ("no sign-in is configured", "an Ingress without sign-in"),
+        ("would replace the list the chart passes", "-allowed-hosts in extraArgs overriding the chart's"),
         ("choose one way of signing users in", "proxy-auth together with OIDC"),
         ("proxyAuth.impersonate needs proxyAuth.enabled", "impersonation without proxy-auth"),
     ]:
@@ -258,18 +267,61 @@ def check_guards() -> None:
 
 # --- 8/9. rendering -----------------------------------------------------------------------------
 
+# Proxy auth as the CI cases set it up, for guard cases that vary one thing.
+PROXY = {"enabled": True, "trustedProxies": ["10.42.0.0/16"]}
+PEERS = {"proxyPeers": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "traefik"}}}]}
+INGRESS = {"enabled": True, "hosts": [{"host": "dash.example.com", "paths": [{"path": "/"}]}]}
+
 GUARD_CASES = [
     ("proxy-auth without trusted proxies", {"proxyAuth": {"enabled": True}}, "proxyAuth.trustedProxies is empty"),
     ("Headlamp-style -proxy-auth=true in extraArgs", {"config": {"extraArgs": ["-proxy-auth=true"]}}, "proxyAuth.trustedProxies is empty"),
     ("HEADLAMP_CONFIG_PROXY_AUTH=true in env", {"env": [{"name": "HEADLAMP_CONFIG_PROXY_AUTH", "value": "true"}]}, "proxyAuth.trustedProxies is empty"),
     ("a /0 trusted proxy", {"proxyAuth": {"enabled": True, "trustedProxies": ["0.0.0.0/0"]}}, "trusts every address"),
     ("insecureTrustAnyPeer without a NetworkPolicy", {"proxyAuth": {"enabled": True, "insecureTrustAnyPeer": True}, "networkPolicy": {"enabled": False}}, "only safe when a NetworkPolicy"),
+    ("-proxy-auth-insecure-trust-any-peer in extraArgs without a NetworkPolicy", {"proxyAuth": PROXY, "networkPolicy": {"enabled": False}, "config": {"extraArgs": ["-proxy-auth-insecure-trust-any-peer"]}}, "only safe when a NetworkPolicy"),
     ("proxy auth without networkPolicy.proxyPeers", {"proxyAuth": {"enabled": True, "trustedProxies": ["10.42.0.0/16"]}}, "networkPolicy.proxyPeers is empty"),
     ("proxy auth together with OIDC", {"proxyAuth": {"enabled": True, "trustedProxies": ["10.42.0.0/16"]}, "networkPolicy": {"enabled": False}, "config": {"oidc": {"clientID": "x", "issuerURL": "https://idp"}}}, "choose one way of signing users in"),
     ("impersonation without proxy auth", {"proxyAuth": {"impersonate": True}}, "proxyAuth.impersonate needs proxyAuth.enabled"),
     ("the service-account token without in-cluster", {"config": {"inCluster": False, "unsafeUseServiceAccountToken": True}}, "needs config.inCluster=true"),
     ("OIDC without an issuer", {"config": {"oidc": {"clientID": "x"}}}, "issuerURL is not"),
-    ("an auth-proxy Ingress without proxy auth", {"ingress": {"enabled": True, "authProxy": {"type": "nginx"}}}, "proxyAuth.enabled is false"),
+    ("an auth-proxy Ingress without proxy auth", {"ingress": {"enabled": True, "authProxy": {"type": "nginx"}, "allowWithoutSignIn": True}}, "proxyAuth.enabled is false"),
+    ("an Ingress without any sign-in", {"ingress": INGRESS}, "no sign-in is configured"),
+    ("an Ingress with only the service account", {"ingress": INGRESS, "config": {"unsafeUseServiceAccountToken": True}}, "no sign-in is configured"),
+    ("an auth-proxy Ingress without any sign-in", {"ingress": {"enabled": True, "authProxy": {"type": "traefik"}}}, "no sign-in is configured"),
+    ("-allowed-hosts in extraArgs beside the Ingress hosts", {"proxyAuth": PROXY, "networkPolicy": PEERS, "ingress": INGRESS, "config": {"extraArgs": ["-allowed-hosts=other.example.com"]}}, "would replace the list the chart passes"),
+    ("HEADLAMP_CONFIG_ALLOWED_HOSTS beside config.allowedHosts", {"config": {"allowedHosts": ["dash.example.com"]}, "env": [{"name": "HEADLAMP_CONFIG_ALLOWED_HOSTS", "value": "other.example.com"}]}, "would be ignored"),
+]
+
+# Trusted-proxy lists and whether together they cover every address of a family. The chart must
+# refuse exactly the covering ones, and (with --binary) the server must agree.
+COVER_CASES = [
+    ("0.0.0.0/0", True),
+    ("0.0.0.0/1,128.0.0.0/1", True),
+    ("128.0.0.0/2,0.0.0.0/1,192.0.0.0/2", True),
+    ("0.0.0.0/2,64.0.0.0/2,128.0.0.0/2,192.0.0.0/2", True),
+    ("::ffff:0:0/96", True),
+    ("::ffff:0.0.0.0/97,128.0.0.0/1", True),
+    ("::/0", True),
+    ("::/1,8000::/1", True),
+    ("10.42.0.0/16,::/1,8000::/2,c000::/2", True),
+    ("0.0.0.0/1", False),
+    ("0.0.0.0/1,128.0.0.0/2,192.0.0.0/3", False),
+    ("::/1", False),
+    ("10.0.0.0/8,::1", False),
+    ("::ffff:10.0.0.0/104", False),
+    ("::ffff:0:0/97", False),
+    ("10.0.0.0/7,fd00::/16", False),
+]
+
+# Look-alikes of the guarded cases that must render (a guard that fires too often gets switched off).
+NO_GUARD_CASES = [
+    ("an Ingress with proxy auth", {"proxyAuth": PROXY, "networkPolicy": PEERS, "ingress": INGRESS}),
+    ("an Ingress with OIDC", {"config": {"oidc": {"clientID": "x", "issuerURL": "https://idp.example.com"}}, "ingress": INGRESS}),
+    ("an Ingress with OIDC from extraArgs", {"config": {"extraArgs": ["-oidc-client-id=x", "-oidc-idp-issuer-url=https://idp.example.com", "-oidc-cookie-secret=" + "x" * 32]}, "ingress": INGRESS}),
+    ("an Ingress with proxy auth from env", {"env": [{"name": "HEADLAMP_CONFIG_PROXY_AUTH", "value": "true"}, {"name": "HEADLAMP_CONFIG_PROXY_AUTH_TRUSTED_PROXIES", "value": "10.42.0.0/16"}], "networkPolicy": PEERS, "ingress": INGRESS}),
+    ("an Ingress without sign-in, allowWithoutSignIn", {"ingress": {**INGRESS, "allowWithoutSignIn": True}}),
+    ("a covering list with insecureTrustAnyPeer and a NetworkPolicy", {"proxyAuth": {"enabled": True, "insecureTrustAnyPeer": True, "trustedProxies": ["0.0.0.0/1", "128.0.0.0/1"]}, "networkPolicy": PEERS}),
+    ("-allowed-hosts in extraArgs without an Ingress", {"config": {"extraArgs": ["-allowed-hosts=dash.example.com"]}}),
 ]
 
 
@@ -305,6 +357,45 @@ def check_rendering(binary: str | None) -> None:
                 fail(f"guard for {label} fired with another message: {str(error).strip()[:120]}")
         else:
             fail(f"guard did not fire: {label}")
+
+    for label, overrides in NO_GUARD_CASES:
+        try:
+            docs = render.manifests(render.render([overrides]))
+        except render.Fail as error:
+            fail(f"guard fired for {label}: {str(error).strip()[:160]}")
+        else:
+            problems = check_objects(docs)
+            for problem in problems:
+                fail(f"render {label}: {problem}")
+            if not problems:
+                ok(f"no guard fires: {label}")
+            if binary:
+                check_binary(binary, label, docs)
+
+    for networks, covers in COVER_CASES:
+        label = f"trusted proxies {networks}"
+        for where, overrides in [
+            ("values", {"proxyAuth": {"enabled": True, "trustedProxies": networks.split(",")}, "networkPolicy": PEERS}),
+            ("extraArgs", {"config": {"extraArgs": ["-proxy-auth=true", f"-proxy-auth-trusted-proxies={networks}"]}, "networkPolicy": PEERS}),
+        ]:
+            try:
+                docs = render.manifests(render.render([overrides]))
+            except render.Fail as error:
+                if not covers:
+                    fail(f"{label} ({where}): the chart refuses a list that does not cover every address: {str(error).strip()[:120]}")
+                elif "trusts every address" not in str(error):
+                    fail(f"{label} ({where}): refused with another message: {str(error).strip()[:120]}")
+                else:
+                    ok(f"{label} ({where}): the chart refuses it")
+            else:
+                if covers:
+                    fail(f"{label} ({where}): the chart renders a list that covers every address")
+                else:
+                    ok(f"{label} ({where}): the chart renders it")
+                    if binary and where == "values":
+                        check_binary(binary, label, docs)
+        if binary and covers:
+            check_binary_refuses(binary, label, ["-proxy-auth=true", f"-proxy-auth-trusted-proxies={networks}"], "cover every")
 
 
 # Oldest Kubernetes the chart supports (Chart.yaml kubeVersion) and the newest schemas at hand.
@@ -364,6 +455,11 @@ def check_objects(docs) -> list[str]:
         if not container["readinessProbe"]["httpGet"]["path"].endswith("/readyz"):
             problems.append("readiness is not /readyz")
         args = container.get("args", [])
+        allowed = next((a.split("=", 1)[1].split(",") for a in args if a.startswith("-allowed-hosts=")), [])
+        for ingress in by_kind.get("Ingress", []):
+            for rule in ingress["spec"].get("rules", []):
+                if rule.get("host") and rule["host"] not in allowed and allowed != ["*"]:
+                    problems.append(f"Ingress host {rule['host']} is not in -allowed-hosts ({','.join(allowed)}): it would get 421")
         if "-proxy-auth=true" in args and not any(a.startswith("-proxy-auth-trusted-proxies=") or a.startswith("-proxy-auth-insecure-trust-any-peer") for a in args):
             problems.append("-proxy-auth=true without trusted proxies reached the container")
         if "-proxy-auth-impersonate=true" in args:
@@ -410,6 +506,7 @@ def check_binary(binary: str, label: str, docs) -> None:
                     with urllib.request.urlopen(f"http://127.0.0.1:{port}{base}/healthz", timeout=1) as answer:
                         if answer.status == 200:
                             ok(f"binary {label}: the server starts with the rendered args and env")
+                            check_hosts(label, port, f"{base}/healthz", args)
                             return
                 except OSError:
                     time.sleep(0.2)
@@ -417,6 +514,51 @@ def check_binary(binary: str, label: str, docs) -> None:
         finally:
             process.terminate()
             process.wait(timeout=10)
+
+
+def status_for_host(port: int, path: str, host: str) -> int:
+    import http.client
+
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    try:
+        connection.request("GET", path, headers={"Host": host})
+        return connection.getresponse().status
+    finally:
+        connection.close()
+
+
+def check_hosts(label: str, port: int, path: str, args: list[str]) -> None:
+    """Each -allowed-hosts name (a subdomain for `*.x`) is served; another name gets 421."""
+    allowed = next((a.split("=", 1)[1].split(",") for a in args if a.startswith("-allowed-hosts=")), [])
+    names = ["localhost"] + [f"a{name[1:]}" if name.startswith("*.") else name for name in allowed if name != "*"]
+    wrong = [(name, status) for name in names if (status := status_for_host(port, path, f"{name}:443")) != 200]
+    if wrong:
+        fail(f"binary {label}: allowed host names not served: {wrong}")
+    stranger = status_for_host(port, path, "rebinding.attacker.invalid")
+    if allowed == ["*"]:
+        if stranger != 200:
+            fail(f"binary {label}: -allowed-hosts=* but another name got {stranger}")
+    elif stranger != 421:
+        fail(f"binary {label}: a name outside -allowed-hosts got {stranger}, not 421")
+    if not wrong and (stranger == 421) != (allowed == ["*"]):
+        ok(f"binary {label}: serves {', '.join(names)}; another name gets {stranger}")
+
+
+def check_binary_refuses(binary: str, label: str, args: list[str], message: str) -> None:
+    """The real server must refuse these flags at start-up: exit status 2, naming why."""
+    import os
+    import subprocess
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HEADLAMP_CONFIG_")}
+    try:
+        done = subprocess.run([binary, *args, "-listen-addr=127.0.0.1", "-port=0"], env=env, capture_output=True, text=True, timeout=20)
+    except subprocess.TimeoutExpired:
+        fail(f"binary {label}: the server started instead of refusing")
+        return
+    if done.returncode == 2 and message in done.stderr:
+        ok(f"binary {label}: the server refuses it too")
+    else:
+        fail(f"binary {label}: expected exit status 2 and {message!r}, got {done.returncode}: {done.stderr.strip()[:200]}")
 
 
 def main() -> int:

@@ -108,6 +108,195 @@ Go's strconv.ParseBool spellings of true, as the server accepts them.
 {{- end }}
 
 {{/*
+"true" when some sign-in mode is configured anywhere: proxy auth (see lamplight.proxyAuthOn), the
+chart's OIDC values, or OIDC given as flags or variables. A cookie secret alone counts, since it is
+all the server needs when the OIDC client comes from a kubeconfig context (`auth-provider: oidc`).
+*/}}
+{{- define "lamplight.signInOn" -}}
+{{- $on := or (include "lamplight.proxyAuthOn" .) (include "lamplight.oidcOn" .) }}
+{{- range .Values.config.extraArgs }}
+{{- if regexMatch "^--?oidc-(client-id|cookie-secret|cookie-secret-file)=.+$" (toString .) }}
+{{- $on = true }}
+{{- end }}
+{{- end }}
+{{- range .Values.env }}
+{{- if and (has (toString .name) (list "HEADLAMP_CONFIG_OIDC_CLIENT_ID" "HEADLAMP_CONFIG_OIDC_COOKIE_SECRET" "HEADLAMP_CONFIG_OIDC_COOKIE_SECRET_FILE")) (or .value .valueFrom) }}
+{{- $on = true }}
+{{- end }}
+{{- end }}
+{{- if $on }}true{{ end }}
+{{- end }}
+
+{{/* "true" when -proxy-auth-insecure-trust-any-peer is on: the value, config.extraArgs or env. */}}
+{{- define "lamplight.insecureTrustAnyPeerOn" -}}
+{{- $on := .Values.proxyAuth.insecureTrustAnyPeer }}
+{{- range .Values.config.extraArgs }}
+{{- if regexMatch "^--?proxy-auth-insecure-trust-any-peer(=(1|t|T|true|TRUE|True))?$" (toString .) }}
+{{- $on = true }}
+{{- end }}
+{{- end }}
+{{- range .Values.env }}
+{{- if and (eq (toString .name) "HEADLAMP_CONFIG_PROXY_AUTH_INSECURE_TRUST_ANY_PEER") (has (toString .value) (list "1" "t" "T" "true" "TRUE" "True")) }}
+{{- $on = true }}
+{{- end }}
+{{- end }}
+{{- if $on }}true{{ end }}
+{{- end }}
+
+{{/*
+The -allowed-hosts the chart passes: config.allowedHosts plus every ingress.hosts[].host when the
+Ingress is enabled, lower-cased, without duplicates, comma-separated. Just `*` when the list has `*`
+(the server refuses `*` next to other names). Empty when there is nothing to add to the names the
+server always answers to (localhost, *.localhost, IP addresses, the -oidc-callback-url host).
+*/}}
+{{- define "lamplight.allowedHosts" -}}
+{{- $hosts := list }}
+{{- range .Values.config.allowedHosts }}
+{{- $hosts = append $hosts (lower (trimSuffix "." (toString .))) }}
+{{- end }}
+{{- if .Values.ingress.enabled }}
+{{- range .Values.ingress.hosts }}
+{{- with .host }}
+{{- $hosts = append $hosts (lower (trimSuffix "." (toString .))) }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- if has "*" $hosts }}*{{ else }}{{ join "," (uniq $hosts) }}{{ end }}
+{{- end }}
+
+{{/* Trusted proxies ------------------------------------------------------------------------------- */}}
+
+{{/*
+An IP address or CIDR as its family and the bits of its network part: "4:00001010" for
+10.0.0.0/8, "4:" for 0.0.0.0/0, "6:" for ::/0. IPv4-mapped IPv6 ranges (::ffff:a.b.c.d/n with
+n >= 96) are the IPv4 range they map, as the server compares peers in canonical form, so
+::ffff:0:0/96 is "4:". Empty for anything that does not parse (values.schema.json and the server
+refuse those with a better message).
+*/}}
+{{- define "lamplight.cidrBits" -}}
+{{- $parts := splitList "/" (lower (trim (toString .))) }}
+{{- $addr := first $parts }}
+{{- $family := "" }}
+{{- $bits := "x" }}
+{{- $prefix := 32 }}
+{{- if regexMatch "^[0-9]{1,3}([.][0-9]{1,3}){3}$" $addr }}
+{{- $family = "4" }}
+{{- $bits = include "lamplight.ipv4Bits" $addr }}
+{{- else if contains ":" $addr }}
+{{- $family = "6" }}
+{{- $prefix = 128 }}
+{{- $halves := splitList "::" $addr }}
+{{- $head := include "lamplight.ipv6Bits" (first $halves) }}
+{{- $tail := "" }}
+{{- if eq (len $halves) 2 }}
+{{- $tail = include "lamplight.ipv6Bits" (last $halves) }}
+{{- end }}
+{{- $gap := int (sub 128 (add (len $head) (len $tail))) }}
+{{- if and (le (len $halves) 2) (ge $gap 0) (or (eq (len $halves) 2) (eq $gap 0)) (not (contains "x" $head)) (not (contains "x" $tail)) }}
+{{- $bits = printf "%s%s%s" $head (repeat $gap "0") $tail }}
+{{- end }}
+{{- end }}
+{{- if eq (len $parts) 2 }}
+{{- if regexMatch "^[0-9]{1,3}$" (last $parts) }}
+{{- $prefix = atoi (last $parts) }}
+{{- else }}
+{{- $bits = "x" }}
+{{- end }}
+{{- end }}
+{{- if or (gt (len $parts) 2) (contains "x" $bits) (gt $prefix (len $bits)) }}
+{{- $family = "" }}
+{{- end }}
+{{- if $family }}
+{{- $bits = trunc $prefix $bits }}
+{{- $mapped := printf "%s%s" (repeat 80 "0") (repeat 16 "1") }}
+{{- if and (eq $family "6") (ge (len $bits) 96) (hasPrefix $mapped $bits) }}
+{{- $family = "4" }}
+{{- $bits = substr 96 (len $bits) $bits }}
+{{- end }}
+{{- printf "%s:%s" $family $bits }}
+{{- end }}
+{{- end }}
+
+{{/* "a.b.c.d" as 32 bits; an "x" marks an octet over 255. */}}
+{{- define "lamplight.ipv4Bits" -}}
+{{- range splitList "." . }}
+{{- if le (atoi .) 255 }}{{ printf "%08b" (atoi .) }}{{ else }}x{{ end }}
+{{- end }}
+{{- end }}
+
+{{/*
+Colon-separated IPv6 groups ("fd00:10", one side of a "::") as 16 bits each, a dotted IPv4 tail as
+32; "" for no groups, an "x" for a group that is not hex.
+*/}}
+{{- define "lamplight.ipv6Bits" -}}
+{{- $nibbles := dict "0" "0000" "1" "0001" "2" "0010" "3" "0011" "4" "0100" "5" "0101" "6" "0110" "7" "0111" "8" "1000" "9" "1001" "a" "1010" "b" "1011" "c" "1100" "d" "1101" "e" "1110" "f" "1111" }}
+{{- if . }}
+{{- range splitList ":" . }}
+{{- if regexMatch "^[0-9a-f]{1,4}$" . }}
+{{- range splitList "" (trunc -4 (printf "000%s" .)) }}{{ index $nibbles . }}{{ end }}
+{{- else if regexMatch "^[0-9]{1,3}([.][0-9]{1,3}){3}$" . }}
+{{- include "lamplight.ipv4Bits" . }}
+{{- else }}x
+{{- end }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/*
+"true" when the networks, given as bit strings of one family, together contain every address that
+starts with .prefix: one of them is a prefix of it, or both of its halves are covered. Only halves
+some network lies inside are explored, so this stays small (at most a few hundred calls).
+*/}}
+{{- define "lamplight.bitsCover" -}}
+{{- $prefix := .prefix }}
+{{- $covered := false }}
+{{- $inside := false }}
+{{- range .nets }}
+{{- if hasPrefix . $prefix }}
+{{- $covered = true }}
+{{- else if hasPrefix $prefix . }}
+{{- $inside = true }}
+{{- end }}
+{{- end }}
+{{- if $covered }}true
+{{- else if $inside }}
+{{- if and (include "lamplight.bitsCover" (dict "prefix" (printf "%s0" $prefix) "nets" .nets)) (include "lamplight.bitsCover" (dict "prefix" (printf "%s1" $prefix) "nets" .nets)) }}true{{ end }}
+{{- end }}
+{{- end }}
+
+{{/*
+"IPv4" or "IPv6" when a list of addresses/CIDRs together covers that whole family, however it is
+spelt: 0.0.0.0/0; 0.0.0.0/1,128.0.0.0/1; four /2s; ::ffff:0:0/96; ::/1,8000::/1. Empty otherwise.
+*/}}
+{{- define "lamplight.coveredFamily" -}}
+{{- $v4 := list }}
+{{- $v6 := list }}
+{{- range . }}
+{{- $net := include "lamplight.cidrBits" . }}
+{{- if hasPrefix "4:" $net }}
+{{- $v4 = append $v4 (trimPrefix "4:" $net) }}
+{{- else if hasPrefix "6:" $net }}
+{{- $v6 = append $v6 (trimPrefix "6:" $net) }}
+{{- end }}
+{{- end }}
+{{- if include "lamplight.bitsCover" (dict "prefix" "" "nets" $v4) }}IPv4
+{{- else if include "lamplight.bitsCover" (dict "prefix" "" "nets" $v6) }}IPv6
+{{- end }}
+{{- end }}
+
+{{/* proxyAuth.trustedProxies wider than the server's warning threshold (/8, IPv6 /32), comma-separated. */}}
+{{- define "lamplight.wideTrustedProxies" -}}
+{{- $wide := list }}
+{{- range .Values.proxyAuth.trustedProxies }}
+{{- $net := include "lamplight.cidrBits" . }}
+{{- if or (and (hasPrefix "4:" $net) (lt (len $net) 10)) (and (hasPrefix "6:" $net) (lt (len $net) 34)) }}
+{{- $wide = append $wide (toString .) }}
+{{- end }}
+{{- end }}
+{{- join ", " $wide }}
+{{- end }}
+
+{{/*
 Render-time guards. Each mirrors a refusal of the server at start-up (which would otherwise show
 up as a CrashLoopBackOff) or a combination that would expose the cluster.
 */}}
@@ -116,13 +305,32 @@ up as a CrashLoopBackOff) or a combination that would expose the cluster.
 {{- if and $proxyAuth (not (include "lamplight.trustedProxiesGiven" .)) }}
 {{- fail "\n\nproxy-auth is on (proxyAuth.enabled, or -proxy-auth=true in config.extraArgs / HEADLAMP_CONFIG_PROXY_AUTH in env) but proxyAuth.trustedProxies is empty.\nLamplight refuses to start like this: anyone who can reach the pod could send `X-Forwarded-User: admin`.\nSet proxyAuth.trustedProxies to the addresses the auth proxy connects from, e.g.\n  --set 'proxyAuth.trustedProxies={10.42.0.0/16}'   (the pod CIDR of your ingress controller / oauth2-proxy pods)\n  --set 'proxyAuth.trustedProxies={127.0.0.1/32}'   (an auth proxy sidecar in the same pod)\nSee docs/identity-aware-proxy.md, \"Choosing -proxy-auth-trusted-proxies\"." }}
 {{- end }}
-{{- range .Values.proxyAuth.trustedProxies }}
-{{- if and (regexMatch "/0$" (toString .)) (not $.Values.proxyAuth.insecureTrustAnyPeer) }}
-{{- fail (printf "\n\nproxyAuth.trustedProxies contains %s, which trusts every address to assert identities.\nList the auth proxy's addresses instead, or set proxyAuth.insecureTrustAnyPeer=true if a NetworkPolicy really admits nothing but the proxy." .) }}
+{{- /* Trusted proxies that together cover every IPv4 or IPv6 address, in any spelling (0.0.0.0/0,
+       0.0.0.0/1 + 128.0.0.0/1, ::ffff:0:0/96, ::/1 + 8000::/1 ...). A convenience that fails at
+       `helm install` instead of in a CrashLoopBackOff: the server makes the real check at start-up,
+       and only the `-name=value` spelling of a flag in config.extraArgs is looked at here. Each
+       source is checked on its own, since a later one replaces an earlier one. */ -}}
+{{- if not (include "lamplight.insecureTrustAnyPeerOn" .) }}
+{{- $sources := list (dict "where" "proxyAuth.trustedProxies" "entries" .Values.proxyAuth.trustedProxies) }}
+{{- range .Values.config.extraArgs }}
+{{- if regexMatch "^--?proxy-auth-trusted-proxies=" (toString .) }}
+{{- $sources = append $sources (dict "where" "-proxy-auth-trusted-proxies in config.extraArgs" "entries" (splitList "," (trimPrefix "proxy-auth-trusted-proxies=" (trimPrefix "-" (trimPrefix "-" (toString .)))))) }}
 {{- end }}
 {{- end }}
-{{- if and .Values.proxyAuth.insecureTrustAnyPeer (not (and .Values.networkPolicy.enabled .Values.networkPolicy.proxyPeers)) }}
-{{- fail "\n\nproxyAuth.insecureTrustAnyPeer accepts identity headers from any peer; it is only safe when a NetworkPolicy admits nothing but the proxy.\nKeep networkPolicy.enabled=true and set networkPolicy.proxyPeers to the proxy's pods/namespace." }}
+{{- range .Values.env }}
+{{- if and (eq (toString .name) "HEADLAMP_CONFIG_PROXY_AUTH_TRUSTED_PROXIES") .value }}
+{{- $sources = append $sources (dict "where" "HEADLAMP_CONFIG_PROXY_AUTH_TRUSTED_PROXIES in env" "entries" (splitList "," (toString .value))) }}
+{{- end }}
+{{- end }}
+{{- range $sources }}
+{{- $where := .where }}
+{{- with include "lamplight.coveredFamily" .entries }}
+{{- fail (printf "\n\n%s together cover every %s address, which trusts every address to assert identities (Lamplight refuses this at start-up).\nList the auth proxy's addresses instead (its pods' CIDR, its node subnet, 127.0.0.1/32 for a sidecar), or set proxyAuth.insecureTrustAnyPeer=true if a NetworkPolicy really admits nothing but the proxy." $where .) }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- if and (include "lamplight.insecureTrustAnyPeerOn" .) (not (and .Values.networkPolicy.enabled .Values.networkPolicy.proxyPeers)) }}
+{{- fail "\n\nproxyAuth.insecureTrustAnyPeer (or -proxy-auth-insecure-trust-any-peer) accepts identity headers from any peer; it is only safe when a NetworkPolicy admits nothing but the proxy.\nKeep networkPolicy.enabled=true and set networkPolicy.proxyPeers to the proxy's pods/namespace." }}
 {{- end }}
 {{- if and $proxyAuth (include "lamplight.oidcOn" .) }}
 {{- fail "\n\nproxy-auth and config.oidc.clientID are both set: choose one way of signing users in (Lamplight refuses both at once)." }}
@@ -142,6 +350,22 @@ up as a CrashLoopBackOff) or a combination that would expose the cluster.
 {{- if and $proxyAuth .Values.networkPolicy.enabled (not .Values.networkPolicy.proxyPeers) }}
 {{- fail "\n\nproxy-auth is on and networkPolicy.enabled=true, but networkPolicy.proxyPeers is empty, so the NetworkPolicy would not know which pods are the proxy.\nSet networkPolicy.proxyPeers to the proxy's pods/namespace, e.g.\n  networkPolicy:\n    proxyPeers:\n      - namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: traefik}}\n        podSelector: {matchLabels: {app.kubernetes.io/name: traefik}}\nor set networkPolicy.enabled=false if your cluster enforces no NetworkPolicies (then trustedProxies is the only guard)." }}
 {{- end }}
+{{- if and .Values.ingress.enabled (not (include "lamplight.signInOn" .)) (not .Values.ingress.allowWithoutSignIn) }}
+{{- fail "\n\ningress.enabled=true publishes Lamplight, but no sign-in is configured: neither proxy auth (proxyAuth.enabled, -proxy-auth) nor OpenID Connect (config.oidc.clientID, -oidc-client-id).\nAnyone who can reach the Ingress would use the dashboard: with config.unsafeUseServiceAccountToken as the service account, otherwise with whatever token they bring.\nPut an identity-aware proxy in front (proxyAuth.*, ingress.authProxy.*; see docs/identity-aware-proxy.md) or configure config.oidc.*.\nIf something outside this chart authenticates every request and that is really what you want, set ingress.allowWithoutSignIn=true (UNSAFE)." }}
+{{- end }}
+{{- $allowedHosts := include "lamplight.allowedHosts" . }}
+{{- if $allowedHosts }}
+{{- range .Values.config.extraArgs }}
+{{- if regexMatch "^--?allowed-hosts(=|$)" (toString .) }}
+{{- fail (printf "\n\n-allowed-hosts in config.extraArgs would replace the list the chart passes (%s: config.allowedHosts and the Ingress hosts), and every other name would get 421 Misdirected Request.\nPut the names in config.allowedHosts instead." $allowedHosts) }}
+{{- end }}
+{{- end }}
+{{- range .Values.env }}
+{{- if eq (toString .name) "HEADLAMP_CONFIG_ALLOWED_HOSTS" }}
+{{- fail (printf "\n\nHEADLAMP_CONFIG_ALLOWED_HOSTS in env would be ignored: the chart passes -allowed-hosts=%s on the command line (config.allowedHosts and the Ingress hosts), which wins over the environment.\nPut the names in config.allowedHosts instead." $allowedHosts) }}
+{{- end }}
+{{- end }}
+{{- end }}
 {{- if and .Values.ingress.enabled (eq .Values.ingress.authProxy.type "traefik" "nginx") (not $proxyAuth) }}
 {{- fail (printf "\n\ningress.authProxy.type=%s puts oauth2-proxy in front, but proxyAuth.enabled is false, so Lamplight would ignore the identity it sends. Set proxyAuth.enabled=true (with trustedProxies)." .Values.ingress.authProxy.type) }}
 {{- end }}
@@ -154,6 +378,9 @@ up as a CrashLoopBackOff) or a combination that would expose the cluster.
 - {{ printf "-log-level=%s" .Values.config.logLevel | quote }}
 {{- with .Values.config.baseURL }}
 - {{ printf "-base-url=%s" . | quote }}
+{{- end }}
+{{- with include "lamplight.allowedHosts" . }}
+- {{ printf "-allowed-hosts=%s" . | quote }}
 {{- end }}
 {{- if .Values.config.inCluster }}
 - "-in-cluster=true"
