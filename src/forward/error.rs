@@ -1,6 +1,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 
+use crate::settings::flags::Key;
 use crate::status::Status;
 
 /// Why a request did not reach the API server, as a Kubernetes `Status` kubectl and the UI understand.
@@ -32,8 +33,20 @@ pub enum ForwardError {
     Unreachable { cluster: String, reason: String },
     #[error("the API server of cluster {cluster:?} did not answer in time: {reason}")]
     Timeout { cluster: String, reason: String },
-    #[error("the API server of cluster {cluster:?} refused the WebSocket upgrade with {status}")]
-    Upgrade { cluster: String, status: StatusCode },
+    #[error(
+        "the API server of cluster {cluster:?} answered a WebSocket upgrade with {status} instead of switching protocols"
+    )]
+    NotUpgraded { cluster: String, status: u16 },
+    #[error(
+        "{whose} {limit} {what} open through this server, the most -{flag} allows: close some (another tab?) or \
+         ask the operator to raise -{flag}"
+    )]
+    TooManyStreams {
+        what: &'static str,
+        whose: &'static str,
+        limit: usize,
+        flag: Key,
+    },
     #[error(
         "cross-origin request refused: the Origin header does not name the host this request was sent to"
     )]
@@ -53,11 +66,11 @@ impl ResponseError for ForwardError {
             ForwardError::NoUserToImpersonate | ForwardError::AnonymousServiceAccount { .. } => {
                 StatusCode::UNAUTHORIZED
             }
-            ForwardError::Credentials { .. } | ForwardError::Unreachable { .. } => {
-                StatusCode::BAD_GATEWAY
-            }
+            ForwardError::Credentials { .. }
+            | ForwardError::Unreachable { .. }
+            | ForwardError::NotUpgraded { .. } => StatusCode::BAD_GATEWAY,
             ForwardError::Timeout { .. } => StatusCode::GATEWAY_TIMEOUT,
-            ForwardError::Upgrade { status, .. } => *status,
+            ForwardError::TooManyStreams { .. } => StatusCode::TOO_MANY_REQUESTS,
         }
     }
 

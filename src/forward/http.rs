@@ -4,12 +4,14 @@
 use actix_web::body::SizedStream;
 use actix_web::http::{Method, StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
+use futures_util::StreamExt;
 use http_body_util::BodyExt;
 
 use super::body::RequestBody;
 use super::clients::{RESPONSE_HEAD_TIMEOUT, UpstreamClient};
 use super::error::ForwardError;
 use super::headers::response_headers;
+use super::limits::Permit;
 use super::prepare::Prepared;
 
 pub(super) async fn forward(
@@ -17,6 +19,7 @@ pub(super) async fn forward(
     payload: web::Payload,
     prepared: Prepared<'_>,
     client: &UpstreamClient,
+    permits: Vec<Permit>,
 ) -> Result<HttpResponse, actix_web::Error> {
     let length = content_length(
         request
@@ -35,16 +38,27 @@ pub(super) async fn forward(
     let upstream = upstream_request(request.method(), &prepared, body)?;
     let response = send(&prepared, client, upstream).await?;
 
+    Ok(relay(request.method(), response, permits))
+}
+
+/// The API server's response as it is (status, the headers a client may see, the body streamed).
+/// `permits` are held until the body ends or the client leaves: a watch counts for as long as it
+/// streams.
+pub(super) fn relay(
+    method: &Method,
+    response: hyper::Response<hyper::body::Incoming>,
+    permits: Vec<Permit>,
+) -> HttpResponse {
     let status = to_actix_status(response.status());
     let mut builder = HttpResponse::build(status);
     for (name, value) in response_headers(&to_actix_headers(response.headers())).iter() {
         builder.append_header((name.clone(), value.clone()));
     }
-    let no_body = request.method() == Method::HEAD
+    let no_body = *method == Method::HEAD
         || status == StatusCode::NO_CONTENT
         || status == StatusCode::NOT_MODIFIED;
     if no_body {
-        return Ok(builder.finish());
+        return builder.finish();
     }
     let length = content_length(
         response
@@ -54,11 +68,14 @@ pub(super) async fn forward(
     );
     // Dropping this stream (the client left) drops the upstream response: hyper then resets the
     // HTTP/2 stream or closes the HTTP/1.1 connection.
-    let body = response.into_body().into_data_stream();
-    Ok(match length {
+    let body = response.into_body().into_data_stream().map(move |chunk| {
+        let _held = &permits;
+        chunk
+    });
+    match length {
         Some(length) => builder.body(SizedStream::new(length, body)),
         None => builder.streaming(body),
-    })
+    }
 }
 
 /// Sends `upstream` and waits for the final response head, at most [`RESPONSE_HEAD_TIMEOUT`].

@@ -8,6 +8,7 @@ mod error;
 mod headers;
 mod http;
 mod identity;
+mod limits;
 mod origin;
 mod prepare;
 mod websocket;
@@ -20,6 +21,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 pub use clients::UpstreamClients;
 pub use error::ForwardError;
 pub use identity::IdentityPolicy;
+pub use limits::StreamLimits;
 
 use crate::auth::Caller;
 use crate::auth::trust::TrustedProxies;
@@ -33,6 +35,8 @@ pub struct Forwarding {
     policy: IdentityPolicy,
     registry: Arc<ClusterRegistry>,
     trusted: TrustedProxies,
+    limits: StreamLimits,
+    ping_interval: std::time::Duration,
 }
 
 impl Forwarding {
@@ -56,6 +60,8 @@ impl Forwarding {
             },
             registry,
             trusted,
+            limits: StreamLimits::new(&settings.streams),
+            ping_interval: settings.streams.ping_interval,
         }
     }
 }
@@ -80,10 +86,18 @@ async fn forward(
     let clients = clients
         .get(&prepared.cluster.name)
         .ok_or_else(|| ForwardError::UnknownCluster(prepared.cluster.name.clone()))?;
-    match prepared.upgrade.take() {
-        Some(protocols) => {
-            websocket::bridge(request, payload, prepared, protocols, &clients.upgrade).await
-        }
-        None => http::forward(&request, payload, prepared, &clients.http).await,
-    }
+    let Some(protocols) = prepared.upgrade.take() else {
+        let permits = forwarding.limits.admit(&request, user.as_ref(), false)?;
+        return http::forward(&request, payload, prepared, &clients.http, permits).await;
+    };
+    // Before anything goes upstream: a bad handshake or a full pool costs the API server nothing.
+    let client_side = websocket::accept(&request, payload)?;
+    let permits = forwarding.limits.admit(&request, user.as_ref(), true)?;
+    let bridge = websocket::Bridge {
+        client_side,
+        protocols,
+        permits,
+        ping_interval: forwarding.ping_interval,
+    };
+    websocket::bridge(&request, prepared, bridge, &clients.upgrade).await
 }

@@ -5,11 +5,16 @@
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
-use actix_ws::{AggregatedMessage, CloseCode, CloseReason};
+use std::time::Duration;
+
+use actix_ws::{
+    AggregatedMessage, AggregatedMessageStream, CloseCode, CloseReason, MessageStream, Session,
+};
 use base64::Engine;
 use futures_util::{SinkExt, StreamExt};
 use hyper_util::rt::TokioIo;
 use secrecy::SecretString;
+use tokio::time::Instant;
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::handshake::client::generate_key;
 use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
@@ -19,7 +24,8 @@ use tokio_tungstenite::tungstenite::protocol::{CloseFrame, Message, Role, WebSoc
 use super::body::RequestBody;
 use super::clients::UpstreamClient;
 use super::error::ForwardError;
-use super::http::{send, upstream_request};
+use super::http::{relay, send, upstream_request};
+use super::limits::Permit;
 use super::prepare::Prepared;
 
 /// Kubernetes clients that cannot set headers on a WebSocket (browsers) put the token here.
@@ -28,6 +34,8 @@ const BEARER_PROTOCOL_PREFIX: &str = "base64url.bearer.authorization.k8s.io.";
 const MAX_FRAME_SIZE: usize = 16 * 1024 * 1024;
 /// A message reassembled from its fragments (either way), at most.
 const MAX_MESSAGE_SIZE: usize = 64 * 1024 * 1024;
+/// Tells the answers to Lamplight's own pings from the client's answers to the API server's.
+const PING_PAYLOAD: &[u8] = b"lamplight";
 
 pub(super) fn is_upgrade(request: &HttpRequest) -> bool {
     request
@@ -68,11 +76,41 @@ pub(super) fn split_protocols(
     Ok((protocols, bearer))
 }
 
-pub(super) async fn bridge(
-    request: HttpRequest,
+/// The client's side of a WebSocket, its handshake checked but not yet answered: the answer is
+/// the API server's.
+pub(super) struct ClientSide {
+    response: HttpResponse,
+    session: Session,
+    stream: MessageStream,
+}
+
+/// Checks the client's handshake (method, `Upgrade`, `Connection`, version, key) before anything
+/// goes upstream: a malformed upgrade never opens an exec session.
+pub(super) fn accept(
+    request: &HttpRequest,
     payload: web::Payload,
+) -> Result<ClientSide, actix_web::Error> {
+    let (response, session, stream) = actix_ws::handle(request, payload)?;
+    Ok(ClientSide {
+        response,
+        session,
+        stream,
+    })
+}
+
+/// Everything the bridge holds for as long as the connection lasts.
+pub(super) struct Bridge {
+    pub client_side: ClientSide,
+    /// Offered upstream, as the client offered them (minus the bearer token).
+    pub protocols: Vec<String>,
+    pub permits: Vec<Permit>,
+    pub ping_interval: Duration,
+}
+
+pub(super) async fn bridge(
+    request: &HttpRequest,
     prepared: Prepared<'_>,
-    protocols: Vec<String>,
+    bridge: Bridge,
     client: &UpstreamClient,
 ) -> Result<HttpResponse, actix_web::Error> {
     let key = generate_key();
@@ -93,18 +131,23 @@ pub(super) async fn bridge(
         hyper::header::HeaderValue::from_static("13"),
     );
     headers.insert(hyper::header::SEC_WEBSOCKET_KEY, header_value(&key)?);
-    if !protocols.is_empty() {
+    if !bridge.protocols.is_empty() {
         headers.insert(
             hyper::header::SEC_WEBSOCKET_PROTOCOL,
-            header_value(&protocols.join(", "))?,
+            header_value(&bridge.protocols.join(", "))?,
         );
     }
     let mut upstream_response = send(&prepared, client, upstream).await?;
-    if upstream_response.status() != hyper::StatusCode::SWITCHING_PROTOCOLS {
-        // The API server refused the upgrade (401, 403, 404...): say so with its status.
-        return Err(ForwardError::Upgrade {
+    let status = upstream_response.status();
+    if status != hyper::StatusCode::SWITCHING_PROTOCOLS {
+        if status.is_client_error() || status.is_server_error() {
+            // The API server's refusal in its own words: `pods "x" not found`, RBAC's reason...
+            return Ok(relay(request.method(), upstream_response, Vec::new()));
+        }
+        // A 200 would tell the client its upgrade worked.
+        return Err(ForwardError::NotUpgraded {
             cluster: prepared.cluster.name.clone(),
-            status: super::http::to_actix_status(upstream_response.status()),
+            status: status.as_u16(),
         }
         .into());
     }
@@ -116,7 +159,14 @@ pub(super) async fn bridge(
         .get(hyper::header::UPGRADE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.eq_ignore_ascii_case("websocket"));
-    if !accepted || !websocket {
+    let chosen = upstream_headers
+        .get(hyper::header::SEC_WEBSOCKET_PROTOCOL)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let offered = chosen
+        .as_ref()
+        .is_none_or(|chosen| bridge.protocols.contains(chosen));
+    if !accepted || !websocket || !offered {
         return Err(ForwardError::Unreachable {
             cluster: prepared.cluster.name.clone(),
             reason: "the API server switched protocols without a valid WebSocket handshake"
@@ -124,10 +174,6 @@ pub(super) async fn bridge(
         }
         .into());
     }
-    let chosen = upstream_headers
-        .get(hyper::header::SEC_WEBSOCKET_PROTOCOL)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string);
     let upgraded = hyper::upgrade::on(&mut upstream_response)
         .await
         .map_err(|error| ForwardError::Unreachable {
@@ -135,10 +181,25 @@ pub(super) async fn bridge(
             reason: format!("the WebSocket upgrade failed: {error}"),
         })?;
 
-    let chosen_list: Vec<&str> = chosen.iter().map(String::as_str).collect();
-    let (response, mut session, client_stream) =
-        actix_ws::handle_with_protocols(&request, payload, &chosen_list)?;
-    let mut client_stream = client_stream
+    let Bridge {
+        client_side,
+        permits,
+        ping_interval,
+        ..
+    } = bridge;
+    let ClientSide {
+        mut response,
+        session,
+        stream,
+    } = client_side;
+    if let Some(chosen) = chosen {
+        response.headers_mut().insert(
+            header::SEC_WEBSOCKET_PROTOCOL,
+            header::HeaderValue::from_str(&chosen)
+                .map_err(|_| ForwardError::BadRequest("bad Sec-WebSocket-Protocol".into()))?,
+        );
+    }
+    let stream = stream
         .max_frame_size(MAX_FRAME_SIZE)
         .aggregate_continuations()
         .max_continuation_size(MAX_MESSAGE_SIZE);
@@ -147,43 +208,78 @@ pub(super) async fn bridge(
     config.max_message_size = Some(MAX_MESSAGE_SIZE);
     let upstream =
         WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Client, Some(config)).await;
-    let (mut upstream_sink, mut upstream_stream) = upstream.split();
-
     actix_web::rt::spawn(async move {
-        loop {
-            tokio::select! {
-                from_client = client_stream.next() => {
-                    let Some(Ok(message)) = from_client else { break };
-                    let closing = matches!(message, AggregatedMessage::Close(_));
-                    if upstream_sink.send(to_upstream(message)).await.is_err() || closing {
-                        break;
-                    }
-                },
-                from_upstream = upstream_stream.next() => {
-                    let sent = match from_upstream {
-                        Some(Ok(Message::Binary(bytes))) => session.binary(bytes).await,
-                        Some(Ok(Message::Text(text))) => session.text(text.as_str()).await,
-                        Some(Ok(Message::Ping(bytes))) => session.ping(&bytes).await,
-                        Some(Ok(Message::Pong(bytes))) => session.pong(&bytes).await,
-                        Some(Ok(Message::Close(frame))) => {
-                            let _ = session.close(frame.map(to_client_close)).await;
-                            let _ = upstream_sink.close().await;
-                            return;
-                        }
-                        // Only ever written, never read.
-                        Some(Ok(Message::Frame(_))) => Ok(()),
-                        Some(Err(_)) | None => break,
+        pump(session, stream, upstream, ping_interval).await;
+        // Only now is the place in the upgrade (and watch) pools given back.
+        drop(permits);
+    });
+    Ok(response)
+}
+
+/// Moves messages both ways until either side closes, and pings the client: one that answers
+/// nothing for two intervals is gone (a laptop closed mid-exec), and its exec ends with it.
+async fn pump<U>(
+    mut session: Session,
+    mut client: AggregatedMessageStream,
+    upstream: WebSocketStream<U>,
+    ping_interval: Duration,
+) where
+    U: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
+    let (mut upstream_sink, mut upstream_stream) = upstream.split();
+    let mut pings = tokio::time::interval_at(Instant::now() + ping_interval, ping_interval);
+    let mut last_heard = Instant::now();
+    loop {
+        tokio::select! {
+            _ = pings.tick() => {
+                if last_heard.elapsed() >= ping_interval * 2 {
+                    let reason = CloseReason {
+                        code: CloseCode::Away,
+                        description: Some("no answer to pings".to_string()),
                     };
-                    if sent.is_err() {
-                        break;
+                    let _ = session.close(Some(reason)).await;
+                    let _ = upstream_sink.close().await;
+                    return;
+                }
+                if session.ping(PING_PAYLOAD).await.is_err() {
+                    break;
+                }
+            },
+            from_client = client.next() => {
+                let Some(Ok(message)) = from_client else { break };
+                last_heard = Instant::now();
+                // The answers to our own pings are ours, not the API server's.
+                if matches!(&message, AggregatedMessage::Pong(bytes) if &bytes[..] == PING_PAYLOAD) {
+                    continue;
+                }
+                let closing = matches!(message, AggregatedMessage::Close(_));
+                if upstream_sink.send(to_upstream(message)).await.is_err() || closing {
+                    break;
+                }
+            },
+            from_upstream = upstream_stream.next() => {
+                let sent = match from_upstream {
+                    Some(Ok(Message::Binary(bytes))) => session.binary(bytes).await,
+                    Some(Ok(Message::Text(text))) => session.text(text.as_str()).await,
+                    Some(Ok(Message::Ping(bytes))) => session.ping(&bytes).await,
+                    Some(Ok(Message::Pong(bytes))) => session.pong(&bytes).await,
+                    Some(Ok(Message::Close(frame))) => {
+                        let _ = session.close(frame.map(to_client_close)).await;
+                        let _ = upstream_sink.close().await;
+                        return;
                     }
+                    // Only ever written, never read.
+                    Some(Ok(Message::Frame(_))) => Ok(()),
+                    Some(Err(_)) | None => break,
+                };
+                if sent.is_err() {
+                    break;
                 }
             }
         }
-        let _ = session.close(None).await;
-        let _ = upstream_sink.close().await;
-    });
-    Ok(response)
+    }
+    let _ = session.close(None).await;
+    let _ = upstream_sink.close().await;
 }
 
 fn header_value(text: &str) -> Result<hyper::header::HeaderValue, ForwardError> {

@@ -6,6 +6,7 @@ pub mod flags;
 mod networks;
 mod oidc;
 mod sources;
+mod streams;
 mod validate;
 
 use std::net::IpAddr;
@@ -17,6 +18,7 @@ use secrecy::SecretString;
 
 pub use error::SettingsError;
 pub use sources::Source;
+pub use streams::StreamSettings;
 
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -24,6 +26,7 @@ pub struct Settings {
     pub log: LogSettings,
     pub proxy_auth: ProxyAuthSettings,
     pub clusters: ClusterSettings,
+    pub streams: StreamSettings,
     /// Lamplight's own OpenID Connect sign-in, when configured (and proxy-auth is off).
     pub oidc: Option<OidcSettings>,
     /// Without `-oidc-client-id` but with a cookie secret: the OIDC settings a kubeconfig context's

@@ -140,6 +140,7 @@ fn validate(reader: &Reader, env: &Env) -> Result<Settings, SettingsError> {
     let log = log(reader)?;
     let proxy_auth = proxy_auth(reader)?;
     let clusters = clusters(reader, env)?;
+    let streams = super::streams::settings(reader)?;
     let parsed_oidc = super::oidc::settings(reader)?;
     let (oidc, oidc_template) = (parsed_oidc.complete, parsed_oidc.template);
     if oidc.is_some() && proxy_auth.enabled {
@@ -206,6 +207,7 @@ fn validate(reader: &Reader, env: &Env) -> Result<Settings, SettingsError> {
         log,
         proxy_auth,
         clusters,
+        streams,
         oidc,
         oidc_template,
         warnings,

@@ -123,6 +123,7 @@ async fn serve(stream: TcpStream, requests: Arc<AtomicUsize>) {
         if request
             .header("upgrade")
             .is_some_and(|v| v.eq_ignore_ascii_case("websocket"))
+            && !request.target.starts_with("/ignores-upgrade/")
         {
             return upgrade(reader, request).await;
         }
@@ -338,4 +339,22 @@ async fn an_interim_response_to_a_websocket_upgrade_is_not_its_answer() {
         }
     });
     join_all(opened).await;
+}
+
+#[actix_web::test]
+async fn an_upgrade_the_api_server_ignored_is_never_answered_with_200() {
+    let upstream = Upstream::start().await;
+    let app = app(&upstream).await;
+    // HTTP lets a server ignore `Upgrade` and answer as usual: a 200 relayed to a WebSocket client
+    // would say its upgrade worked, and it did not.
+    let answered = client()
+        .ws(app.url("/clusters/fake/ignores-upgrade/exec"))
+        .header("X-Forwarded-User", "alice")
+        .connect()
+        .await;
+    assert!(
+        matches!(answered, Err(awc::error::WsClientError::InvalidResponseStatus(status)) if status == 502),
+        "{:?}",
+        answered.err()
+    );
 }

@@ -9,6 +9,7 @@ mod identity;
 mod interim_responses;
 mod kubectl;
 mod leaks;
+mod limits;
 mod pages;
 mod streaming;
 mod tls;

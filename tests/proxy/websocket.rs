@@ -131,20 +131,73 @@ async fn a_cross_site_page_cannot_open_exec() {
     assert!(allowed.is_ok(), "{:?}", allowed.err());
 }
 
+/// An upgrade request written by hand, so the answer can be read whatever it is.
+fn upgrade_request(path: &str, extra: &str) -> Vec<u8> {
+    format!(
+        "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\
+         Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: v5.channel.k8s.io\r\n{extra}\r\n"
+    )
+    .into_bytes()
+}
+
+const KEY: &str = "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n";
+
 #[actix_web::test]
-async fn a_refused_upgrade_keeps_the_api_servers_status_code() {
-    let stack = Stack::start(&[]).await;
-    let refused = client()
-        .ws(stack.url(
-            "/clusters/fake/api/v1/namespaces/default/pods/no-such-pod/exec?command=sh&stdout=true",
-        ))
-        .protocols(["v5.channel.k8s.io"])
-        .connect()
+async fn a_refused_upgrade_is_answered_in_the_api_servers_words() {
+    let stack = Stack::builder()
+        .fake(|fake| fake.user(DEV_TOKEN, "dev", &[]).forbid("dev", "pods/exec"))
+        .start()
         .await;
+    let pod = stack.first_pod().await;
+
+    let mut connection = stack.app.raw().connect().await;
+    let missing =
+        "/clusters/fake/api/v1/namespaces/default/pods/no-such-pod/exec?command=sh&stdout=true";
+    connection.send(&upgrade_request(missing, KEY)).await;
+    let refused = connection.read_response().await;
+    assert_eq!(refused.status, 404, "{refused:?}");
+    let status = refused.json();
+    assert_eq!(status["kind"], "Status", "{status}");
+    assert_eq!(status["reason"], "NotFound", "{status}");
     assert!(
-        matches!(refused, Err(awc::error::WsClientError::InvalidResponseStatus(status)) if status == 404),
-        "{:?}",
-        refused.err()
+        status["message"]
+            .as_str()
+            .unwrap()
+            .contains(r#"pods "no-such-pod" not found"#),
+        "{status}"
+    );
+
+    // RBAC's refusal, with the API server's reason, for a user the cluster forbids exec.
+    let mut connection = stack.app.raw().connect().await;
+    let forbidden = format!("{KEY}Authorization: Bearer {DEV_TOKEN}\r\n");
+    connection
+        .send(&upgrade_request(&exec_path(&pod), &forbidden))
+        .await;
+    let refused = connection.read_response().await;
+    assert_eq!(refused.status, 403, "{refused:?}");
+    let status = refused.json();
+    assert_eq!(status["reason"], "Forbidden", "{status}");
+    assert!(
+        status["message"].as_str().unwrap().contains("pods/exec")
+            || status["message"].as_str().unwrap().contains("\"exec\""),
+        "{status}"
+    );
+}
+
+#[actix_web::test]
+async fn a_malformed_handshake_never_reaches_the_api_server() {
+    let stack = Stack::start(&[]).await;
+    let pod = stack.first_pod().await;
+    // No Sec-WebSocket-Key: no client can use this connection, so no exec may start for it.
+    let mut connection = stack.app.raw().connect().await;
+    connection
+        .send(&upgrade_request(&exec_path(&pod), ""))
+        .await;
+    let refused = connection.read_response().await;
+    assert_eq!(refused.status, 400, "{refused:?}");
+    assert!(
+        !stack.saw(&format!("/api/v1/namespaces/default/pods/{pod}/exec")),
+        "the API server was asked to start an exec for a handshake that could never complete"
     );
 }
 

@@ -127,6 +127,31 @@ impl RawConnection {
         response
     }
 
+    /// Reads one whole response (its body framed by `Content-Length` or chunked encoding),
+    /// leaving the connection open: for answers to requests that keep it, such as an upgrade.
+    pub async fn read_response(&mut self) -> RawResponse {
+        let mut response = self.read_head().await;
+        let mut body = Vec::new();
+        if let Some(length) = response.header("content-length") {
+            let length: usize = length.trim().parse().expect("a numeric Content-Length");
+            body.resize(length, 0);
+            self.stream
+                .read_exact(&mut body)
+                .await
+                .expect("the whole body");
+        } else if response
+            .header("transfer-encoding")
+            .is_some_and(|value| value.eq_ignore_ascii_case("chunked"))
+        {
+            while !body.ends_with(b"0\r\n\r\n") {
+                body.push(self.stream.read_u8().await.expect("the whole chunked body"));
+            }
+            body = dechunk(&body);
+        }
+        response.body = String::from_utf8_lossy(&body).into_owned();
+        response
+    }
+
     /// Closes the connection abruptly (a TCP reset), as the kernel does for a browser tab that goes
     /// away while a response is still arriving. A clean close (FIN) ends only the client's half of
     /// the conversation: HTTP lets a server keep sending after it.
