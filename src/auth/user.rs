@@ -66,13 +66,7 @@ impl FromRequest for User {
 
     fn from_request(request: &HttpRequest, _payload: &mut Payload) -> Self::Future {
         let request = request.clone();
-        Box::pin(async move {
-            let authenticator = request
-                .app_data::<web::Data<Authenticator>>()
-                .cloned()
-                .unwrap_or_else(|| web::Data::new(Authenticator::none()));
-            authenticator.authenticate(&request).await
-        })
+        Box::pin(async move { authenticator(&request).authenticate(&request).await })
     }
 }
 
@@ -88,14 +82,16 @@ impl FromRequest for Caller {
 
     fn from_request(request: &HttpRequest, _payload: &mut Payload) -> Self::Future {
         let request = request.clone();
-        Box::pin(async move {
-            let authenticator = request
-                .app_data::<web::Data<Authenticator>>()
-                .cloned()
-                .unwrap_or_else(|| web::Data::new(Authenticator::none()));
-            authenticator.identify(&request).await.map(Caller)
-        })
+        Box::pin(async move { authenticator(&request).identify(&request).await.map(Caller) })
     }
+}
+
+/// The app's authenticator; an app without one signs nobody in.
+fn authenticator(request: &HttpRequest) -> web::Data<Authenticator> {
+    request
+        .app_data::<web::Data<Authenticator>>()
+        .cloned()
+        .unwrap_or_else(|| web::Data::new(Authenticator::none()))
 }
 
 /// Names the user on the request's log span once identity is established.

@@ -32,7 +32,7 @@ pub async fn cluster() -> FakeCluster {
 }
 
 /// The flags that make Lamplight a relying party of `idp` as `client`.
-fn client_flags(idp: &OidcProvider, client: &OidcClient) -> [String; 3] {
+pub fn client_flags(idp: &OidcProvider, client: &OidcClient) -> [String; 3] {
     [
         format!("-oidc-client-id={}", client.id),
         format!("-oidc-client-secret={}", client.secret),

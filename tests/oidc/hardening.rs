@@ -7,7 +7,7 @@ use serde_json::Value;
 use test_support::{App, OidcProvider, ServingTls, free_port};
 
 use crate::browser::Browser;
-use crate::flow::{SECRET, Stack, cluster, me, origin, replica, sign_in_with};
+use crate::flow::{SECRET, Stack, client_flags, cluster, me, origin, replica, sign_in_with};
 use crate::sealing;
 
 /// What anyone can write into a link to the callback, as `error_description`.
@@ -106,10 +106,8 @@ async fn a_session_sealed_for_another_base_url_is_refused() {
     let b = App::builder()
         .port(port_b)
         .kubeconfig(&cluster.kubeconfig)
+        .flags(&client_flags(&idp, &client))
         .flags(&[
-            format!("-oidc-client-id={}", client.id),
-            format!("-oidc-client-secret={}", client.secret),
-            format!("-oidc-idp-issuer-url={}", idp.issuer()),
             format!("-oidc-cookie-secret={SECRET}"),
             "-base-url=/other".to_string(),
         ])
@@ -355,10 +353,8 @@ async fn https_at_the_root_uses_host_prefixed_cookies() {
         .port(port)
         .tls(&tls)
         .kubeconfig(&cluster.kubeconfig)
+        .flags(&client_flags(&idp, &client))
         .flags(&[
-            format!("-oidc-client-id={}", client.id),
-            format!("-oidc-client-secret={}", client.secret),
-            format!("-oidc-idp-issuer-url={}", idp.issuer()),
             format!("-oidc-cookie-secret={SECRET}"),
             "-oidc-logout=false".to_string(),
         ])
