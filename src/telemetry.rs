@@ -43,6 +43,10 @@ pub fn init(settings: &LogSettings) {
     let _ = result;
 }
 
+/// A route's pattern for the request log, set by a handler that knows it.
+#[derive(Debug, Clone, Copy)]
+pub struct RoutePattern(pub &'static str);
+
 /// The request span. The default one records the whole target (query strings can hold OAuth codes)
 /// and the client IP from `X-Forwarded-For`; this one records the path and the socket peer.
 pub struct RequestSpan;
@@ -50,14 +54,11 @@ pub struct RequestSpan;
 impl RootSpanBuilder for RequestSpan {
     fn on_request_start(request: &ServiceRequest) -> Span {
         let request_id = request.extensions().get::<RequestId>().copied();
-        let route = request
-            .match_pattern()
-            .unwrap_or_else(|| "default".to_string());
         tracing::info_span!(
             "request",
             request_id = %request_id.map(|id| id.to_string()).unwrap_or_default(),
             http.method = %request.method(),
-            http.route = %route,
+            http.route = tracing::field::Empty,
             http.path = %request.path(),
             peer = %request.peer_addr().map(|addr| addr.ip().to_canonical().to_string()).unwrap_or_default(),
             user.name = tracing::field::Empty,
@@ -70,6 +71,19 @@ impl RootSpanBuilder for RequestSpan {
     }
 
     fn on_request_end<B: MessageBody>(span: Span, outcome: &Result<ServiceResponse<B>, Error>) {
+        if let Ok(response) = outcome {
+            let request = response.request();
+            // The forwarding path names itself: `match_pattern` would match the path against every
+            // route's regex again, on the hottest path there is.
+            let named = request.extensions().get::<RoutePattern>().map(|r| r.0);
+            match named {
+                Some(route) => span.record("http.route", route),
+                None => span.record(
+                    "http.route",
+                    request.match_pattern().as_deref().unwrap_or("default"),
+                ),
+            };
+        }
         DefaultRootSpanBuilder::on_request_end(span.clone(), outcome);
         let server_error = match outcome {
             Ok(response) => response.status().is_server_error(),

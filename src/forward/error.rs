@@ -9,6 +9,8 @@ use crate::status::Status;
 pub enum ForwardError {
     #[error("cluster {0:?} not found")]
     UnknownCluster(String),
+    #[error("not found: a cluster's API is under clusters/{{cluster}}/")]
+    NotAClusterPath,
     #[error("cluster {cluster:?} is not available: {reason}")]
     ClusterUnavailable { cluster: String, reason: String },
     #[error(
@@ -56,7 +58,9 @@ pub enum ForwardError {
 impl ResponseError for ForwardError {
     fn status_code(&self) -> StatusCode {
         match self {
-            ForwardError::UnknownCluster(_) => StatusCode::NOT_FOUND,
+            ForwardError::UnknownCluster(_) | ForwardError::NotAClusterPath => {
+                StatusCode::NOT_FOUND
+            }
             ForwardError::ClusterUnavailable { .. }
             | ForwardError::DotSegments
             | ForwardError::BadRequest(_) => StatusCode::BAD_REQUEST,

@@ -16,7 +16,7 @@ mod websocket;
 use std::sync::Arc;
 
 use actix_web::http::header::HeaderName;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
 
 pub use clients::UpstreamClients;
 pub use error::ForwardError;
@@ -27,6 +27,7 @@ use crate::auth::Caller;
 use crate::auth::trust::TrustedProxies;
 use crate::clusters::ClusterRegistry;
 use crate::settings::Settings;
+use crate::telemetry::RoutePattern;
 
 /// What the forwarding path needs from the settings, shared by every worker.
 pub struct Forwarding {
@@ -66,13 +67,20 @@ impl Forwarding {
     }
 }
 
+/// Everything under `/clusters/` that no route of Lamplight's claimed (`/clusters/{cluster}/me`)
+/// goes to a cluster. A static prefix with a default service: a pattern such as
+/// `/clusters/{cluster}/{path:.*}` would cost a regex match per request, and `prepare` splits the
+/// path itself anyway.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
-        web::resource("/clusters/{cluster}/{path:.*}")
+        web::scope("/clusters")
             .wrap(actix_web::middleware::from_fn(data_not_page::data_not_page))
-            .route(web::route().to(forward)),
+            .default_service(web::to(forward)),
     );
 }
+
+/// How the request log names this route.
+pub const ROUTE: RoutePattern = RoutePattern("/clusters/{cluster}/{path}");
 
 /// Who is calling, what goes upstream (prepare), then the bytes both ways (transport).
 async fn forward(
@@ -82,6 +90,7 @@ async fn forward(
     forwarding: web::Data<Forwarding>,
     clients: web::Data<UpstreamClients>,
 ) -> Result<HttpResponse, actix_web::Error> {
+    request.extensions_mut().insert(ROUTE);
     let mut prepared = prepare::prepare(&request, &forwarding, user.as_ref()).await?;
     let clients = clients
         .get(&prepared.cluster.name)

@@ -111,8 +111,11 @@ fn split_path(base_url: &str, request: &HttpRequest) -> Result<(String, String),
     let after = path
         .strip_prefix(base_url)
         .and_then(|p| p.strip_prefix("/clusters/"))
-        .ok_or_else(|| ForwardError::BadRequest("not a cluster path".to_string()))?;
-    let (raw_cluster, rest) = after.split_once('/').unwrap_or((after, ""));
+        .ok_or(ForwardError::NotAClusterPath)?;
+    let (raw_cluster, rest) = after
+        .split_once('/')
+        .filter(|(cluster, _)| !cluster.is_empty())
+        .ok_or(ForwardError::NotAClusterPath)?;
     let cluster = percent_decode_str(raw_cluster)
         .decode_utf8_lossy()
         .to_string();
