@@ -3,10 +3,10 @@
 use std::time::Duration;
 
 use base64::Engine;
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::browser::Browser;
-use test_support::free_port;
+use test_support::{client, free_port};
 
 use crate::flow::{Stack, cluster, me, origin, replica};
 
@@ -165,14 +165,49 @@ async fn an_expired_id_token_without_a_refresh_token_ends_the_session() {
 #[actix_web::test]
 async fn a_token_signed_by_another_key_is_refused() {
     let stack = Stack::start(&[], true, &[]).await;
-    let key = rcgen::KeyPair::generate().unwrap();
-    let encoding = jsonwebtoken::EncodingKey::from_ec_der(&key.serialize_der());
-    let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::ES256);
-    header.kid = Some("attacker-key".into());
+    // RS256, the provider's own algorithm, so the refusal can only be about the key: once under an
+    // unknown key id, once under the provider's real key id.
+    // PKCS#1 DER, which jsonwebtoken takes without its PEM feature.
+    let der = std::process::Command::new("sh")
+        .args([
+            "-c",
+            "openssl genrsa 2048 2>/dev/null | openssl rsa -outform DER -traditional 2>/dev/null",
+        ])
+        .output()
+        .expect("openssl generates an RSA key");
+    assert!(!der.stdout.is_empty(), "openssl wrote no key");
+    let encoding = jsonwebtoken::EncodingKey::from_rsa_der(&der.stdout);
+    let mut discovery = client()
+        .get(format!(
+            "{}/.well-known/openid-configuration",
+            stack.idp.issuer()
+        ))
+        .send()
+        .await
+        .unwrap();
+    let discovery: Value = discovery.json().await.unwrap();
+    let mut jwks = client()
+        .get(discovery["jwks_uri"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    let jwks: Value = jwks.json().limit(1 << 20).await.unwrap();
+    let real_kid = jwks["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|key| key["kty"] == "RSA")
+        .and_then(|key| key["kid"].as_str())
+        .expect("the provider signs with an RSA key")
+        .to_string();
     let now = jiff::Timestamp::now().as_second();
     let claims = json!({"iss": stack.idp.issuer(), "aud": stack.client.id, "sub": "admin", "iat": now, "exp": now + 600});
-    let forged = jsonwebtoken::encode(&header, &claims, &encoding).unwrap();
-    assert_eq!(bearer_me(&stack, &forged).await, 401);
+    for kid in ["attacker-key".to_string(), real_kid] {
+        let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256);
+        header.kid = Some(kid.clone());
+        let forged = jsonwebtoken::encode(&header, &claims, &encoding).unwrap();
+        assert_eq!(bearer_me(&stack, &forged).await, 401, "kid {kid}");
+    }
 }
 
 #[actix_web::test]
