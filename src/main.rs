@@ -16,7 +16,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    telemetry::init(&settings.log);
+    let _logs = telemetry::init(&settings.log);
     for warning in &settings.warnings {
         tracing::warn!("{warning}");
     }
