@@ -5,7 +5,8 @@
 //! (`docs/forwarding-transport.md`).
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use hyper::Request;
@@ -24,6 +25,7 @@ pub(super) const RESPONSE_HEAD_TIMEOUT: Duration = Duration::from_secs(120);
 /// The cluster's URL decides the scheme: an `http://` cluster has no TLS configuration, so its
 /// client cannot speak TLS, and a `https://` one gets exactly the rustls configuration its
 /// kubeconfig describes.
+#[derive(Clone)]
 pub(super) enum UpstreamClient {
     Plain(Client<HttpConnector, RequestBody>),
     Tls(Client<HttpsConnector<HttpConnector>, RequestBody>),
@@ -39,8 +41,10 @@ impl UpstreamClient {
 }
 
 pub struct ClusterClients {
-    /// HTTP/2 where the server offers it (ALPN), so many watches share one connection.
+    /// HTTP/2 where the server offers it (ALPN).
     pub(super) http: UpstreamClient,
+    /// Watches and followed logs, which hold their stream for as long as they last.
+    pub(super) watches: WatchLanes,
     /// HTTP/1.1 only: a WebSocket is opened with an HTTP/1.1 upgrade.
     pub(super) upgrade: UpstreamClient,
 }
@@ -61,6 +65,7 @@ impl UpstreamClients {
                     cluster.name.clone(),
                     ClusterClients {
                         http: client(tls.map(|t| t.http.clone())),
+                        watches: WatchLanes::new(tls.map(|t| t.http.clone())),
                         upgrade: client(tls.map(|t| t.upgrade.clone())),
                     },
                 ))
@@ -71,6 +76,62 @@ impl UpstreamClients {
 
     pub fn get(&self, cluster: &str) -> Option<&ClusterClients> {
         self.clients.get(cluster)
+    }
+}
+
+/// Long-lived streams per upstream connection, at most: below what servers allow at once on one
+/// HTTP/2 connection (nginx 128, Go's default 250, kube-apiserver's 1,000).
+const WATCHES_PER_CONNECTION: usize = 100;
+
+/// Watches spread over as many clients (each with its own pool, so its own HTTP/2 connection) as
+/// it takes to keep [`WATCHES_PER_CONNECTION`] streams or fewer on each: hyper keeps one HTTP/2
+/// connection per host, and once a server's `SETTINGS_MAX_CONCURRENT_STREAMS` is reached on it,
+/// every new stream waits for an old one to end, which a watch never does.
+pub(super) struct WatchLanes {
+    tls: Option<Arc<rustls::ClientConfig>>,
+    lanes: Mutex<Vec<Lane>>,
+}
+
+struct Lane {
+    client: UpstreamClient,
+    open: Arc<AtomicUsize>,
+}
+
+/// A watch's place on a lane, given back when the watch's response body is dropped.
+pub(super) struct LaneTicket(Arc<AtomicUsize>);
+
+impl Drop for LaneTicket {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+impl WatchLanes {
+    fn new(tls: Option<Arc<rustls::ClientConfig>>) -> Self {
+        WatchLanes {
+            tls,
+            lanes: Mutex::default(),
+        }
+    }
+
+    /// The client for one more watch, and its place on that client's connection.
+    pub(super) fn lane(&self) -> (UpstreamClient, LaneTicket) {
+        let mut lanes = self.lanes.lock().unwrap_or_else(PoisonError::into_inner);
+        let free = lanes
+            .iter()
+            .find(|lane| lane.open.load(Ordering::Relaxed) < WATCHES_PER_CONNECTION);
+        let lane = match free {
+            Some(lane) => lane,
+            None => {
+                lanes.push(Lane {
+                    client: client(self.tls.clone()),
+                    open: Arc::default(),
+                });
+                &lanes[lanes.len() - 1]
+            }
+        };
+        lane.open.fetch_add(1, Ordering::Relaxed);
+        (lane.client.clone(), LaneTicket(lane.open.clone()))
     }
 }
 

@@ -11,7 +11,6 @@ use super::body::RequestBody;
 use super::clients::{RESPONSE_HEAD_TIMEOUT, UpstreamClient};
 use super::error::ForwardError;
 use super::headers::response_headers;
-use super::limits::Permit;
 use super::prepare::Prepared;
 
 pub(super) async fn forward(
@@ -19,7 +18,7 @@ pub(super) async fn forward(
     payload: web::Payload,
     prepared: Prepared<'_>,
     client: &UpstreamClient,
-    permits: Vec<Permit>,
+    held: impl Sized + 'static,
 ) -> Result<HttpResponse, actix_web::Error> {
     let length = content_length(
         request
@@ -38,16 +37,16 @@ pub(super) async fn forward(
     let upstream = upstream_request(request.method(), &prepared, body)?;
     let response = send(&prepared, client, upstream).await?;
 
-    Ok(relay(request.method(), response, permits))
+    Ok(relay(request.method(), response, held))
 }
 
 /// The API server's response as it is (status, the headers a client may see, the body streamed).
-/// `permits` are held until the body ends or the client leaves: a watch counts for as long as it
-/// streams.
+/// `held` (a watch's permits, its place on a connection) lives until the body ends or the client
+/// leaves: a watch counts for as long as it streams.
 pub(super) fn relay(
     method: &Method,
     response: hyper::Response<hyper::body::Incoming>,
-    permits: Vec<Permit>,
+    held: impl Sized + 'static,
 ) -> HttpResponse {
     let status = to_actix_status(response.status());
     let mut builder = HttpResponse::build(status);
@@ -69,7 +68,7 @@ pub(super) fn relay(
     // Dropping this stream (the client left) drops the upstream response: hyper then resets the
     // HTTP/2 stream or closes the HTTP/1.1 connection.
     let body = response.into_body().into_data_stream().map(move |chunk| {
-        let _held = &permits;
+        let _held = &held;
         chunk
     });
     match length {

@@ -175,7 +175,7 @@ fn hex_prefix(bytes: &[u8]) -> String {
 }
 
 /// `?watch=true` (or `1`), the deprecated `/watch/` paths, and followed logs.
-fn is_watch(request: &HttpRequest) -> bool {
+pub(super) fn is_watch(request: &HttpRequest) -> bool {
     let query = request.uri().query().unwrap_or("");
     let flag_set = |name: &str| {
         url::form_urlencoded::parse(query.as_bytes())

@@ -97,6 +97,11 @@ async fn forward(
         .ok_or_else(|| ForwardError::UnknownCluster(prepared.cluster.name.clone()))?;
     let Some(protocols) = prepared.upgrade.take() else {
         let permits = forwarding.limits.admit(&request, user.as_ref(), false)?;
+        if limits::is_watch(&request) {
+            let (client, lane) = clients.watches.lane();
+            let held = (permits, lane);
+            return http::forward(&request, payload, prepared, &client, held).await;
+        }
         return http::forward(&request, payload, prepared, &clients.http, permits).await;
     };
     // Before anything goes upstream: a bad handshake or a full pool costs the API server nothing.

@@ -142,7 +142,7 @@ pub(super) async fn bridge(
     if status != hyper::StatusCode::SWITCHING_PROTOCOLS {
         if status.is_client_error() || status.is_server_error() {
             // The API server's refusal in its own words: `pods "x" not found`, RBAC's reason...
-            return Ok(relay(request.method(), upstream_response, Vec::new()));
+            return Ok(relay(request.method(), upstream_response, ()));
         }
         // A 200 would tell the client its upgrade worked.
         return Err(ForwardError::NotUpgraded {

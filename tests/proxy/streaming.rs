@@ -6,8 +6,8 @@ use futures_util::StreamExt;
 use serde_json::{Value, json};
 
 use test_support::{
-    ADMIN_TOKEN, Binary, Kubeconfig, RawConnection, Stack, User, client, eventually,
-    fake_apiserver, read_lines,
+    ADMIN_TOKEN, App, Binary, Cluster as KubeCluster, Kubeconfig, RawConnection, ServingTls, Stack,
+    User, WatchUpstream, client, eventually, fake_apiserver, read_lines,
 };
 
 fn configmap(name: &str, value: &str) -> Value {
@@ -200,4 +200,34 @@ async fn a_100_mb_list_streams_through_with_flat_memory() {
         "peak RSS grew by {growth_mib} MiB while streaming {} MiB",
         total >> 20
     );
+}
+
+#[actix_web::test]
+async fn watches_beyond_a_servers_http2_stream_limit_still_open_and_flow() {
+    // 128 concurrent streams per connection, nginx's default (Go's is 250, kube-apiserver's 1,000):
+    // on one HTTP/2 connection per worker, the 129th watch would wait for one of the others to end.
+    let tls = ServingTls::localhost();
+    let upstream = WatchUpstream::start(&tls.cert_path(), &tls.key_path(), 128).await;
+    let server = format!("https://{}", upstream.tls);
+    let kubeconfig = Kubeconfig::single(KubeCluster::new(&server).ca_file(tls.ca_path()), None);
+    let app = App::builder().kubeconfig(&kubeconfig.write()).start().await;
+
+    let mut watches = Vec::new();
+    for n in 0..400 {
+        let mut connection = app.raw().connect().await;
+        connection
+            .send(b"GET /clusters/fake/api/v1/namespaces/default/configmaps?watch=true HTTP/1.1\r\nHost: localhost\r\n\r\n")
+            .await;
+        let head = tokio::time::timeout(Duration::from_secs(10), connection.read_head())
+            .await
+            .unwrap_or_else(|_| panic!("watch {n} got no answer within 10 s"));
+        assert_eq!(head.status, 200, "watch {n}: {head:?}");
+        watches.push(connection);
+    }
+    assert_eq!(upstream.emit("after-400").await, 400);
+    for (n, connection) in watches.iter_mut().enumerate() {
+        tokio::time::timeout(Duration::from_secs(10), connection.read_until("after-400"))
+            .await
+            .unwrap_or_else(|_| panic!("watch {n} did not get the event"));
+    }
 }

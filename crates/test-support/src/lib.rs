@@ -24,6 +24,7 @@ mod pki;
 mod raw_http;
 mod stack;
 mod wait;
+pub mod watch_upstream;
 
 pub use app::{App, AppBuilder, client, free_port};
 pub use binary::{Binary, RunningBinary};
@@ -36,3 +37,4 @@ pub use pki::{Ca, Issued, ServingTls};
 pub use raw_http::{RawConnection, RawHttp, RawResponse, TRUSTED, UNTRUSTED};
 pub use stack::{ADMIN_TOKEN, ALICE_TOKEN, DEV_TOKEN, Stack, StackBuilder, fake_apiserver};
 pub use wait::{eventually, read_lines};
+pub use watch_upstream::WatchUpstream;

@@ -152,6 +152,22 @@ impl RawConnection {
         response
     }
 
+    /// Reads the body as it streams until `needle` has arrived; what was read, lossily decoded.
+    pub async fn read_until(&mut self, needle: &str) -> String {
+        let mut seen = Vec::new();
+        let mut chunk = [0u8; 4096];
+        while !String::from_utf8_lossy(&seen).contains(needle) {
+            let read = self.stream.read(&mut chunk).await.expect("read the stream");
+            assert!(
+                read > 0,
+                "the stream ended before {needle:?}: {}",
+                String::from_utf8_lossy(&seen)
+            );
+            seen.extend_from_slice(&chunk[..read]);
+        }
+        String::from_utf8_lossy(&seen).into_owned()
+    }
+
     /// Closes the connection abruptly (a TCP reset), as the kernel does for a browser tab that goes
     /// away while a response is still arriving. A clean close (FIN) ends only the client's half of
     /// the conversation: HTTP lets a server keep sending after it.
