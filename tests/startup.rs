@@ -203,3 +203,30 @@ fn the_insecure_flag_warns_at_every_start() {
     assert!(warning.contains("WARN"), "{warning}");
     server.stop();
 }
+
+#[test]
+fn a_weak_or_unreadable_proxy_secret_stops_startup() {
+    let dir = tempfile::tempdir().unwrap();
+    let short = dir.path().join("short");
+    std::fs::write(&short, "too-short\n").unwrap();
+    let three = dir.path().join("three");
+    let line = "a".repeat(40);
+    std::fs::write(&three, format!("{line}\n{line}b\n{line}c\n")).unwrap();
+    let missing = dir.path().join("missing");
+    for (path, expected) in [
+        (&short, "at least 32 characters"),
+        (&three, "at most two secrets"),
+        (&missing, "cannot read it"),
+    ] {
+        let flag = format!("-proxy-auth-secret-file={}", path.display());
+        let message = refusal(&["-proxy-auth=true", &flag], &[]);
+        assert!(
+            message.contains("-proxy-auth-secret-file") && message.contains(expected),
+            "{message}"
+        );
+        assert!(
+            !message.contains("too-short"),
+            "the secret is echoed: {message}"
+        );
+    }
+}

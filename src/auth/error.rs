@@ -18,6 +18,12 @@ pub enum Problem {
         peer: Option<IpAddr>,
         header: Option<String>,
     },
+    #[error(
+        "identity is accepted only from the authenticating proxy, which sends its shared secret in {}; \
+         it is missing or wrong",
+        header.as_ref().map(|h| h.as_str()).unwrap_or("its secret header")
+    )]
+    MissingProxySecret { header: Option<HeaderName> },
     #[error("header {header} looks like the identity header {identity} and is refused")]
     LookAlike {
         header: String,
@@ -52,9 +58,9 @@ pub enum Problem {
 impl Problem {
     fn status(&self) -> StatusCode {
         match self {
-            Problem::UntrustedPeer { .. } | Problem::IdentityMismatch { .. } => {
-                StatusCode::FORBIDDEN
-            }
+            Problem::UntrustedPeer { .. }
+            | Problem::MissingProxySecret { .. }
+            | Problem::IdentityMismatch { .. } => StatusCode::FORBIDDEN,
             Problem::MissingUsername { .. }
             | Problem::NotConfigured
             | Problem::NotSignedIn

@@ -22,7 +22,7 @@ use trust::TrustedProxies;
 
 #[derive(Debug)]
 enum Mode {
-    Proxy(ProxyAuth),
+    Proxy(Box<ProxyAuth>),
     Oidc(Arc<Oidc>),
     None,
 }
@@ -43,7 +43,7 @@ impl Authenticator {
         }
         let base = &settings.server.base_url;
         Authenticator {
-            mode: Mode::Proxy(ProxyAuth::new(proxy, trusted)),
+            mode: Mode::Proxy(Box::new(ProxyAuth::new(proxy, trusted))),
             hints: Hints {
                 mode: "proxy",
                 login_url: Some(

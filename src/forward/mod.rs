@@ -55,6 +55,7 @@ impl Forwarding {
                 proxy.group_header.clone(),
                 proxy.email_header.clone(),
                 proxy.token_header.clone(),
+                proxy.secret_header.clone(),
             ],
             policy: IdentityPolicy {
                 impersonate: proxy.impersonate,

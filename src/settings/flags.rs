@@ -131,6 +131,8 @@ flags! {
     ProxyAuthTokenHeader => text("proxy-auth-token-header", "X-Forwarded-Id-Token", "Header carrying the user's raw token (no Bearer prefix)"),
     ProxyAuthTrustedProxies => text("proxy-auth-trusted-proxies", "", "Comma-separated CIDRs or IPs of the proxies allowed to send identity headers"),
     ProxyAuthInsecureTrustAnyPeer => boolean("proxy-auth-insecure-trust-any-peer", "false", "Accept identity headers from any peer (only behind a network policy that admits the proxy alone)"),
+    ProxyAuthSecretFile => text("proxy-auth-secret-file", "", "File with the secret the proxy sends in -proxy-auth-secret-header (a second line: the next secret, while rotating); identity needs it"),
+    ProxyAuthSecretHeader => text("proxy-auth-secret-header", "X-Lamplight-Proxy-Secret", "Header carrying the proxy's shared secret (never forwarded)"),
     ProxyAuthGroupSeparator => text("proxy-auth-group-separator", ",", "Separator between groups in the group header"),
     ProxyAuthLogoutUrl => text("proxy-auth-logout-url", "", "Where \"Sign out\" sends the user, e.g. /oauth2/sign_out"),
     ProxyAuthImpersonate => boolean("proxy-auth-impersonate", "false", "Call the API server with the cluster credentials plus Impersonate-User/-Group for the proxy's user"),

@@ -102,11 +102,30 @@ pub struct ProxyAuthSettings {
     pub email_header: HeaderName,
     pub token_header: HeaderName,
     pub trusted_proxies: Vec<IpNet>,
+    /// `-proxy-auth-secret-file`: the header and the one or two secrets the proxy may send in it.
+    pub shared_secret: Option<SharedSecretSettings>,
+    /// `-proxy-auth-secret-header`, set or not: never forwarded upstream.
+    pub secret_header: HeaderName,
     pub insecure_trust_any_peer: bool,
     pub group_separator: String,
     pub logout_url: Option<String>,
     pub login_url: Option<String>,
     pub impersonate: bool,
+}
+
+#[derive(Clone)]
+pub struct SharedSecretSettings {
+    pub header: HeaderName,
+    pub secrets: Vec<Vec<u8>>,
+}
+
+impl std::fmt::Debug for SharedSecretSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SharedSecretSettings")
+            .field("header", &self.header)
+            .field("secrets", &self.secrets.len())
+            .finish()
+    }
 }
 
 #[derive(Debug, Clone)]

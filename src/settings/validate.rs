@@ -13,7 +13,7 @@ use super::flags::{Key, Kind};
 use super::sources::{Raw, RawSettings, Source};
 use super::{
     AllowedHostsSetting, ClusterSettings, InClusterSettings, LogFormat, LogSettings,
-    ProxyAuthSettings, ServerSettings, Settings, SettingsError, TlsFiles,
+    ProxyAuthSettings, ServerSettings, Settings, SettingsError, SharedSecretSettings, TlsFiles,
 };
 
 pub(super) struct Reader {
@@ -357,6 +357,7 @@ fn proxy_auth(reader: &Reader) -> Result<ProxyAuthSettings, SettingsError> {
     }
     let insecure_trust_any_peer = reader.bool(Key::ProxyAuthInsecureTrustAnyPeer)?;
     let trusted_proxies = trusted_proxies(reader)?;
+    let shared_secret = shared_secret(reader)?;
     let username_header = reader.header(Key::ProxyAuthUsernameHeader)?;
     let group_header = reader.header(Key::ProxyAuthGroupHeader)?;
     let email_header = reader.header(Key::ProxyAuthEmailHeader)?;
@@ -393,7 +394,8 @@ fn proxy_auth(reader: &Reader) -> Result<ProxyAuthSettings, SettingsError> {
         ));
     }
 
-    if enabled && trusted_proxies.is_empty() && !insecure_trust_any_peer {
+    if enabled && trusted_proxies.is_empty() && !insecure_trust_any_peer && shared_secret.is_none()
+    {
         return Err(SettingsError::Conflict(format!(
             "-proxy-auth=true (from {}) needs -proxy-auth-trusted-proxies (or {}): the addresses of the auth \
              proxy that injects {}, for example -proxy-auth-trusted-proxies=10.42.0.0/16; \
@@ -428,12 +430,48 @@ fn proxy_auth(reader: &Reader) -> Result<ProxyAuthSettings, SettingsError> {
         email_header,
         token_header,
         trusted_proxies,
+        shared_secret,
+        secret_header: reader.header(Key::ProxyAuthSecretHeader)?,
         insecure_trust_any_peer,
         group_separator,
         logout_url: url(Key::ProxyAuthLogoutUrl)?,
         login_url: url(Key::ProxyAuthLoginUrl)?,
         impersonate,
     })
+}
+
+/// One secret per line (a second one while rotating), each at least 32 bytes.
+fn shared_secret(reader: &Reader) -> Result<Option<SharedSecretSettings>, SettingsError> {
+    let header = reader.header(Key::ProxyAuthSecretHeader)?;
+    let Some(path) = reader.optional_text(Key::ProxyAuthSecretFile) else {
+        return Ok(None);
+    };
+    let text = std::fs::read_to_string(&path).map_err(|error| {
+        reader.invalid(Key::ProxyAuthSecretFile, format!("cannot read it: {error}"))
+    })?;
+    let secrets: Vec<Vec<u8>> = text
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty())
+        .map(|line| line.as_bytes().to_vec())
+        .collect();
+    match secrets.len() {
+        0 => return Err(reader.invalid(Key::ProxyAuthSecretFile, "the file holds no secret")),
+        1 | 2 => {}
+        _ => {
+            return Err(reader.invalid(
+                Key::ProxyAuthSecretFile,
+                "at most two secrets, one per line: the current one and the next",
+            ));
+        }
+    }
+    if secrets.iter().any(|secret| secret.len() < 32) {
+        return Err(reader.invalid(
+            Key::ProxyAuthSecretFile,
+            "each secret must be at least 32 characters (e.g. openssl rand -hex 32)",
+        ));
+    }
+    Ok(Some(SharedSecretSettings { header, secrets }))
 }
 
 const SERVICE_ACCOUNT_DIR: &str = "/var/run/secrets/kubernetes.io/serviceaccount";

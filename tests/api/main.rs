@@ -6,6 +6,7 @@
 mod proxy_auth;
 mod rebinding;
 mod routes;
+mod shared_secret;
 
 use test_support::App;
 

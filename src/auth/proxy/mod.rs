@@ -9,7 +9,10 @@ use actix_web::http::header::HeaderName;
 use secrecy::SecretString;
 
 use super::error::Problem;
-use super::trust::{AttestedIdentity, PeerAddress, TrustAnchor, TrustAnchors, TrustedProxies};
+use super::trust::{
+    AttestedIdentity, PeerAddress, SharedSecret, TrustAnchor, TrustAnchors, TrustedProxies,
+    shared_secret,
+};
 use super::user::{AuthMethod, User};
 use crate::settings::ProxyAuthSettings;
 
@@ -20,18 +23,34 @@ pub struct ProxyAuth {
     email_header: HeaderName,
     token_header: HeaderName,
     group_separator: String,
+    /// Where the proxy's shared secret would come, to name it in a refusal.
+    secret_header: Option<HeaderName>,
     anchors: TrustAnchors,
 }
 
 impl ProxyAuth {
     pub fn new(settings: &ProxyAuthSettings, trusted: &TrustedProxies) -> Self {
-        let anchors: Vec<Box<dyn TrustAnchor>> = vec![Box::new(PeerAddress(trusted.clone()))];
+        let mut anchors: Vec<Box<dyn TrustAnchor>> = Vec::new();
+        // With a shared secret alone, any peer that knows it is the proxy: no address is required.
+        if trusted.trusts_any_peer()
+            || settings.shared_secret.is_none()
+            || !settings.trusted_proxies.is_empty()
+        {
+            anchors.push(Box::new(PeerAddress(trusted.clone())));
+        }
+        if let Some(secret) = &settings.shared_secret {
+            anchors.push(Box::new(SharedSecret::new(
+                secret.header.clone(),
+                &secret.secrets,
+            )));
+        }
         ProxyAuth {
             username_header: settings.username_header.clone(),
             group_header: settings.group_header.clone(),
             email_header: settings.email_header.clone(),
             token_header: settings.token_header.clone(),
             group_separator: settings.group_separator.clone(),
+            secret_header: settings.shared_secret.as_ref().map(|s| s.header.clone()),
             anchors: TrustAnchors::new(anchors),
         }
     }
@@ -50,18 +69,30 @@ impl ProxyAuth {
         let request_headers = request.headers();
         let identities = self.identity_headers();
 
-        let Some(attestations) = self.anchors.attest(request).await else {
-            let peer = request.peer_addr().map(|addr| addr.ip().to_canonical());
-            let header = headers::first_identity_header(request_headers, &identities);
-            match &header {
-                Some(name) => tracing::warn!(
-                    peer = %peer.map(|ip| ip.to_string()).unwrap_or_default(),
-                    header = %name,
-                    "refused identity header from an untrusted peer"
-                ),
-                None => tracing::debug!("request from an untrusted peer in proxy-auth mode"),
+        let attestations = match self.anchors.attest(request).await {
+            Ok(attestations) => attestations,
+            Err(shared_secret::NAME) => {
+                let header = headers::first_identity_header(request_headers, &identities);
+                if let Some(name) = &header {
+                    tracing::warn!(header = %name, "refused identity header without the proxy's shared secret");
+                }
+                return Err(Problem::MissingProxySecret {
+                    header: self.secret_header.clone(),
+                });
             }
-            return Err(Problem::UntrustedPeer { peer, header });
+            Err(_) => {
+                let peer = request.peer_addr().map(|addr| addr.ip().to_canonical());
+                let header = headers::first_identity_header(request_headers, &identities);
+                match &header {
+                    Some(name) => tracing::warn!(
+                        peer = %peer.map(|ip| ip.to_string()).unwrap_or_default(),
+                        header = %name,
+                        "refused identity header from an untrusted peer"
+                    ),
+                    None => tracing::debug!("request from an untrusted peer in proxy-auth mode"),
+                }
+                return Err(Problem::UntrustedPeer { peer, header });
+            }
         };
 
         if let Some(problem) = headers::find_look_alike(request_headers, &identities) {

@@ -8,12 +8,14 @@
 
 mod peer_address;
 mod proxies;
+pub mod shared_secret;
 
 use actix_web::HttpRequest;
 use futures_util::future::LocalBoxFuture;
 
 pub use peer_address::PeerAddress;
 pub use proxies::TrustedProxies;
+pub use shared_secret::SharedSecret;
 
 /// What an anchor established about a request.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,17 +54,17 @@ impl TrustAnchors {
         TrustAnchors { anchors }
     }
 
-    /// Each anchor's attestation, or `None` as soon as one does not vouch (or none is configured:
-    /// nothing vouches for a request by default).
-    pub async fn attest(&self, request: &HttpRequest) -> Option<Vec<Attestation>> {
+    /// Each anchor's attestation, or the name of the first anchor that does not vouch (with none
+    /// configured, nothing vouches for a request: `"none"`).
+    pub async fn attest(&self, request: &HttpRequest) -> Result<Vec<Attestation>, &'static str> {
         if self.anchors.is_empty() {
-            return None;
+            return Err("none");
         }
         let mut attestations = Vec::with_capacity(self.anchors.len());
         for anchor in &self.anchors {
-            attestations.push(anchor.attest(request).await?);
+            attestations.push(anchor.attest(request).await.ok_or(anchor.name())?);
         }
-        Some(attestations)
+        Ok(attestations)
     }
 }
 
@@ -96,10 +98,10 @@ mod tests {
     #[actix_web::test]
     async fn every_anchor_must_vouch() {
         let request = TestRequest::default().to_http_request();
-        assert_eq!(TrustAnchors::default().attest(&request).await, None);
+        assert_eq!(TrustAnchors::default().attest(&request).await, Err("none"));
         let one_refuses =
             TrustAnchors::new(vec![Box::new(Fixed(Some("a"))), Box::new(Fixed(None))]);
-        assert_eq!(one_refuses.attest(&request).await, None);
+        assert_eq!(one_refuses.attest(&request).await, Err("fixed"));
         let both = TrustAnchors::new(vec![Box::new(Fixed(Some("a"))), Box::new(Fixed(Some("b")))]);
         let attested = both.attest(&request).await.unwrap();
         assert_eq!(attested.len(), 2);
