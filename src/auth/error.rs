@@ -19,11 +19,10 @@ pub enum Problem {
         header: Option<String>,
     },
     #[error(
-        "identity is accepted only from the authenticating proxy, which sends its shared secret in {}; \
-         it is missing or wrong",
-        header.as_ref().map(|h| h.as_str()).unwrap_or("its secret header")
+        "identity is accepted only from the authenticating proxy, which sends its shared secret in \
+         {header}; it is missing or wrong"
     )]
-    MissingProxySecret { header: Option<HeaderName> },
+    MissingProxySecret { header: HeaderName },
     #[error("header {header} looks like the identity header {identity} and is refused")]
     LookAlike {
         header: String,

@@ -52,14 +52,15 @@ impl StreamLimits {
     }
 
     /// Places for this request, if it is long-lived: nothing for a plain request; one upgrade
-    /// and/or one watch place otherwise (a WebSocket watch takes both).
+    /// and/or one watch place otherwise (a WebSocket watch takes both). `watch` is
+    /// [`is_watch`]'s answer, which the caller needs too.
     pub(super) fn admit(
         &self,
         request: &HttpRequest,
         user: Option<&User>,
         upgrade: bool,
+        watch: bool,
     ) -> Result<Vec<Permit>, ForwardError> {
-        let watch = is_watch(request);
         if !upgrade && !watch {
             return Ok(Vec::new());
         }
@@ -233,17 +234,21 @@ mod tests {
     fn a_holder_is_capped_and_its_places_come_back_when_dropped() {
         let limits = limits(2, 10);
         let request = watch_from("10.0.0.1:1000");
-        let first = limits.admit(&request, None, false).unwrap();
-        let _second = limits.admit(&request, None, false).unwrap();
-        let refused = limits.admit(&request, None, false).err().unwrap();
+        let first = limits.admit(&request, None, false, true).unwrap();
+        let _second = limits.admit(&request, None, false, true).unwrap();
+        let refused = limits.admit(&request, None, false, true).err().unwrap();
         assert!(
             refused.to_string().contains("-max-watches-per-user"),
             "{refused}"
         );
         // Someone else still gets in.
-        assert!(limits.admit(&watch_from("10.0.0.2:1"), None, false).is_ok());
+        assert!(
+            limits
+                .admit(&watch_from("10.0.0.2:1"), None, false, true)
+                .is_ok()
+        );
         drop(first);
-        assert!(limits.admit(&request, None, false).is_ok());
+        assert!(limits.admit(&request, None, false, true).is_ok());
     }
 
     #[test]
@@ -252,26 +257,30 @@ mod tests {
         let held: Vec<_> = (1..=3)
             .map(|n| {
                 limits
-                    .admit(&watch_from(&format!("10.0.0.{n}:1")), None, false)
+                    .admit(&watch_from(&format!("10.0.0.{n}:1")), None, false, true)
                     .unwrap()
             })
             .collect();
         let refused = limits
-            .admit(&watch_from("10.0.0.9:1"), None, false)
+            .admit(&watch_from("10.0.0.9:1"), None, false, true)
             .err()
             .unwrap();
         assert!(refused.to_string().contains("-max-watches "), "{refused}");
         drop(held);
-        assert!(limits.admit(&watch_from("10.0.0.9:1"), None, false).is_ok());
+        assert!(
+            limits
+                .admit(&watch_from("10.0.0.9:1"), None, false, true)
+                .is_ok()
+        );
     }
 
     #[test]
     fn a_websocket_watch_takes_a_place_in_both_pools() {
         let limits = limits(1, 10);
         let request = watch_from("10.0.0.1:1");
-        let permits = limits.admit(&request, None, true).unwrap();
+        let permits = limits.admit(&request, None, true, true).unwrap();
         assert_eq!(permits.len(), 2);
-        let refused = limits.admit(&request, None, true).err().unwrap();
+        let refused = limits.admit(&request, None, true, true).err().unwrap();
         assert!(
             refused.to_string().contains("-max-upgrades-per-user"),
             "{refused}"

@@ -50,13 +50,12 @@ impl Forwarding {
         Forwarding {
             base_url: settings.server.base_url.clone(),
             // Stripped even when proxy-auth is off: nothing upstream should ever see them.
-            identity_headers: vec![
-                proxy.username_header.clone(),
-                proxy.group_header.clone(),
-                proxy.email_header.clone(),
-                proxy.token_header.clone(),
-                proxy.secret_header.clone(),
-            ],
+            identity_headers: proxy
+                .identity_headers()
+                .into_iter()
+                .chain([&proxy.secret_header])
+                .cloned()
+                .collect(),
             policy: IdentityPolicy {
                 impersonate: proxy.impersonate,
             },
@@ -96,9 +95,12 @@ async fn forward(
     let clients = clients
         .get(&prepared.cluster.name)
         .ok_or_else(|| ForwardError::UnknownCluster(prepared.cluster.name.clone()))?;
+    let watch = limits::is_watch(&request);
     let Some(protocols) = prepared.upgrade.take() else {
-        let permits = forwarding.limits.admit(&request, user.as_ref(), false)?;
-        if limits::is_watch(&request) {
+        let permits = forwarding
+            .limits
+            .admit(&request, user.as_ref(), false, watch)?;
+        if watch {
             let (client, lane) = clients.watches.lane();
             let held = (permits, lane);
             return http::forward(&request, payload, prepared, &client, held).await;
@@ -107,7 +109,9 @@ async fn forward(
     };
     // Before anything goes upstream: a bad handshake or a full pool costs the API server nothing.
     let client_side = websocket::accept(&request, payload)?;
-    let permits = forwarding.limits.admit(&request, user.as_ref(), true)?;
+    let permits = forwarding
+        .limits
+        .admit(&request, user.as_ref(), true, watch)?;
     let bridge = websocket::Bridge {
         client_side,
         protocols,

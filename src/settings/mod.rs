@@ -102,9 +102,9 @@ pub struct ProxyAuthSettings {
     pub email_header: HeaderName,
     pub token_header: HeaderName,
     pub trusted_proxies: Vec<IpNet>,
-    /// `-proxy-auth-secret-file`: the header and the one or two secrets the proxy may send in it.
-    pub shared_secret: Option<SharedSecretSettings>,
-    /// `-proxy-auth-secret-header`, set or not: never forwarded upstream.
+    /// `-proxy-auth-secret-file`: what the proxy may send in `secret_header`.
+    pub shared_secret: Option<ProxySecrets>,
+    /// `-proxy-auth-secret-header`, whether a secret is configured or not: never forwarded upstream.
     pub secret_header: HeaderName,
     pub insecure_trust_any_peer: bool,
     pub group_separator: String,
@@ -113,18 +113,25 @@ pub struct ProxyAuthSettings {
     pub impersonate: bool,
 }
 
+/// The one or two secrets of `-proxy-auth-secret-file` (current, next); `Debug` shows only how many.
 #[derive(Clone)]
-pub struct SharedSecretSettings {
-    pub header: HeaderName,
-    pub secrets: Vec<Vec<u8>>,
+pub struct ProxySecrets(pub Vec<Vec<u8>>);
+
+impl std::fmt::Debug for ProxySecrets {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "ProxySecrets({} redacted)", self.0.len())
+    }
 }
 
-impl std::fmt::Debug for SharedSecretSettings {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SharedSecretSettings")
-            .field("header", &self.header)
-            .field("secrets", &self.secrets.len())
-            .finish()
+impl ProxyAuthSettings {
+    /// The headers that carry identity in this mode; the forwarding path strips them all.
+    pub fn identity_headers(&self) -> [&HeaderName; 4] {
+        [
+            &self.username_header,
+            &self.group_header,
+            &self.email_header,
+            &self.token_header,
+        ]
     }
 }
 

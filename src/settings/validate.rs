@@ -13,7 +13,7 @@ use super::flags::{Key, Kind};
 use super::sources::{Raw, RawSettings, Source};
 use super::{
     AllowedHostsSetting, ClusterSettings, InClusterSettings, LogFormat, LogSettings,
-    ProxyAuthSettings, ServerSettings, Settings, SettingsError, SharedSecretSettings, TlsFiles,
+    ProxyAuthSettings, ProxySecrets, ServerSettings, Settings, SettingsError, TlsFiles,
 };
 
 pub(super) struct Reader {
@@ -441,8 +441,7 @@ fn proxy_auth(reader: &Reader) -> Result<ProxyAuthSettings, SettingsError> {
 }
 
 /// One secret per line (a second one while rotating), each at least 32 bytes.
-fn shared_secret(reader: &Reader) -> Result<Option<SharedSecretSettings>, SettingsError> {
-    let header = reader.header(Key::ProxyAuthSecretHeader)?;
+fn shared_secret(reader: &Reader) -> Result<Option<ProxySecrets>, SettingsError> {
     let Some(path) = reader.optional_text(Key::ProxyAuthSecretFile) else {
         return Ok(None);
     };
@@ -471,7 +470,7 @@ fn shared_secret(reader: &Reader) -> Result<Option<SharedSecretSettings>, Settin
             "each secret must be at least 32 characters (e.g. openssl rand -hex 32)",
         ));
     }
-    Ok(Some(SharedSecretSettings { header, secrets }))
+    Ok(Some(ProxySecrets(secrets)))
 }
 
 const SERVICE_ACCOUNT_DIR: &str = "/var/run/secrets/kubernetes.io/serviceaccount";

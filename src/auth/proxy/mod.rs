@@ -23,8 +23,8 @@ pub struct ProxyAuth {
     email_header: HeaderName,
     token_header: HeaderName,
     group_separator: String,
-    /// Where the proxy's shared secret would come, to name it in a refusal.
-    secret_header: Option<HeaderName>,
+    /// Where the proxy's shared secret comes, to name it in a refusal.
+    secret_header: HeaderName,
     anchors: TrustAnchors,
 }
 
@@ -38,10 +38,10 @@ impl ProxyAuth {
         {
             anchors.push(Box::new(PeerAddress(trusted.clone())));
         }
-        if let Some(secret) = &settings.shared_secret {
+        if let Some(secrets) = &settings.shared_secret {
             anchors.push(Box::new(SharedSecret::new(
-                secret.header.clone(),
-                &secret.secrets,
+                settings.secret_header.clone(),
+                &secrets.0,
             )));
         }
         ProxyAuth {
@@ -50,12 +50,13 @@ impl ProxyAuth {
             email_header: settings.email_header.clone(),
             token_header: settings.token_header.clone(),
             group_separator: settings.group_separator.clone(),
-            secret_header: settings.shared_secret.as_ref().map(|s| s.header.clone()),
+            secret_header: settings.secret_header.clone(),
             anchors: TrustAnchors::new(anchors),
         }
     }
 
-    /// Every header name this mode treats as identity; the forwarding path strips them too.
+    /// Every header name this mode treats as identity (`ProxyAuthSettings::identity_headers`,
+    /// which the forwarding path strips).
     pub fn identity_headers(&self) -> [&HeaderName; 4] {
         [
             &self.username_header,
