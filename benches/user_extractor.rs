@@ -68,7 +68,7 @@ fn proxy_authenticator() -> Authenticator {
     ])
     .expect("proxy-auth settings");
     let trusted = TrustedProxies::new(&settings.proxy_auth);
-    Authenticator::from_settings(&settings, &trusted)
+    Authenticator::from_settings(&settings, &trusted, lamplight::metrics::Metrics::new()).unwrap()
 }
 
 fn proxy_request(token: Option<&str>) -> HttpRequest {
@@ -114,7 +114,7 @@ fn check_proxy_user(system: &SystemRunner, auth: &Authenticator, request: &HttpR
     assert_eq!(user.username, "alice");
     assert_eq!(user.groups, ["dev", "ops"]);
     assert_eq!(user.email.as_deref(), Some("alice@example.com"));
-    assert!(matches!(user.method, AuthMethod::Proxy { .. }));
+    assert!(matches!(user.method, AuthMethod::Proxy));
 }
 
 fn proxy_headers(c: &mut Criterion) {
@@ -255,7 +255,7 @@ fn oidc_session_cookie(c: &mut Criterion) {
             actix_web::rt::time::sleep(Duration::from_millis(10)).await;
         }
     });
-    let auth = Authenticator::with_oidc(oidc);
+    let auth = Authenticator::with_oidc(oidc, lamplight::metrics::Metrics::new());
 
     // An hour-long ID token (no refresh due) signed by the IdP's key.
     let now = jiff::Timestamp::now().as_second();

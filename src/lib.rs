@@ -4,11 +4,14 @@
 //! calling) → [`forward`] (to which cluster, with whose credentials) → [`clusters`] (how each API
 //! server is reached). [`startup`] wires them into an actix-web server.
 
+pub mod audit;
 pub mod auth;
 pub mod clusters;
 pub mod demo;
 pub mod errors;
 pub mod forward;
+pub mod metrics;
+pub mod rbac;
 pub mod routes;
 pub mod settings;
 pub mod startup;

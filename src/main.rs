@@ -5,6 +5,9 @@ use lamplight::startup::Application;
 use lamplight::telemetry;
 
 fn main() -> ExitCode {
+    if let Some(code) = lamplight::rbac::run_if_requested(std::env::args_os()) {
+        return code;
+    }
     let settings = match Settings::load() {
         Ok(Loaded::Run(settings)) => *settings,
         Ok(Loaded::Print(text)) => {

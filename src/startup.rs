@@ -16,10 +16,11 @@ use actix_web::middleware::Next;
 use crate::auth::Authenticator;
 use crate::auth::hosts::{AllowedHosts, require_allowed_host};
 use crate::auth::oidc::{Oidc, OidcSetupError, PendingCookies};
-use crate::auth::trust::TrustedProxies;
+use crate::auth::trust::{TrustedProxies, client_certificate};
 use crate::clusters::{ClusterRegistry, KubeconfigError};
 use crate::demo::{Demo, DemoError};
 use crate::forward::{Forwarding, UpstreamClients};
+use crate::metrics::Metrics;
 use crate::routes;
 use crate::settings::{OidcSettings, Settings, TlsFiles};
 use crate::telemetry::{self, RequestSpan};
@@ -30,6 +31,8 @@ pub struct Application {
     address: SocketAddr,
     /// Kept alive as long as the server: the `--demo` cluster.
     demo: Option<Demo>,
+    /// `-metrics-port`: `/metrics` on a listener of its own, and its address.
+    metrics_server: Option<(Server, SocketAddr)>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -47,6 +50,8 @@ pub enum StartupError {
     Oidc(#[from] OidcSetupError),
     #[error(transparent)]
     Demo(#[from] DemoError),
+    #[error("proxy authentication: {0}")]
+    ProxyAuth(String),
 }
 
 impl StartupError {
@@ -58,7 +63,10 @@ impl StartupError {
             StartupError::Demo(DemoError::Start(_)) => 1,
             #[cfg(not(feature = "demo"))]
             StartupError::Demo(DemoError::NotBuiltIn) => 2,
-            StartupError::Kubeconfig(_) | StartupError::Tls(_) | StartupError::Oidc(_) => 2,
+            StartupError::Kubeconfig(_)
+            | StartupError::Tls(_)
+            | StartupError::Oidc(_)
+            | StartupError::ProxyAuth(_) => 2,
         }
     }
 }
@@ -79,7 +87,17 @@ impl Application {
         let _ = rustls::crypto::ring::default_provider().install_default();
         let address = SocketAddr::new(settings.server.listen_addr, settings.server.port);
         let bind_error = |source| StartupError::Bind { address, source };
-        let tls = settings.server.tls.as_ref().map(server_tls).transpose()?;
+        let client_ca = settings
+            .proxy_auth
+            .client_certificate
+            .as_ref()
+            .map(|c| c.ca_file.as_path());
+        let tls = settings
+            .server
+            .tls
+            .as_ref()
+            .map(|files| server_tls(files, client_ca))
+            .transpose()?;
         let listener = TcpListener::bind(address).map_err(bind_error)?;
         let address = listener.local_addr().map_err(bind_error)?;
 
@@ -104,22 +122,33 @@ impl Application {
             None => None,
         };
         let oidc_enabled = oidc.is_some();
+        let metrics = Metrics::new();
         let authenticator = web::Data::new(match &oidc {
-            Some(oidc) => Authenticator::with_oidc(oidc.clone()),
-            None => Authenticator::from_settings(&settings, &trusted),
+            Some(oidc) => Authenticator::with_oidc(oidc.clone(), metrics.clone()),
+            None => Authenticator::from_settings(&settings, &trusted, metrics.clone())
+                .map_err(StartupError::ProxyAuth)?,
         });
         let forwarding = web::Data::new(Forwarding::new(
             &settings,
             registry.clone(),
             trusted.clone(),
+            metrics.clone(),
         ));
+        let metrics_data = web::Data::from(metrics);
+        let metrics_address = match (settings.metrics.enabled, settings.metrics.port) {
+            (true, Some(port)) => Some(SocketAddr::new(settings.server.listen_addr, port)),
+            _ => None,
+        };
+        let metrics_on_main = settings.metrics.enabled && metrics_address.is_none();
         let hosts = web::Data::new(AllowedHosts::new(&settings));
         let trusted = web::Data::new(trusted);
         let registry_data = web::Data::from(registry.clone());
         let settings = web::Data::new(settings);
+        let main_metrics = metrics_data.clone();
         let server = HttpServer::new(move || {
             App::new()
                 .wrap(from_fn(set_pending_cookies))
+                .wrap(from_fn(crate::metrics::record))
                 .wrap(from_fn(require_allowed_host))
                 .wrap(from_fn(telemetry::request_context))
                 .wrap(TracingLogger::<RequestSpan>::new())
@@ -129,14 +158,17 @@ impl Application {
                 .app_data(settings.clone())
                 .app_data(registry_data.clone())
                 .app_data(forwarding.clone())
+                .app_data(main_metrics.clone())
                 .app_data(web::Data::new(UpstreamClients::new(&registry)))
                 .configure(|cfg| {
                     if let Some(oidc) = &oidc {
                         cfg.app_data(web::Data::new(oidc.clone()));
                     }
                 })
-                .configure(routes::configure(&settings, oidc_enabled))
+                .configure(routes::configure(&settings, oidc_enabled, metrics_on_main))
         })
+        // The client certificate (if any) is read once per connection, for every request on it.
+        .on_connect(client_certificate::remember)
         // A client that closes its side has gone (Go's servers, kube-apiserver's included, read it
         // so): an idle watch or log stream must end with it, not at the next event it fails to get.
         .h1_allow_half_closed(false);
@@ -146,10 +178,15 @@ impl Application {
         }
         .map_err(bind_error)?
         .run();
+        let metrics_server = match metrics_address {
+            Some(address) => Some(metrics_server(address, metrics_data)?),
+            None => None,
+        };
         Ok(Application {
             server,
             address,
             demo,
+            metrics_server,
         })
     }
 
@@ -161,8 +198,17 @@ impl Application {
         self.address.port()
     }
 
+    /// `-metrics-port`'s bound address, when metrics have a listener of their own.
+    pub fn metrics_address(&self) -> Option<SocketAddr> {
+        self.metrics_server.as_ref().map(|(_, address)| *address)
+    }
+
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let _demo = self.demo;
+        // The metrics listener lives as long as the main server, which alone decides when to stop.
+        if let Some((metrics, _)) = self.metrics_server {
+            actix_web::rt::spawn(metrics);
+        }
         self.server.await
     }
 }
@@ -179,9 +225,39 @@ pub enum ServerTlsError {
     NoCertificate(std::path::PathBuf),
     #[error(transparent)]
     Rustls(#[from] rustls::Error),
+    #[error("-proxy-auth-client-ca-file {}: {reason}", path.display())]
+    ClientCa {
+        path: std::path::PathBuf,
+        reason: String,
+    },
 }
 
-fn server_tls(files: &TlsFiles) -> Result<rustls::ServerConfig, ServerTlsError> {
+/// `/metrics` alone, for a port only Prometheus reaches.
+fn metrics_server(
+    address: SocketAddr,
+    metrics: web::Data<Metrics>,
+) -> Result<(Server, SocketAddr), StartupError> {
+    let bind_error = |source| StartupError::Bind { address, source };
+    let listener = TcpListener::bind(address).map_err(bind_error)?;
+    let address = listener.local_addr().map_err(bind_error)?;
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(metrics.clone())
+            .route("/metrics", web::get().to(crate::metrics::serve))
+    })
+    .workers(1)
+    .disable_signals()
+    .shutdown_timeout(1)
+    .listen(listener)
+    .map_err(bind_error)?
+    .run();
+    Ok((server, address))
+}
+
+fn server_tls(
+    files: &TlsFiles,
+    client_ca: Option<&std::path::Path>,
+) -> Result<rustls::ServerConfig, ServerTlsError> {
     let pem_error = |path: &std::path::Path| {
         let path = path.to_path_buf();
         move |source| ServerTlsError::Pem { path, source }
@@ -195,7 +271,12 @@ fn server_tls(files: &TlsFiles) -> Result<rustls::ServerConfig, ServerTlsError> 
     let key = PrivateKeyDer::from_pem_file(&files.key_path).map_err(pem_error(&files.key_path))?;
     let mut config = rustls::ServerConfig::builder_with_provider(crate::clusters::tls::provider())
         .with_safe_default_protocol_versions()?
-        .with_no_client_auth()
+        .with_client_cert_verifier(client_certificate::verifier(client_ca).map_err(|reason| {
+            ServerTlsError::ClientCa {
+                path: client_ca.map(Into::into).unwrap_or_default(),
+                reason,
+            }
+        })?)
         .with_single_cert(chain, key)?;
     config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
     Ok(config)

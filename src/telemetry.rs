@@ -15,7 +15,12 @@ use tracing_subscriber::EnvFilter;
 use tracing_subscriber::fmt::writer::MakeWriterExt;
 use tracing_subscriber::prelude::*;
 
-use crate::settings::{LogFormat, LogSettings};
+use tracing_subscriber::filter::{LevelFilter, Targets};
+use tracing_subscriber::fmt::FmtContext;
+use tracing_subscriber::fmt::format::{self, FormatEvent, FormatFields};
+use tracing_subscriber::registry::LookupSpan;
+
+use crate::settings::{AuditLevel, LogFormat, LogSettings};
 
 /// Keeps the log writer's thread; dropping it writes out what is still queued.
 pub struct LogGuard {
@@ -27,7 +32,10 @@ pub struct LogGuard {
 /// writer sends many lines per write. Lossless: a full queue makes the workers wait rather than
 /// drop lines.
 pub fn init(settings: &LogSettings) -> LogGuard {
-    let filter = EnvFilter::builder().parse_lossy(&settings.level);
+    // Audit lines have a layer of their own (below): the log filter never drops or doubles them.
+    let filter = EnvFilter::builder()
+        .parse_lossy(&settings.level)
+        .add_directive(silenced(crate::audit::TARGET));
     let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
         .lossy(false)
         // The queue is allocated up front: the default (128,000 lines) costs 4 MB at rest.
@@ -36,27 +44,78 @@ pub fn init(settings: &LogSettings) -> LogGuard {
         .finish(std::io::BufWriter::new(std::io::stdout()));
     let writer = writer.with_max_level(tracing::Level::TRACE);
     let ansi = std::io::stdout().is_terminal();
-    let registry = tracing_subscriber::registry().with(filter);
-    let result = match settings.format {
-        LogFormat::Json => registry
-            .with(
-                tracing_subscriber::fmt::layer()
-                    .json()
-                    .with_writer(writer)
-                    .with_current_span(true),
-            )
-            .try_init(),
-        LogFormat::Text => registry
-            .with(
-                tracing_subscriber::fmt::layer()
-                    .with_ansi(ansi)
-                    .with_writer(writer),
-            )
-            .try_init(),
+    let logs = match settings.format {
+        LogFormat::Json => tracing_subscriber::fmt::layer()
+            .json()
+            .with_writer(writer.clone())
+            .with_current_span(true)
+            .with_filter(filter)
+            .boxed(),
+        LogFormat::Text => tracing_subscriber::fmt::layer()
+            .with_ansi(ansi)
+            .with_writer(writer.clone())
+            .with_filter(filter)
+            .boxed(),
     };
+    let audit_level = match settings.audit {
+        AuditLevel::Off => LevelFilter::OFF,
+        AuditLevel::Info => LevelFilter::INFO,
+        AuditLevel::Debug => LevelFilter::DEBUG,
+    };
+    let audit = tracing_subscriber::fmt::layer()
+        .event_format(AuditLine)
+        .with_writer(writer)
+        .with_filter(Targets::new().with_target(crate::audit::TARGET, audit_level));
     // A second init (tests starting several apps) keeps the first subscriber.
-    let _ = result;
+    let _ = tracing_subscriber::registry()
+        .with(logs)
+        .with(audit)
+        .try_init();
     LogGuard { _writer: guard }
+}
+
+fn silenced(target: &str) -> tracing_subscriber::filter::Directive {
+    // `{target}=off` always parses; the fallback only satisfies the type.
+    format!("{target}=off")
+        .parse()
+        .unwrap_or_else(|_| LevelFilter::OFF.into())
+}
+
+/// An audit event's message (already a JSON object) alone on its line.
+struct AuditLine;
+
+impl<S, N> FormatEvent<S, N> for AuditLine
+where
+    S: tracing::Subscriber + for<'a> LookupSpan<'a>,
+    N: for<'a> FormatFields<'a> + 'static,
+{
+    fn format_event(
+        &self,
+        _: &FmtContext<'_, S, N>,
+        mut writer: format::Writer<'_>,
+        event: &tracing::Event<'_>,
+    ) -> std::fmt::Result {
+        let mut message = MessageOnly {
+            writer: &mut writer,
+            result: Ok(()),
+        };
+        event.record(&mut message);
+        message.result?;
+        writeln!(writer)
+    }
+}
+
+struct MessageOnly<'a, 'b> {
+    writer: &'a mut format::Writer<'b>,
+    result: std::fmt::Result,
+}
+
+impl tracing::field::Visit for MessageOnly<'_, '_> {
+    fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+        if field.name() == "message" {
+            self.result = write!(self.writer, "{value:?}");
+        }
+    }
 }
 
 /// A route's pattern for the request log, set by a handler that knows it.

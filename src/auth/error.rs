@@ -23,6 +23,19 @@ pub enum Problem {
          {header}; it is missing or wrong"
     )]
     MissingProxySecret { header: HeaderName },
+    #[error(
+        "identity is accepted only from the authenticating proxy, which presents a client certificate: {0}"
+    )]
+    ClientCertificate(CertificateRefusal),
+    #[error("the signed identity assertion in {header} was refused: {refusal}")]
+    Assertion {
+        header: HeaderName,
+        refusal: AssertionRefusal,
+    },
+    #[error(
+        "the keys that sign the assertions in {header} cannot be fetched just now; try again shortly"
+    )]
+    KeysUnavailable { header: HeaderName },
     #[error("header {header} looks like the identity header {identity} and is refused")]
     LookAlike {
         header: String,
@@ -54,11 +67,106 @@ pub enum Problem {
     RefreshFailed(String),
 }
 
+/// Why a client certificate does not make a peer the proxy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum CertificateRefusal {
+    #[error("none was presented")]
+    Missing,
+    #[error("its names are not among -proxy-auth-allowed-names")]
+    NameNotAllowed,
+}
+
+/// Why a signed assertion is not believed. Messages name the claim, never its value.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AssertionRefusal {
+    #[error("it is missing")]
+    Missing,
+    #[error("it is not a signed JWT")]
+    Malformed,
+    #[error("algorithm {0} is not accepted for its key")]
+    Algorithm(String),
+    #[error("no known key has its kid")]
+    UnknownKey,
+    #[error("its signature does not verify")]
+    BadSignature,
+    #[error("it has expired")]
+    Expired,
+    #[error("it is not valid yet (nbf)")]
+    NotYetValid,
+    #[error("it was issued in the future (iat)")]
+    IssuedInFuture,
+    #[error("it has no exp claim")]
+    NoExpiry,
+    #[error("its issuer (iss) is not the one configured")]
+    WrongIssuer,
+    #[error("its audience (aud) is not this application")]
+    WrongAudience,
+    #[error("its signer is not the configured load balancer")]
+    WrongSigner,
+    #[error("it has no {0} claim for the username")]
+    NoUsername(String),
+}
+
+impl AssertionRefusal {
+    /// A label for metrics and the audit log.
+    pub fn code(&self) -> &'static str {
+        match self {
+            AssertionRefusal::Missing => "assertion_missing",
+            AssertionRefusal::Malformed => "assertion_malformed",
+            AssertionRefusal::Algorithm(_) => "assertion_algorithm",
+            AssertionRefusal::UnknownKey => "assertion_unknown_key",
+            AssertionRefusal::BadSignature => "assertion_bad_signature",
+            AssertionRefusal::Expired => "assertion_expired",
+            AssertionRefusal::NotYetValid => "assertion_not_yet_valid",
+            AssertionRefusal::IssuedInFuture => "assertion_issued_in_future",
+            AssertionRefusal::NoExpiry => "assertion_no_expiry",
+            AssertionRefusal::WrongIssuer => "assertion_wrong_issuer",
+            AssertionRefusal::WrongAudience => "assertion_wrong_audience",
+            AssertionRefusal::WrongSigner => "assertion_wrong_signer",
+            AssertionRefusal::NoUsername(_) => "assertion_no_username",
+        }
+    }
+}
+
 impl Problem {
+    /// A short label for metrics and the audit log.
+    pub fn reason(&self) -> &'static str {
+        match self {
+            Problem::UntrustedPeer { .. } => "untrusted_peer",
+            Problem::MissingProxySecret { .. } => "missing_proxy_secret",
+            Problem::ClientCertificate(CertificateRefusal::Missing) => "client_certificate_missing",
+            Problem::ClientCertificate(CertificateRefusal::NameNotAllowed) => {
+                "client_certificate_name"
+            }
+            Problem::Assertion { refusal, .. } => refusal.code(),
+            Problem::KeysUnavailable { .. } => "keys_unavailable",
+            Problem::LookAlike { .. } => "look_alike_header",
+            Problem::Duplicate { .. } => "duplicate_header",
+            Problem::TooLong { .. } => "header_too_long",
+            Problem::ControlCharacters { .. } => "control_characters",
+            Problem::NotUtf8 { .. } => "not_utf8",
+            Problem::IdentityMismatch { .. } => "identity_mismatch",
+            Problem::MissingUsername { .. } => "missing_username",
+            Problem::NotConfigured => "not_configured",
+            Problem::NotSignedIn => "not_signed_in",
+            Problem::DuplicateCookie(_) => "duplicate_cookie",
+            Problem::InvalidToken(_) => "invalid_token",
+            Problem::SessionEnded => "session_ended",
+            Problem::RefreshFailed(_) => "refresh_failed",
+        }
+    }
+
     fn status(&self) -> StatusCode {
         match self {
+            Problem::Assertion {
+                refusal: AssertionRefusal::Expired,
+                ..
+            } => StatusCode::UNAUTHORIZED,
+            Problem::KeysUnavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
             Problem::UntrustedPeer { .. }
             | Problem::MissingProxySecret { .. }
+            | Problem::ClientCertificate(_)
+            | Problem::Assertion { .. }
             | Problem::IdentityMismatch { .. } => StatusCode::FORBIDDEN,
             Problem::MissingUsername { .. }
             | Problem::NotConfigured

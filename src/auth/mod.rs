@@ -7,14 +7,16 @@ pub mod oidc;
 pub mod proxy;
 pub mod trust;
 mod user;
+mod verified;
 
 use std::sync::Arc;
 
 use actix_web::HttpRequest;
 
-pub use error::{AuthError, Hints, Problem};
+pub use error::{AssertionRefusal, AuthError, CertificateRefusal, Hints, Problem};
 pub use user::{AuthMethod, Caller, User};
 
+use crate::metrics::Metrics;
 use crate::settings::Settings;
 use oidc::Oidc;
 use proxy::ProxyAuth;
@@ -32,18 +34,23 @@ enum Mode {
 pub struct Authenticator {
     mode: Mode,
     hints: Hints,
+    metrics: Arc<Metrics>,
 }
 
 impl Authenticator {
     /// Proxy mode or no authentication; OIDC mode is built with [`Authenticator::with_oidc`].
-    pub fn from_settings(settings: &Settings, trusted: &TrustedProxies) -> Self {
+    pub fn from_settings(
+        settings: &Settings,
+        trusted: &TrustedProxies,
+        metrics: Arc<Metrics>,
+    ) -> Result<Self, String> {
         let proxy = &settings.proxy_auth;
         if !proxy.enabled {
-            return Self::none();
+            return Ok(Self::none());
         }
         let base = &settings.server.base_url;
-        Authenticator {
-            mode: Mode::Proxy(Box::new(ProxyAuth::new(proxy, trusted))),
+        Ok(Authenticator {
+            mode: Mode::Proxy(Box::new(ProxyAuth::new(proxy, trusted, metrics.clone())?)),
             hints: Hints {
                 mode: "proxy",
                 login_url: Some(
@@ -54,10 +61,11 @@ impl Authenticator {
                 ),
                 logout_url: proxy.logout_url.clone(),
             },
-        }
+            metrics,
+        })
     }
 
-    pub fn with_oidc(oidc: Arc<Oidc>) -> Self {
+    pub fn with_oidc(oidc: Arc<Oidc>, metrics: Arc<Metrics>) -> Self {
         let base = oidc.base_url().to_string();
         Authenticator {
             hints: Hints {
@@ -66,6 +74,7 @@ impl Authenticator {
                 logout_url: Some(format!("{base}/oidc-logout")),
             },
             mode: Mode::Oidc(oidc),
+            metrics,
         }
     }
 
@@ -76,6 +85,7 @@ impl Authenticator {
                 mode: "none",
                 ..Hints::default()
             },
+            metrics: Metrics::new(),
         }
     }
 
@@ -83,15 +93,37 @@ impl Authenticator {
         &self.hints
     }
 
-    pub async fn authenticate(&self, request: &HttpRequest) -> Result<User, AuthError> {
-        let result = match &self.mode {
+    async fn establish(&self, request: &HttpRequest) -> Result<User, Problem> {
+        match &self.mode {
             Mode::Proxy(proxy) => proxy.authenticate(request).await,
             Mode::Oidc(oidc) => oidc.authenticate(request).await,
             Mode::None => Err(Problem::NotConfigured),
-        };
-        let user = result.map_err(|problem| self.error(problem))?;
-        user::record_on_span(request, &user);
-        Ok(user)
+        }
+    }
+
+    /// The caller's identity, counted in the metrics and, when refused, in the audit log.
+    pub async fn authenticate(&self, request: &HttpRequest) -> Result<User, AuthError> {
+        let result = self.establish(request).await;
+        let mode = self.hints.mode;
+        match result {
+            Ok(user) => {
+                let reason = match user.anchors.as_slice() {
+                    [] => mode.to_string(),
+                    anchors => anchors.join("+"),
+                };
+                self.metrics.auth_decision(mode, "allowed", reason);
+                user::record_on_span(request, &user);
+                Ok(user)
+            }
+            Err(problem) => {
+                self.metrics
+                    .auth_decision(mode, "refused", problem.reason().to_string());
+                let error = self.error(problem);
+                let status = actix_web::ResponseError::status_code(&error);
+                crate::audit::refused(request, mode, &error.problem, status);
+                Err(error)
+            }
+        }
     }
 
     /// For the forwarding path. With proxy-auth, a user is required (its errors stand). With OIDC, a
@@ -101,8 +133,13 @@ impl Authenticator {
     pub async fn identify(&self, request: &HttpRequest) -> Result<Option<User>, AuthError> {
         match &self.mode {
             Mode::None => Ok(None),
+            // Its own credentials are the API server's to judge: not a refusal of Lamplight's.
             Mode::Oidc(oidc) if has_authorization(request) && !oidc.has_session_cookie(request) => {
-                Ok(self.authenticate(request).await.ok())
+                let user = self.establish(request).await.ok();
+                if let Some(user) = &user {
+                    user::record_on_span(request, user);
+                }
+                Ok(user)
             }
             _ => self.authenticate(request).await.map(Some),
         }

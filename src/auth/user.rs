@@ -9,8 +9,9 @@ use super::{AuthError, Authenticator};
 /// How the caller's identity was established.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AuthMethod {
-    /// Headers from an authenticating proxy, vouched for by the named trust anchor.
-    Proxy { anchor: &'static str },
+    /// Headers (or a signed assertion) from an authenticating proxy, vouched for by the trust
+    /// anchors in [`User::anchors`].
+    Proxy,
     /// Lamplight's own OpenID Connect sign-in (a sealed session cookie or a bearer ID token).
     Oidc,
 }
@@ -18,7 +19,7 @@ pub enum AuthMethod {
 impl AuthMethod {
     pub fn as_str(&self) -> &'static str {
         match self {
-            AuthMethod::Proxy { .. } => "proxy",
+            AuthMethod::Proxy => "proxy",
             AuthMethod::Oidc => "oidc",
         }
     }
@@ -35,6 +36,10 @@ pub struct User {
     pub groups: Vec<String>,
     token: Option<SecretString>,
     pub method: AuthMethod,
+    /// A stable identifier for the user (a signed assertion's `sub`), sent as `Impersonate-Uid`.
+    pub subject: Option<String>,
+    /// The trust anchors that vouched for this identity (proxy mode).
+    pub anchors: Vec<&'static str>,
 }
 
 impl User {
@@ -51,7 +56,15 @@ impl User {
             groups,
             token,
             method,
+            subject: None,
+            anchors: Vec::new(),
         }
+    }
+
+    pub fn with_provenance(mut self, subject: Option<String>, anchors: Vec<&'static str>) -> Self {
+        self.subject = subject;
+        self.anchors = anchors;
+        self
     }
 
     /// The raw token to present to the Kubernetes API server, if the identity came with one.

@@ -19,6 +19,7 @@ pub(super) async fn forward(
     prepared: Prepared<'_>,
     client: &UpstreamClient,
     held: impl Sized + 'static,
+    max_age: Option<std::time::Duration>,
 ) -> Result<HttpResponse, actix_web::Error> {
     let length = content_length(
         request
@@ -37,16 +38,18 @@ pub(super) async fn forward(
     let upstream = upstream_request(request.method(), &prepared, body)?;
     let response = send(&prepared, client, upstream).await?;
 
-    Ok(relay(request.method(), response, held))
+    Ok(relay(request.method(), response, held, max_age))
 }
 
 /// The API server's response as it is (status, the headers a client may see, the body streamed).
 /// `held` (a watch's permits, its place on a connection) lives until the body ends or the client
-/// leaves: a watch counts for as long as it streams.
+/// leaves: a watch counts for as long as it streams. A stream with a `max_age` ends cleanly then,
+/// as a watch the API server closes does (clients open the next one).
 pub(super) fn relay(
     method: &Method,
     response: hyper::Response<hyper::body::Incoming>,
     held: impl Sized + 'static,
+    max_age: Option<std::time::Duration>,
 ) -> HttpResponse {
     let status = to_actix_status(response.status());
     let mut builder = HttpResponse::build(status);
@@ -71,6 +74,15 @@ pub(super) fn relay(
         let _held = &held;
         chunk
     });
+    // A body of known length is not a stream: cutting it would break its framing.
+    let max_age = max_age.filter(|_| length.is_none());
+    let deadline = async move {
+        match max_age {
+            Some(age) => tokio::time::sleep(age).await,
+            None => std::future::pending().await,
+        }
+    };
+    let body = body.take_until(deadline);
     match length {
         Some(length) => builder.body(SizedStream::new(length, body)),
         None => builder.streaming(body),

@@ -97,9 +97,21 @@ fn impersonation_headers(
     for group in &user.groups {
         headers.append(HeaderName::from_static("impersonate-group"), value(group)?);
     }
+    // A name can be reused after its owner leaves; the signed subject cannot. RBAC does not match
+    // on it, but the API server's audit log and admission webhooks see who it really was.
+    if let Some(subject) = &user.subject {
+        headers.insert(HeaderName::from_static("impersonate-uid"), value(subject)?);
+    }
     headers.insert(
         HeaderName::from_static("impersonate-extra-lamplight-request-id"),
         value(request_id)?,
     );
+    // Provenance: which anchors vouched for the identity (`peer-cidr`, `signed-assertion`...).
+    for anchor in &user.anchors {
+        headers.append(
+            HeaderName::from_static("impersonate-extra-lamplight-anchor"),
+            HeaderValue::from_static(anchor),
+        );
+    }
     Ok(())
 }

@@ -11,8 +11,10 @@ use sha2::{Digest, Sha256};
 
 use super::error::ForwardError;
 use crate::auth::User;
+use crate::metrics::Metrics;
 use crate::settings::StreamSettings;
 use crate::settings::flags::Key;
+use prometheus_client::metrics::gauge::Gauge;
 
 /// What a permit is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,17 +38,19 @@ pub struct StreamLimits {
 }
 
 impl StreamLimits {
-    pub fn new(settings: &StreamSettings) -> Self {
+    pub fn new(settings: &StreamSettings, metrics: &Metrics) -> Self {
         StreamLimits {
             upgrades: Pool::new(
                 StreamKind::Upgrade,
                 settings.max_upgrades_per_user,
                 settings.max_upgrades,
+                metrics.open_websockets.clone(),
             ),
             watches: Pool::new(
                 StreamKind::Watch,
                 settings.max_watches_per_user,
                 settings.max_watches,
+                metrics.open_watches.clone(),
             ),
         }
     }
@@ -81,6 +85,7 @@ struct Pool {
     per_user: usize,
     total: usize,
     held: Mutex<Held>,
+    open: Gauge,
 }
 
 #[derive(Default)]
@@ -90,12 +95,13 @@ struct Held {
 }
 
 impl Pool {
-    fn new(kind: StreamKind, per_user: usize, total: usize) -> Arc<Pool> {
+    fn new(kind: StreamKind, per_user: usize, total: usize, open: Gauge) -> Arc<Pool> {
         Arc::new(Pool {
             kind,
             per_user,
             total,
             held: Mutex::default(),
+            open,
         })
     }
 
@@ -125,6 +131,7 @@ impl Pool {
         }
         held.total += 1;
         *held.by_holder.entry(holder.to_string()).or_default() += 1;
+        pool.open.inc();
         Ok(Permit {
             pool: Arc::clone(pool),
             holder: holder.to_string(),
@@ -146,6 +153,7 @@ impl Drop for Permit {
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
         held.total = held.total.saturating_sub(1);
+        self.pool.open.dec();
         if let Some(count) = held.by_holder.get_mut(&self.holder) {
             *count -= 1;
             if *count == 0 {
@@ -199,13 +207,16 @@ mod tests {
     use actix_web::test::TestRequest;
 
     fn limits(per_user: usize, total: usize) -> StreamLimits {
-        StreamLimits::new(&StreamSettings {
-            max_upgrades_per_user: per_user,
-            max_upgrades: total,
-            max_watches_per_user: per_user,
-            max_watches: total,
-            ping_interval: std::time::Duration::from_secs(30),
-        })
+        StreamLimits::new(
+            &StreamSettings {
+                max_upgrades_per_user: per_user,
+                max_upgrades: total,
+                max_watches_per_user: per_user,
+                max_watches: total,
+                ping_interval: std::time::Duration::from_secs(30),
+            },
+            &Metrics::default(),
+        )
     }
 
     fn watch_from(peer: &str) -> HttpRequest {

@@ -11,6 +11,7 @@ mod identity;
 mod limits;
 mod origin;
 mod prepare;
+pub mod request_info;
 mod websocket;
 
 use std::sync::Arc;
@@ -23,9 +24,10 @@ pub use error::ForwardError;
 pub use identity::IdentityPolicy;
 pub use limits::StreamLimits;
 
-use crate::auth::Caller;
 use crate::auth::trust::TrustedProxies;
+use crate::auth::{AuthMethod, Caller, User};
 use crate::clusters::ClusterRegistry;
+use crate::metrics::Metrics;
 use crate::settings::Settings;
 use crate::telemetry::RoutePattern;
 
@@ -38,6 +40,9 @@ pub struct Forwarding {
     trusted: TrustedProxies,
     limits: StreamLimits,
     ping_interval: std::time::Duration,
+    /// `-proxy-auth-stream-max-age`, for streams opened on proxy identity.
+    stream_max_age: Option<std::time::Duration>,
+    metrics: Arc<Metrics>,
 }
 
 impl Forwarding {
@@ -45,24 +50,22 @@ impl Forwarding {
         settings: &Settings,
         registry: Arc<ClusterRegistry>,
         trusted: TrustedProxies,
+        metrics: Arc<Metrics>,
     ) -> Self {
         let proxy = &settings.proxy_auth;
         Forwarding {
             base_url: settings.server.base_url.clone(),
             // Stripped even when proxy-auth is off: nothing upstream should ever see them.
-            identity_headers: proxy
-                .identity_headers()
-                .into_iter()
-                .chain([&proxy.secret_header])
-                .cloned()
-                .collect(),
+            identity_headers: proxy.stripped_headers(),
             policy: IdentityPolicy {
                 impersonate: proxy.impersonate,
             },
             registry,
             trusted,
-            limits: StreamLimits::new(&settings.streams),
+            limits: StreamLimits::new(&settings.streams, &metrics),
             ping_interval: settings.streams.ping_interval,
+            stream_max_age: proxy.stream_max_age,
+            metrics,
         }
     }
 }
@@ -82,7 +85,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 /// How the request log names this route.
 pub const ROUTE: RoutePattern = RoutePattern("/clusters/{cluster}/{path}");
 
-/// Who is calling, what goes upstream (prepare), then the bytes both ways (transport).
+/// Who is calling, what goes upstream (prepare), then the bytes both ways (transport); the outcome
+/// goes to the audit log and the metrics.
 async fn forward(
     request: HttpRequest,
     payload: web::Payload,
@@ -90,33 +94,66 @@ async fn forward(
     forwarding: web::Data<Forwarding>,
     clients: web::Data<UpstreamClients>,
 ) -> Result<HttpResponse, actix_web::Error> {
+    let started = std::time::Instant::now();
     request.extensions_mut().insert(ROUTE);
-    let mut prepared = prepare::prepare(&request, &forwarding, user.as_ref()).await?;
+    let outcome = transport(&request, payload, user.as_ref(), &forwarding, &clients).await;
+    let status = match &outcome {
+        Ok(response) => response.status(),
+        Err(error) => {
+            if let Some(
+                ForwardError::Unreachable { cluster, .. } | ForwardError::Timeout { cluster, .. },
+            ) = error.as_error::<ForwardError>()
+            {
+                forwarding.metrics.upstream_error(cluster);
+            }
+            error.as_response_error().status_code()
+        }
+    };
+    crate::audit::forwarded(
+        &request,
+        &forwarding.base_url,
+        user.as_ref(),
+        status,
+        started,
+    );
+    outcome
+}
+
+async fn transport(
+    request: &HttpRequest,
+    payload: web::Payload,
+    user: Option<&User>,
+    forwarding: &Forwarding,
+    clients: &UpstreamClients,
+) -> Result<HttpResponse, actix_web::Error> {
+    let mut prepared = prepare::prepare(request, forwarding, user).await?;
     let clients = clients
         .get(&prepared.cluster.name)
         .ok_or_else(|| ForwardError::UnknownCluster(prepared.cluster.name.clone()))?;
-    let watch = limits::is_watch(&request);
+    let watch = limits::is_watch(request);
+    // Header identity is re-checked by the proxy only when a request is made: a stream opened on
+    // it ends after a while, so access revoked at the proxy does not live on in an open shell.
+    let max_age = user
+        .filter(|user| user.method == AuthMethod::Proxy)
+        .and(forwarding.stream_max_age);
     let Some(protocols) = prepared.upgrade.take() else {
-        let permits = forwarding
-            .limits
-            .admit(&request, user.as_ref(), false, watch)?;
+        let permits = forwarding.limits.admit(request, user, false, watch)?;
         if watch {
             let (client, lane) = clients.watches.lane();
             let held = (permits, lane);
-            return http::forward(&request, payload, prepared, &client, held).await;
+            return http::forward(request, payload, prepared, &client, held, max_age).await;
         }
-        return http::forward(&request, payload, prepared, &clients.http, permits).await;
+        return http::forward(request, payload, prepared, &clients.http, permits, None).await;
     };
     // Before anything goes upstream: a bad handshake or a full pool costs the API server nothing.
-    let client_side = websocket::accept(&request, payload)?;
-    let permits = forwarding
-        .limits
-        .admit(&request, user.as_ref(), true, watch)?;
+    let client_side = websocket::accept(request, payload)?;
+    let permits = forwarding.limits.admit(request, user, true, watch)?;
     let bridge = websocket::Bridge {
         client_side,
         protocols,
         permits,
         ping_interval: forwarding.ping_interval,
+        max_age,
     };
-    websocket::bridge(&request, prepared, bridge, &clients.upgrade).await
+    websocket::bridge(request, prepared, bridge, &clients.upgrade).await
 }

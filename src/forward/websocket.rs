@@ -105,6 +105,8 @@ pub(super) struct Bridge {
     pub protocols: Vec<String>,
     pub permits: Vec<Permit>,
     pub ping_interval: Duration,
+    /// `-proxy-auth-stream-max-age`, when the session was opened on proxy identity.
+    pub max_age: Option<Duration>,
 }
 
 pub(super) async fn bridge(
@@ -142,7 +144,7 @@ pub(super) async fn bridge(
     if status != hyper::StatusCode::SWITCHING_PROTOCOLS {
         if status.is_client_error() || status.is_server_error() {
             // The API server's refusal in its own words: `pods "x" not found`, RBAC's reason...
-            return Ok(relay(request.method(), upstream_response, ()));
+            return Ok(relay(request.method(), upstream_response, (), None));
         }
         // A 200 would tell the client its upgrade worked.
         return Err(ForwardError::NotUpgraded {
@@ -185,6 +187,7 @@ pub(super) async fn bridge(
         client_side,
         permits,
         ping_interval,
+        max_age,
         ..
     } = bridge;
     let ClientSide {
@@ -209,7 +212,7 @@ pub(super) async fn bridge(
     let upstream =
         WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Client, Some(config)).await;
     actix_web::rt::spawn(async move {
-        pump(session, stream, upstream, ping_interval).await;
+        pump(session, stream, upstream, ping_interval, max_age).await;
         // Only now is the place in the upgrade (and watch) pools given back.
         drop(permits);
     });
@@ -223,14 +226,33 @@ async fn pump<U>(
     mut client: AggregatedMessageStream,
     upstream: WebSocketStream<U>,
     ping_interval: Duration,
+    max_age: Option<Duration>,
 ) where
     U: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
 {
     let (mut upstream_sink, mut upstream_stream) = upstream.split();
+    let expiry = async move {
+        match max_age {
+            Some(age) => tokio::time::sleep(age).await,
+            None => std::future::pending().await,
+        }
+    };
+    tokio::pin!(expiry);
     let mut pings = tokio::time::interval_at(Instant::now() + ping_interval, ping_interval);
     let mut last_heard = Instant::now();
     loop {
         tokio::select! {
+            () = &mut expiry => {
+                let reason = CloseReason {
+                    code: CloseCode::Policy,
+                    description: Some(
+                        "-proxy-auth-stream-max-age reached: open a new session".to_string(),
+                    ),
+                };
+                let _ = session.close(Some(reason)).await;
+                let _ = upstream_sink.close().await;
+                return;
+            },
             _ = pings.tick() => {
                 if last_heard.elapsed() >= ping_interval * 2 {
                     let reason = CloseReason {

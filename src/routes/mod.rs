@@ -12,7 +12,11 @@ use actix_web::web;
 use crate::settings::Settings;
 
 /// Registers every route under the configured base URL.
-pub fn configure(settings: &Settings, oidc: bool) -> impl FnOnce(&mut web::ServiceConfig) + use<> {
+pub fn configure(
+    settings: &Settings,
+    oidc: bool,
+    metrics: bool,
+) -> impl FnOnce(&mut web::ServiceConfig) + use<> {
     let static_dir = settings.server.html_static_dir.clone();
     let base_url = settings.server.base_url.clone();
     move |cfg: &mut web::ServiceConfig| {
@@ -21,6 +25,11 @@ pub fn configure(settings: &Settings, oidc: bool) -> impl FnOnce(&mut web::Servi
                 .route("/healthz", web::get().to(health::healthz))
                 .route("/readyz", web::get().to(health::readyz))
                 .route("/config", web::get().to(config::config))
+                .configure(|cfg| {
+                    if metrics {
+                        cfg.route("/metrics", web::get().to(crate::metrics::serve));
+                    }
+                })
                 .route("/me", web::get().to(me::me))
                 .route("/clusters/{cluster}/me", web::get().to(me::me))
                 .configure(|cfg| {

@@ -1,6 +1,7 @@
 //! Settings, Headlamp-compatible: flags, `HEADLAMP_CONFIG_*` environment variables and an optional
 //! TOML file, validated once at startup with errors that name the flag to fix.
 
+mod anchors;
 mod error;
 pub mod flags;
 mod networks;
@@ -16,6 +17,7 @@ use actix_web::http::header::HeaderName;
 use ipnet::IpNet;
 use secrecy::SecretString;
 
+pub use anchors::{AssertionSettings, ClientCertificateSettings, KeySource, Preset};
 pub use error::SettingsError;
 pub use sources::Source;
 pub use streams::StreamSettings;
@@ -27,6 +29,7 @@ pub struct Settings {
     pub proxy_auth: ProxyAuthSettings,
     pub clusters: ClusterSettings,
     pub streams: StreamSettings,
+    pub metrics: MetricsSettings,
     /// Lamplight's own OpenID Connect sign-in, when configured (and proxy-auth is off).
     pub oidc: Option<OidcSettings>,
     /// Without `-oidc-client-id` but with a cookie secret: the OIDC settings a kubeconfig context's
@@ -88,10 +91,28 @@ pub enum LogFormat {
     Json,
 }
 
+/// `-audit-level`: which forwarded requests get an audit line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuditLevel {
+    Off,
+    /// Writes and refusals.
+    Info,
+    /// Reads too.
+    Debug,
+}
+
 #[derive(Debug, Clone)]
 pub struct LogSettings {
     pub level: String,
     pub format: LogFormat,
+    pub audit: AuditLevel,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MetricsSettings {
+    pub enabled: bool,
+    /// `-metrics-port`: a listener of its own for `/metrics`.
+    pub port: Option<u16>,
 }
 
 #[derive(Debug, Clone)]
@@ -106,6 +127,12 @@ pub struct ProxyAuthSettings {
     pub shared_secret: Option<ProxySecrets>,
     /// `-proxy-auth-secret-header`, whether a secret is configured or not: never forwarded upstream.
     pub secret_header: HeaderName,
+    /// `-proxy-auth-client-ca-file`: the proxy presents a certificate from this CA.
+    pub client_certificate: Option<ClientCertificateSettings>,
+    /// `-proxy-auth-jwt-*` / `-proxy-auth-preset`: the proxy signs the identity.
+    pub assertion: Option<AssertionSettings>,
+    /// `-proxy-auth-stream-max-age`: how long a stream opened on proxy identity may last.
+    pub stream_max_age: Option<std::time::Duration>,
     pub insecure_trust_any_peer: bool,
     pub group_separator: String,
     pub logout_url: Option<String>,
@@ -124,7 +151,7 @@ impl std::fmt::Debug for ProxySecrets {
 }
 
 impl ProxyAuthSettings {
-    /// The headers that carry identity in this mode; the forwarding path strips them all.
+    /// The headers that carry identity in this mode.
     pub fn identity_headers(&self) -> [&HeaderName; 4] {
         [
             &self.username_header,
@@ -132,6 +159,15 @@ impl ProxyAuthSettings {
             &self.email_header,
             &self.token_header,
         ]
+    }
+
+    /// Everything the proxy tells Lamplight alone, which the forwarding path strips: the identity
+    /// headers, the shared secret and the signed assertion.
+    pub fn stripped_headers(&self) -> Vec<HeaderName> {
+        let mut headers: Vec<HeaderName> = self.identity_headers().into_iter().cloned().collect();
+        headers.push(self.secret_header.clone());
+        headers.extend(self.assertion.as_ref().map(|a| a.header.clone()));
+        headers
     }
 }
 

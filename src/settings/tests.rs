@@ -438,3 +438,158 @@ fn oidc_urls_are_parsed_at_start_up() {
         "{message}"
     );
 }
+
+#[test]
+fn a_preset_fills_in_the_assertion_and_needs_only_the_audience() {
+    let settings = load(
+        &[
+            "-proxy-auth=true",
+            "-proxy-auth-preset=google-iap",
+            "-proxy-auth-jwt-audience=/projects/1/global/backendServices/2",
+        ],
+        &[],
+    )
+    .unwrap();
+    let assertion = settings.proxy_auth.assertion.clone().unwrap();
+    assert_eq!(assertion.header, "x-goog-iap-jwt-assertion");
+    assert_eq!(
+        assertion.issuer.as_deref(),
+        Some("https://cloud.google.com/iap")
+    );
+    assert_eq!(assertion.algorithm, Some("ES256"));
+    assert_eq!(assertion.username_claim, "email");
+    assert_eq!(assertion.groups_claim, None);
+    assert_eq!(
+        assertion.keys,
+        KeySource::JwkSetUrl(
+            url::Url::parse("https://www.gstatic.com/iap/verify/public_key-jwk").unwrap()
+        )
+    );
+    assert_eq!(
+        settings.proxy_auth.email_header,
+        "x-goog-authenticated-user-email"
+    );
+    // The assertion is stripped upstream with the identity headers.
+    assert!(
+        settings
+            .proxy_auth
+            .stripped_headers()
+            .iter()
+            .any(|h| h == "x-goog-iap-jwt-assertion")
+    );
+
+    let alb = load(
+        &[
+            "-proxy-auth=true",
+            "-proxy-auth-preset=aws-alb",
+            "-proxy-auth-jwt-audience=arn:aws:elasticloadbalancing:us-east-2:1:loadbalancer/app/a/b",
+        ],
+        &[],
+    )
+    .unwrap();
+    assert_eq!(
+        alb.proxy_auth.assertion.unwrap().keys,
+        KeySource::PemByKid(
+            url::Url::parse("https://public-keys.auth.elb.us-east-2.amazonaws.com/").unwrap()
+        )
+    );
+}
+
+#[test]
+fn anchor_flags_are_refused_by_name_when_they_cannot_work() {
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &["-proxy-auth=true", "-proxy-auth-preset=google-iap"],
+            "-proxy-auth-jwt-audience is required",
+        ),
+        (
+            &[
+                "-proxy-auth=true",
+                "-proxy-auth-preset=okta",
+                "-proxy-auth-jwt-audience=a",
+            ],
+            "expected one of oauth2-proxy",
+        ),
+        (
+            &[
+                "-proxy-auth=true",
+                "-proxy-auth-preset=cloudflare-access",
+                "-proxy-auth-jwt-audience=a",
+            ],
+            "needs -proxy-auth-jwt-issuer",
+        ),
+        (
+            &[
+                "-proxy-auth=true",
+                "-proxy-auth-preset=aws-alb",
+                "-proxy-auth-jwt-audience=my-app",
+            ],
+            "load balancer's ARN",
+        ),
+        (
+            &[
+                "-proxy-auth=true",
+                "-proxy-auth-jwt-header=X-Assertion",
+                "-proxy-auth-jwt-audience=a",
+                "-proxy-auth-jwks-url=http://keys.example.com/jwks",
+            ],
+            "keys must come over https",
+        ),
+        (
+            &[
+                "-proxy-auth=true",
+                "-proxy-auth-jwt-header=X-Assertion",
+                "-proxy-auth-jwt-audience=a",
+            ],
+            "needs the keys",
+        ),
+        (
+            &[
+                "-proxy-auth=true",
+                "-proxy-auth-trusted-proxies=10.0.0.1",
+                "-proxy-auth-jwt-audience=a",
+            ],
+            "no assertion is expected",
+        ),
+        (
+            &["-proxy-auth=true", "-proxy-auth-client-ca-file=/etc/hosts"],
+            "needs -tls-cert-path",
+        ),
+        (
+            &[
+                "-proxy-auth=true",
+                "-proxy-auth-trusted-proxies=10.0.0.1",
+                "-proxy-auth-allowed-names=proxy",
+            ],
+            "-proxy-auth-allowed-names needs -proxy-auth-client-ca-file",
+        ),
+        (
+            &[
+                "-proxy-auth-preset=google-iap",
+                "-proxy-auth-jwt-audience=a",
+            ],
+            "-proxy-auth is not true",
+        ),
+        (
+            &[
+                "-proxy-auth=true",
+                "-proxy-auth-trusted-proxies=10.0.0.1",
+                "-proxy-auth-stream-max-age=soon",
+            ],
+            "-proxy-auth-stream-max-age",
+        ),
+        (&["-metrics-port=9100"], "-metrics-enabled is not true"),
+        (
+            &["-metrics-enabled", "-metrics-port=4466"],
+            "is the main port",
+        ),
+        (&["-audit-level=verbose"], "-audit-level"),
+    ];
+    for (args, words) in cases {
+        let message = error(args, &[]);
+        assert!(
+            message.contains(words),
+            "{args:?}: {words:?} not in {message:?}"
+        );
+    }
+}

@@ -12,8 +12,9 @@ use url::Url;
 use super::flags::{Key, Kind};
 use super::sources::{Raw, RawSettings, Source};
 use super::{
-    AllowedHostsSetting, ClusterSettings, InClusterSettings, LogFormat, LogSettings,
-    ProxyAuthSettings, ProxySecrets, ServerSettings, Settings, SettingsError, TlsFiles,
+    AllowedHostsSetting, AuditLevel, ClusterSettings, InClusterSettings, LogFormat, LogSettings,
+    MetricsSettings, ProxyAuthSettings, ProxySecrets, ServerSettings, Settings, SettingsError,
+    TlsFiles,
 };
 
 pub(super) struct Reader {
@@ -138,9 +139,10 @@ pub fn keys_read(raw: RawSettings, env: &Env) -> BTreeSet<Key> {
 fn validate(reader: &Reader, env: &Env) -> Result<Settings, SettingsError> {
     let server = server(reader)?;
     let log = log(reader)?;
-    let proxy_auth = proxy_auth(reader)?;
+    let proxy_auth = proxy_auth(reader, server.tls.is_some())?;
     let clusters = clusters(reader, env)?;
     let streams = super::streams::settings(reader)?;
+    let metrics = metrics(reader, &server)?;
     let parsed_oidc = super::oidc::settings(reader)?;
     let (oidc, oidc_template) = (parsed_oidc.complete, parsed_oidc.template);
     if oidc.is_some() && proxy_auth.enabled {
@@ -208,6 +210,7 @@ fn validate(reader: &Reader, env: &Env) -> Result<Settings, SettingsError> {
         proxy_auth,
         clusters,
         streams,
+        metrics,
         oidc,
         oidc_template,
         warnings,
@@ -328,7 +331,42 @@ fn log(reader: &Reader) -> Result<LogSettings, SettingsError> {
         "json" => Ok(LogFormat::Json),
         _ => Err("expected text or json".to_string()),
     })?;
-    Ok(LogSettings { level, format })
+    let audit = reader.parse(Key::AuditLevel, |value| match value {
+        "off" => Ok(AuditLevel::Off),
+        "info" => Ok(AuditLevel::Info),
+        "debug" => Ok(AuditLevel::Debug),
+        _ => Err("expected info (writes and refusals), debug (reads too) or off".to_string()),
+    })?;
+    Ok(LogSettings {
+        level,
+        format,
+        audit,
+    })
+}
+
+fn metrics(reader: &Reader, server: &ServerSettings) -> Result<MetricsSettings, SettingsError> {
+    let enabled = reader.bool(Key::MetricsEnabled)?;
+    let port = reader.parse(Key::MetricsPort, |value| match value {
+        "" => Ok(None),
+        _ => value
+            .parse::<u16>()
+            .ok()
+            .filter(|port| *port > 0)
+            .map(Some)
+            .ok_or_else(|| "expected a port number from 1 to 65535".to_string()),
+    })?;
+    if port.is_some() && !enabled {
+        return Err(SettingsError::Conflict(
+            "-metrics-port is set but -metrics-enabled is not true".to_string(),
+        ));
+    }
+    if port.is_some_and(|port| port == server.port) {
+        return Err(reader.invalid(
+            Key::MetricsPort,
+            "is the main port (-port); leave -metrics-port empty to serve /metrics there",
+        ));
+    }
+    Ok(MetricsSettings { enabled, port })
 }
 
 fn trusted_proxies(reader: &Reader) -> Result<Vec<IpNet>, SettingsError> {
@@ -346,7 +384,7 @@ fn trusted_proxies(reader: &Reader) -> Result<Vec<IpNet>, SettingsError> {
     })
 }
 
-fn proxy_auth(reader: &Reader) -> Result<ProxyAuthSettings, SettingsError> {
+fn proxy_auth(reader: &Reader, tls: bool) -> Result<ProxyAuthSettings, SettingsError> {
     let enabled = reader.bool(Key::ProxyAuth)?;
     let impersonate = reader.bool(Key::ProxyAuthImpersonate)?;
     if impersonate && !enabled {
@@ -360,8 +398,15 @@ fn proxy_auth(reader: &Reader) -> Result<ProxyAuthSettings, SettingsError> {
     let shared_secret = shared_secret(reader)?;
     let username_header = reader.header(Key::ProxyAuthUsernameHeader)?;
     let group_header = reader.header(Key::ProxyAuthGroupHeader)?;
-    let email_header = reader.header(Key::ProxyAuthEmailHeader)?;
     let token_header = reader.header(Key::ProxyAuthTokenHeader)?;
+    let anchors = super::anchors::settings(reader, &token_header, tls)?;
+    let email_header = match &anchors.email_header {
+        Some(preset_header) => {
+            reader.header(Key::ProxyAuthEmailHeader)?;
+            preset_header.clone()
+        }
+        None => reader.header(Key::ProxyAuthEmailHeader)?,
+    };
     let group_separator = reader.raw(Key::ProxyAuthGroupSeparator).value.clone();
     if group_separator.is_empty() {
         return Err(reader.invalid(Key::ProxyAuthGroupSeparator, "must not be empty"));
@@ -394,8 +439,17 @@ fn proxy_auth(reader: &Reader) -> Result<ProxyAuthSettings, SettingsError> {
         ));
     }
 
-    if enabled && trusted_proxies.is_empty() && !insecure_trust_any_peer && shared_secret.is_none()
-    {
+    let anchored = shared_secret.is_some()
+        || anchors.client_certificate.is_some()
+        || anchors.assertion.is_some();
+    if !enabled && anchored {
+        return Err(SettingsError::Conflict(
+            "a proxy trust anchor (-proxy-auth-secret-file, -proxy-auth-client-ca-file, -proxy-auth-jwt-header or \
+             -proxy-auth-preset) is set but -proxy-auth is not true: nothing would use it"
+                .to_string(),
+        ));
+    }
+    if enabled && trusted_proxies.is_empty() && !insecure_trust_any_peer && !anchored {
         return Err(SettingsError::Conflict(format!(
             "-proxy-auth=true (from {}) needs -proxy-auth-trusted-proxies (or {}): the addresses of the auth \
              proxy that injects {}, for example -proxy-auth-trusted-proxies=10.42.0.0/16; \
@@ -432,6 +486,9 @@ fn proxy_auth(reader: &Reader) -> Result<ProxyAuthSettings, SettingsError> {
         trusted_proxies,
         shared_secret,
         secret_header: reader.header(Key::ProxyAuthSecretHeader)?,
+        client_certificate: anchors.client_certificate,
+        assertion: anchors.assertion,
+        stream_max_age: anchors.stream_max_age,
         insecure_trust_any_peer,
         group_separator,
         logout_url: url(Key::ProxyAuthLogoutUrl)?,

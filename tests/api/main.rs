@@ -3,6 +3,8 @@
 // A failed expectation in a test helper is a failed test: panicking is how a test reports.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod assertion;
+mod audit_and_metrics;
 mod proxy_auth;
 mod rebinding;
 mod routes;

@@ -290,7 +290,7 @@ async fn an_ipv4_mapped_peer_matches_an_ipv4_network() {
 fn authenticator(flags: &[&str]) -> Authenticator {
     let settings = Settings::from_flags(flags).unwrap();
     let trusted = TrustedProxies::new(&settings.proxy_auth);
-    Authenticator::from_settings(&settings, &trusted)
+    Authenticator::from_settings(&settings, &trusted, lamplight::metrics::Metrics::new()).unwrap()
 }
 
 #[actix_web::test]
@@ -305,12 +305,8 @@ async fn the_extractor_canonicalises_mapped_addresses() {
         .authenticate(&request)
         .await
         .expect("mapped 10.1.2.3 is inside 10.0.0.0/8");
-    assert_eq!(
-        user.method,
-        AuthMethod::Proxy {
-            anchor: "peer-cidr"
-        }
-    );
+    assert_eq!(user.method, AuthMethod::Proxy);
+    assert_eq!(user.anchors, ["peer-cidr"]);
 
     let outside: SocketAddr = "[::ffff:11.1.2.3]:5555".parse().unwrap();
     let request = TestRequest::get()

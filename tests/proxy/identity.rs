@@ -204,3 +204,62 @@ async fn the_service_account_is_not_lent_to_anonymous_callers() {
         .unwrap();
     assert_eq!(seen.user.as_deref(), Some("admin"));
 }
+
+#[actix_web::test]
+async fn impersonation_carries_the_signed_subject_as_uid_and_the_anchors_as_extras() {
+    use test_support::signed_assertions::{KeyServer, SigningKey, now};
+    let key = SigningKey::es256("k1");
+    let keys = KeyServer::start(&[&key]);
+    let jwks = format!("-proxy-auth-jwks-url={}", keys.jwks_url());
+    let stack = Stack::start(&[
+        PROXY[0],
+        PROXY[1],
+        "-proxy-auth-impersonate",
+        "-proxy-auth-jwt-header=X-Test-Assertion",
+        "-proxy-auth-jwt-audience=lamplight",
+        "-proxy-auth-jwt-username-claim=preferred_username",
+        &jwks,
+    ])
+    .await;
+    let token = key.sign(&serde_json::json!({
+        "aud": "lamplight", "sub": "00u1a2b3c4", "preferred_username": "alice",
+        "groups": ["dev"], "exp": now() + 60,
+    }));
+    let response = client()
+        .get(stack.cluster_url(PODS))
+        .insert_header(("X-Test-Assertion", token.as_str()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let seen = stack.seen(PODS);
+    assert_eq!(seen.header("impersonate-user"), Some("alice"));
+    assert_eq!(seen.header("impersonate-uid"), Some("00u1a2b3c4"));
+    assert_eq!(seen.header_values("impersonate-group"), ["dev"]);
+    assert_eq!(
+        seen.header_values("impersonate-extra-lamplight-anchor"),
+        ["peer-cidr", "signed-assertion"]
+    );
+    assert_eq!(
+        seen.header("x-test-assertion"),
+        None,
+        "the assertion stays here"
+    );
+    assert_eq!(stack.seen_user(PODS).as_deref(), Some("alice"));
+
+    // Header identity has no stable subject: no Impersonate-Uid is made up for it.
+    let plain = Stack::start(&[PROXY[0], PROXY[1], "-proxy-auth-impersonate"]).await;
+    let response = client()
+        .get(plain.cluster_url(PODS))
+        .insert_header(("X-Forwarded-User", "alice"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let seen = plain.seen(PODS);
+    assert_eq!(seen.header("impersonate-uid"), None);
+    assert_eq!(
+        seen.header_values("impersonate-extra-lamplight-anchor"),
+        ["peer-cidr"]
+    );
+}

@@ -13,6 +13,7 @@
 //! - [`RawHttp`]: exact bytes from a chosen local address, for header-smuggling attacks.
 //! - [`Kubectl`]: real kubectl against Lamplight.
 //! - [`OidcProvider`]: the npm `oidc-provider` as a child process.
+//! - [`signed_assertions`]: JWTs as identity-aware proxies sign them, and a key server.
 //! - [`Binary`]: the real `lamplight` executable, for what only a process shows (exit codes, logs).
 
 mod app;
@@ -22,6 +23,7 @@ mod kubectl;
 mod oidc_provider;
 mod pki;
 mod raw_http;
+pub mod signed_assertions;
 mod stack;
 mod wait;
 pub mod watch_upstream;

@@ -10,7 +10,6 @@ mod provider;
 pub mod routes;
 mod session;
 mod site;
-mod verified;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
@@ -65,7 +64,7 @@ pub struct Oidc {
     provider: RwLock<Result<Arc<Provider>, Arc<IdpError>>>,
     jwks: RwLock<Option<CoreJsonWebKeySet>>,
     last_jwks_fetch: Mutex<Option<Instant>>,
-    verified: verified::VerifiedTokens,
+    verified: crate::auth::verified::VerifiedTokens,
     refreshes: Mutex<HashMap<String, RefreshSlot>>,
     /// Whose `X-Forwarded-Proto` and `X-Forwarded-Host` we believe.
     trusted: TrustedProxies,
@@ -134,7 +133,7 @@ impl Oidc {
             }))),
             jwks: RwLock::new(None),
             last_jwks_fetch: Mutex::new(None),
-            verified: verified::VerifiedTokens::default(),
+            verified: crate::auth::verified::VerifiedTokens::default(),
             refreshes: Mutex::new(HashMap::new()),
             trusted,
             hosts: AllowedHosts::new(settings),

@@ -6,6 +6,8 @@
 //! an [`Attestation`], which may carry an identity of its own (a client certificate's subject, a
 //! signed assertion's claims): new anchors are modules implementing [`TrustAnchor`].
 
+pub mod assertion;
+pub mod client_certificate;
 mod peer_address;
 mod proxies;
 pub mod shared_secret;
@@ -13,6 +15,10 @@ pub mod shared_secret;
 use actix_web::HttpRequest;
 use futures_util::future::LocalBoxFuture;
 
+use super::error::Problem;
+
+pub use assertion::SignedAssertion;
+pub use client_certificate::{ClientCertificate, PeerCertificate};
 pub use peer_address::PeerAddress;
 pub use proxies::TrustedProxies;
 pub use shared_secret::SharedSecret;
@@ -33,14 +39,18 @@ pub struct AttestedIdentity {
     /// A stable subject (a certificate's or a token's), when there is one.
     pub subject: Option<String>,
     pub email: Option<String>,
-    pub groups: Vec<String>,
+    /// `None` when the anchor says nothing about groups (no groups claim).
+    pub groups: Option<Vec<String>>,
 }
 
 pub trait TrustAnchor: Send + Sync + std::fmt::Debug {
     /// Short, log-safe name for this anchor.
     fn name(&self) -> &'static str;
-    /// `Some` when this anchor vouches for the request.
-    fn attest<'a>(&'a self, request: &'a HttpRequest) -> LocalBoxFuture<'a, Option<Attestation>>;
+    /// What this anchor vouches for, or why it does not.
+    fn attest<'a>(
+        &'a self,
+        request: &'a HttpRequest,
+    ) -> LocalBoxFuture<'a, Result<Attestation, Problem>>;
 }
 
 /// The configured anchors; every one of them must vouch.
@@ -54,17 +64,21 @@ impl TrustAnchors {
         TrustAnchors { anchors }
     }
 
-    /// Each anchor's attestation, or the name of the first anchor that does not vouch (with none
-    /// configured, nothing vouches for a request: `"none"`).
-    pub async fn attest(&self, request: &HttpRequest) -> Result<Vec<Attestation>, &'static str> {
+    /// Each anchor's attestation, or why the first that does not vouch refused (with none
+    /// configured, nothing vouches for a request).
+    pub async fn attest(&self, request: &HttpRequest) -> Result<Vec<Attestation>, Problem> {
         if self.anchors.is_empty() {
-            return Err("none");
+            return Err(Problem::NotConfigured);
         }
         let mut attestations = Vec::with_capacity(self.anchors.len());
         for anchor in &self.anchors {
-            attestations.push(anchor.attest(request).await.ok_or(anchor.name())?);
+            attestations.push(anchor.attest(request).await?);
         }
         Ok(attestations)
+    }
+
+    pub fn names(&self) -> Vec<&'static str> {
+        self.anchors.iter().map(|anchor| anchor.name()).collect()
     }
 }
 
@@ -81,14 +95,17 @@ mod tests {
             "fixed"
         }
 
-        fn attest<'a>(&'a self, _: &'a HttpRequest) -> LocalBoxFuture<'a, Option<Attestation>> {
-            let attestation = self.0.map(|user| Attestation {
+        fn attest<'a>(
+            &'a self,
+            _: &'a HttpRequest,
+        ) -> LocalBoxFuture<'a, Result<Attestation, Problem>> {
+            let attestation = self.0.ok_or(Problem::NotSignedIn).map(|user| Attestation {
                 anchor: "fixed",
                 identity: Some(AttestedIdentity {
                     username: user.to_string(),
                     subject: None,
                     email: None,
-                    groups: Vec::new(),
+                    groups: None,
                 }),
             });
             Box::pin(async move { attestation })
@@ -98,10 +115,16 @@ mod tests {
     #[actix_web::test]
     async fn every_anchor_must_vouch() {
         let request = TestRequest::default().to_http_request();
-        assert_eq!(TrustAnchors::default().attest(&request).await, Err("none"));
+        assert!(matches!(
+            TrustAnchors::default().attest(&request).await,
+            Err(Problem::NotConfigured)
+        ));
         let one_refuses =
             TrustAnchors::new(vec![Box::new(Fixed(Some("a"))), Box::new(Fixed(None))]);
-        assert_eq!(one_refuses.attest(&request).await, Err("fixed"));
+        assert!(matches!(
+            one_refuses.attest(&request).await,
+            Err(Problem::NotSignedIn)
+        ));
         let both = TrustAnchors::new(vec![Box::new(Fixed(Some("a"))), Box::new(Fixed(Some("b")))]);
         let attested = both.attest(&request).await.unwrap();
         assert_eq!(attested.len(), 2);

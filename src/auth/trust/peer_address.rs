@@ -2,6 +2,7 @@ use actix_web::HttpRequest;
 use futures_util::future::LocalBoxFuture;
 
 use super::{Attestation, TrustAnchor, TrustedProxies};
+use crate::auth::error::Problem;
 
 /// Vouches for requests whose TCP peer is a trusted proxy. It knows where a request came from, not
 /// who the user is, so its attestation carries no identity.
@@ -17,13 +18,21 @@ impl TrustAnchor for PeerAddress {
         }
     }
 
-    fn attest<'a>(&'a self, request: &'a HttpRequest) -> LocalBoxFuture<'a, Option<Attestation>> {
-        let vouches = self.0.contains_peer(request);
-        Box::pin(async move {
-            vouches.then_some(Attestation {
+    fn attest<'a>(
+        &'a self,
+        request: &'a HttpRequest,
+    ) -> LocalBoxFuture<'a, Result<Attestation, Problem>> {
+        let outcome = if self.0.contains_peer(request) {
+            Ok(Attestation {
                 anchor: self.name(),
                 identity: None,
             })
-        })
+        } else {
+            Err(Problem::UntrustedPeer {
+                peer: request.peer_addr().map(|addr| addr.ip().to_canonical()),
+                header: None,
+            })
+        };
+        Box::pin(async move { outcome })
     }
 }

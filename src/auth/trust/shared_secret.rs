@@ -11,6 +11,7 @@ use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 use super::{Attestation, TrustAnchor};
+use crate::auth::error::Problem;
 
 pub const NAME: &str = "shared-secret";
 
@@ -58,12 +59,21 @@ impl TrustAnchor for SharedSecret {
         NAME
     }
 
-    fn attest<'a>(&'a self, request: &'a HttpRequest) -> LocalBoxFuture<'a, Option<Attestation>> {
-        let vouched = self.vouches(request).then_some(Attestation {
-            anchor: NAME,
-            identity: None,
-        });
-        Box::pin(async move { vouched })
+    fn attest<'a>(
+        &'a self,
+        request: &'a HttpRequest,
+    ) -> LocalBoxFuture<'a, Result<Attestation, Problem>> {
+        let outcome = if self.vouches(request) {
+            Ok(Attestation {
+                anchor: NAME,
+                identity: None,
+            })
+        } else {
+            Err(Problem::MissingProxySecret {
+                header: self.header.clone(),
+            })
+        };
+        Box::pin(async move { outcome })
     }
 }
 

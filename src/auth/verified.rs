@@ -1,8 +1,8 @@
-//! ID tokens already verified. A signed-in browser sends the same ID token with every request, and
-//! verifying its RS256 signature costs hundreds of microseconds each time; a token that verified a
-//! moment ago, byte for byte the same, verifies again. Entries are keyed by the token's SHA-256
-//! (the token itself is not kept), last until the token expires or a minute has passed (so keys the
-//! IdP withdraws stop working soon), and there are at most [`MAX_ENTRIES`] of them.
+//! Tokens already verified (OIDC ID tokens, proxies' signed assertions). A browser sends the same
+//! token with every request, and verifying its signature costs hundreds of microseconds each time;
+//! a token that verified a moment ago, byte for byte the same, verifies again. Entries are keyed by
+//! the token's SHA-256 (the token itself is not kept), last until the token expires or a minute has
+//! passed (so keys the issuer withdraws stop working soon), and there are at most [`MAX_ENTRIES`].
 
 use std::collections::HashMap;
 use std::sync::{Mutex, PoisonError};
@@ -15,7 +15,7 @@ const MAX_ENTRIES: usize = 10_000;
 const AT_MOST: Duration = Duration::from_secs(60);
 
 #[derive(Default)]
-pub(super) struct VerifiedTokens {
+pub(crate) struct VerifiedTokens {
     entries: Mutex<HashMap<[u8; 32], Verified>>,
 }
 
@@ -30,14 +30,14 @@ fn key(token: &str) -> [u8; 32] {
 
 impl VerifiedTokens {
     /// The claims of `token` if it verified less than a minute ago and has not expired since.
-    pub(super) fn get(&self, token: &str) -> Option<Value> {
+    pub(crate) fn get(&self, token: &str) -> Option<Value> {
         let entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
         let verified = entries.get(&key(token))?;
         (Instant::now() < verified.until).then(|| verified.claims.clone())
     }
 
     /// Remembers a token that just verified, until its `exp` or for a minute, whichever is first.
-    pub(super) fn insert(&self, token: &str, claims: &Value) {
+    pub(crate) fn insert(&self, token: &str, claims: &Value) {
         let Some(expires) = claims.get("exp").and_then(Value::as_u64) else {
             return;
         };
