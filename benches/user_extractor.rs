@@ -3,6 +3,10 @@
 //!
 //! - `proxy_headers`: proxy-auth mode, a trusted peer's `X-Forwarded-User/-Group/-Email`.
 //! - `proxy_headers_with_token`: the same plus a ~1 KB `X-Forwarded-Id-Token`.
+//! - `proxy_signed_assertion`: proxy-auth mode with a signed assertion (ES256, as Google IAP, AWS
+//!   ALB and Pomerium sign): the browser's same assertion again, so the verified-token cache answers.
+//! - `proxy_signed_assertion_fresh`: a new assertion every request (its signature verified with the
+//!   cached key set): the cost when the proxy re-signs often. Tokens are signed before timing.
 //! - `oidc_session_cookie`: OIDC mode, a browser's sealed session cookie: unsealing (AES-GCM), then
 //!   the ID token's RS256 (2048-bit) signature and claims checked against the IdP's keys. The keys
 //!   are learnt the way the server learns them, by discovery, from a minimal in-process IdP on
@@ -43,6 +47,7 @@ use lamplight::auth::oidc::{Oidc, SESSION_COOKIE_NAME, Session};
 use lamplight::auth::trust::TrustedProxies;
 use lamplight::auth::{AuthMethod, Authenticator};
 use lamplight::settings::Settings;
+use test_support::signed_assertions::{KeyServer, SigningKey};
 
 const PEER: &str = "127.0.0.1:50000";
 const COOKIE_SECRET: &str = "a-cookie-secret-of-at-least-thirty-two-bytes";
@@ -298,10 +303,89 @@ fn oidc_session_cookie(c: &mut Criterion) {
     });
 }
 
+/// Proxy auth with a signed-assertion anchor whose keys a local key server publishes; they are
+/// fetched once, by the check before timing.
+fn assertion_setup() -> (
+    SystemRunner,
+    Authenticator,
+    SigningKey,
+    test_support::signed_assertions::KeyServer,
+) {
+    let system = actix_web::rt::System::new();
+    let key = SigningKey::es256("bench-key");
+    let keys = system.block_on(async { KeyServer::start(&[&key]) });
+    let settings = Settings::from_flags(&[
+        "-proxy-auth=true",
+        "-proxy-auth-trusted-proxies=127.0.0.1/32",
+        "-proxy-auth-jwt-header=X-Assertion",
+        &format!("-proxy-auth-jwks-url={}", keys.jwks_url()),
+        "-proxy-auth-jwt-audience=lamplight",
+        "-proxy-auth-jwt-username-claim=email",
+    ])
+    .expect("assertion settings");
+    let trusted = TrustedProxies::new(&settings.proxy_auth);
+    let auth =
+        Authenticator::from_settings(&settings, &trusted, lamplight::metrics::Metrics::new())
+            .unwrap();
+    (system, auth, key, keys)
+}
+
+fn assertion_request(key: &SigningKey, serial: u64) -> HttpRequest {
+    let now = jiff::Timestamp::now().as_second();
+    let token = key.sign(&json!({
+        "aud": "lamplight", "sub": "00u1a2b3c4", "email": "alice@example.com",
+        "groups": ["dev", "ops"], "iat": now, "exp": now + 600, "jti": serial,
+    }));
+    TestRequest::get()
+        .uri("/api/v1/me")
+        .peer_addr(PEER.parse().unwrap())
+        .insert_header(("X-Assertion", token))
+        .to_http_request()
+}
+
+fn proxy_signed_assertion(c: &mut Criterion) {
+    let (system, auth, key, keys) = assertion_setup();
+    let request = assertion_request(&key, 0);
+    let user = system.block_on(auth.authenticate(&request)).unwrap();
+    assert_eq!(user.username, "alice@example.com");
+    assert_eq!(user.anchors, ["peer-cidr", "signed-assertion"]);
+    assert_eq!(keys.fetches(), 1);
+    c.bench_function("proxy_signed_assertion", |b| {
+        measure(b, &system, &auth, &request)
+    });
+}
+
+fn proxy_signed_assertion_fresh(c: &mut Criterion) {
+    let (system, auth, key, keys) = assertion_setup();
+    let first = assertion_request(&key, 0);
+    assert!(system.block_on(auth.authenticate(&first)).is_ok());
+    let mut serial = 1;
+    c.bench_function("proxy_signed_assertion_fresh", |b| {
+        b.iter_custom(|iters| {
+            let requests: Vec<HttpRequest> = (0..iters)
+                .map(|_| {
+                    serial += 1;
+                    assertion_request(&key, serial)
+                })
+                .collect();
+            system.block_on(async {
+                let start = Instant::now();
+                for request in &requests {
+                    assert!(auth.authenticate(black_box(request)).await.is_ok());
+                }
+                start.elapsed()
+            })
+        })
+    });
+    assert_eq!(keys.fetches(), 1, "the key set stayed cached");
+}
+
 criterion_group!(
     benches,
     proxy_headers,
     proxy_headers_with_token,
+    proxy_signed_assertion,
+    proxy_signed_assertion_fresh,
     oidc_session_cookie
 );
 criterion_main!(benches);

@@ -15,8 +15,7 @@ pub struct Parsed<'a> {
     pub claims: Value,
     /// `header.payload`, exactly as received: what the signature covers.
     pub signing_input: &'a str,
-    /// Base64url without padding, as jsonwebtoken expects it.
-    pub signature: String,
+    pub signature: Vec<u8>,
 }
 
 impl Parsed<'_> {
@@ -58,13 +57,11 @@ pub fn parse(token: &str) -> Result<Parsed<'_>, AssertionRefusal> {
     };
     let header_json = json(header)?;
     let claims = json(payload)?;
-    // Validates the signature's encoding before any key is looked up.
-    decode_segment(signature)?;
     Ok(Parsed {
         header: header_json,
         claims,
         signing_input: &token[..header.len() + 1 + payload.len()],
-        signature: signature.trim_end_matches('=').to_string(),
+        signature: decode_segment(signature)?,
     })
 }
 

@@ -6,7 +6,9 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::{Duration, Instant};
 
-use jsonwebtoken::{Algorithm, DecodingKey};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use ring::signature::{self, RsaPublicKeyComponents, UnparsedPublicKey};
 use serde_json::Value;
 use url::Url;
 
@@ -21,9 +23,126 @@ const RETRY_AFTER_FAILURE: Duration = Duration::from_secs(5);
 const MAX_AGE: Duration = Duration::from_secs(3600);
 const MAX_BODY: usize = 1024 * 1024;
 
+/// The asymmetric JWS algorithms (RFC 7518), the only ones an assertion may use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Algorithm {
+    ES256,
+    ES384,
+    RS256,
+    RS384,
+    RS512,
+    PS256,
+    PS384,
+    PS512,
+    EdDSA,
+}
+
+impl Algorithm {
+    pub fn from_name(name: &str) -> Option<Algorithm> {
+        Some(match name {
+            "ES256" => Algorithm::ES256,
+            "ES384" => Algorithm::ES384,
+            "RS256" => Algorithm::RS256,
+            "RS384" => Algorithm::RS384,
+            "RS512" => Algorithm::RS512,
+            "PS256" => Algorithm::PS256,
+            "PS384" => Algorithm::PS384,
+            "PS512" => Algorithm::PS512,
+            "EdDSA" => Algorithm::EdDSA,
+            _ => return None,
+        })
+    }
+
+    fn is_rsa(self) -> bool {
+        matches!(
+            self,
+            Algorithm::RS256
+                | Algorithm::RS384
+                | Algorithm::RS512
+                | Algorithm::PS256
+                | Algorithm::PS384
+                | Algorithm::PS512
+        )
+    }
+}
+
+/// A public key, in the form ring verifies with (ring: the same audited code rustls uses, and about
+/// five times faster on P-256 than a portable implementation).
+enum PublicKey {
+    /// An uncompressed EC point, or an Ed25519 key.
+    Raw(Vec<u8>),
+    Rsa {
+        n: Vec<u8>,
+        e: Vec<u8>,
+    },
+}
+
 pub struct VerifyingKey {
-    pub key: DecodingKey,
+    key: PublicKey,
     pub algorithm: Algorithm,
+}
+
+impl VerifyingKey {
+    /// Whether `signature` is this key's, over `message`, with its one algorithm.
+    pub fn verifies(&self, message: &[u8], signature: &[u8]) -> bool {
+        let rsa: Option<&'static signature::RsaParameters> = match self.algorithm {
+            Algorithm::RS256 => Some(&signature::RSA_PKCS1_2048_8192_SHA256),
+            Algorithm::RS384 => Some(&signature::RSA_PKCS1_2048_8192_SHA384),
+            Algorithm::RS512 => Some(&signature::RSA_PKCS1_2048_8192_SHA512),
+            Algorithm::PS256 => Some(&signature::RSA_PSS_2048_8192_SHA256),
+            Algorithm::PS384 => Some(&signature::RSA_PSS_2048_8192_SHA384),
+            Algorithm::PS512 => Some(&signature::RSA_PSS_2048_8192_SHA512),
+            _ => None,
+        };
+        match (&self.key, rsa) {
+            (PublicKey::Rsa { n, e }, Some(parameters)) => RsaPublicKeyComponents { n, e }
+                .verify(parameters, message, signature)
+                .is_ok(),
+            (PublicKey::Raw(bytes), None) => {
+                let algorithm: &'static dyn signature::VerificationAlgorithm = match self.algorithm
+                {
+                    Algorithm::ES256 => &signature::ECDSA_P256_SHA256_FIXED,
+                    Algorithm::ES384 => &signature::ECDSA_P384_SHA384_FIXED,
+                    _ => &signature::ED25519,
+                };
+                UnparsedPublicKey::new(algorithm, bytes)
+                    .verify(message, signature)
+                    .is_ok()
+            }
+            _ => false,
+        }
+    }
+}
+
+fn b64(text: &str) -> Option<Vec<u8>> {
+    URL_SAFE_NO_PAD.decode(text.trim_end_matches('=')).ok()
+}
+
+fn ec_point(x: &str, y: &str, size: usize) -> Option<PublicKey> {
+    let (x, y) = (b64(x)?, b64(y)?);
+    if x.len() != size || y.len() != size {
+        return None;
+    }
+    let mut point = Vec::with_capacity(1 + 2 * size);
+    point.push(0x04);
+    point.extend_from_slice(&x);
+    point.extend_from_slice(&y);
+    Some(PublicKey::Raw(point))
+}
+
+/// AWS ALB's keys: a PEM `SubjectPublicKeyInfo` holding a P-256 point.
+fn pem_p256(pem: &[u8]) -> Result<PublicKey, String> {
+    use rustls::pki_types::SubjectPublicKeyInfoDer;
+    use rustls::pki_types::pem::PemObject;
+    use x509_cert::der::Decode;
+    let der = SubjectPublicKeyInfoDer::from_pem_slice(pem).map_err(|e| e.to_string())?;
+    let info = x509_cert::spki::SubjectPublicKeyInfoRef::from_der(der.as_ref())
+        .map_err(|e| e.to_string())?;
+    let point = info.subject_public_key.raw_bytes();
+    if point.len() != 65 || point[0] != 0x04 {
+        return Err("not an uncompressed P-256 point".to_string());
+    }
+    Ok(PublicKey::Raw(point.to_vec()))
 }
 
 /// Why no key could be found for a token.
@@ -236,8 +355,8 @@ impl KeyStore {
                 }
                 let url = base.join(kid).map_err(|e| e.to_string())?;
                 let pem = self.get(&url).await?;
-                let key = DecodingKey::from_ec_pem(&pem)
-                    .map_err(|error| format!("{url}: not an EC public key ({error})"))?;
+                let key = pem_p256(&pem)
+                    .map_err(|error| format!("{url}: not a P-256 public key ({error})"))?;
                 let mut keys = Keys {
                     loaded_at: Some(Instant::now()),
                     ..Keys::default()
@@ -334,38 +453,25 @@ fn verifying_key(jwk: &Value) -> Option<VerifyingKey> {
     let declared = field("alg");
     let (key, default) = match (field("kty")?, field("crv")) {
         ("RSA", _) => (
-            DecodingKey::from_rsa_components(field("n")?, field("e")?).ok()?,
+            PublicKey::Rsa {
+                n: b64(field("n")?)?,
+                e: b64(field("e")?)?,
+            },
             Algorithm::RS256,
         ),
-        ("EC", Some("P-256")) => (
-            DecodingKey::from_ec_components(field("x")?, field("y")?).ok()?,
-            Algorithm::ES256,
-        ),
-        ("EC", Some("P-384")) => (
-            DecodingKey::from_ec_components(field("x")?, field("y")?).ok()?,
-            Algorithm::ES384,
-        ),
-        ("OKP", Some("Ed25519")) => (
-            DecodingKey::from_ed_components(field("x")?).ok()?,
-            Algorithm::EdDSA,
-        ),
+        ("EC", Some("P-256")) => (ec_point(field("x")?, field("y")?, 32)?, Algorithm::ES256),
+        ("EC", Some("P-384")) => (ec_point(field("x")?, field("y")?, 48)?, Algorithm::ES384),
+        ("OKP", Some("Ed25519")) => (PublicKey::Raw(b64(field("x")?)?), Algorithm::EdDSA),
         _ => return None,
     };
     let algorithm = match declared {
         None => default,
         Some(name) => {
-            let algorithm: Algorithm = name.parse().ok()?;
-            let family_matches = match default {
-                Algorithm::RS256 => matches!(
-                    algorithm,
-                    Algorithm::RS256
-                        | Algorithm::RS384
-                        | Algorithm::RS512
-                        | Algorithm::PS256
-                        | Algorithm::PS384
-                        | Algorithm::PS512
-                ),
-                other => algorithm == other,
+            let algorithm = Algorithm::from_name(name)?;
+            let family_matches = if default.is_rsa() {
+                algorithm.is_rsa()
+            } else {
+                algorithm == default
             };
             if !family_matches {
                 return None;

@@ -11,7 +11,6 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use actix_web::HttpRequest;
 use futures_util::future::LocalBoxFuture;
-use jsonwebtoken::Algorithm;
 use serde_json::Value;
 
 use super::{Attestation, AttestedIdentity, TrustAnchor};
@@ -20,7 +19,7 @@ use crate::auth::proxy::single_header;
 use crate::auth::verified::VerifiedTokens;
 use crate::metrics::Metrics;
 use crate::settings::{AssertionSettings, KeySource, Preset};
-use keys::{KeyError, KeyStore};
+use keys::{Algorithm, KeyError, KeyStore};
 
 pub const NAME: &str = "signed-assertion";
 
@@ -47,7 +46,9 @@ impl std::fmt::Debug for SignedAssertion {
 impl SignedAssertion {
     pub fn new(settings: &AssertionSettings, metrics: Arc<Metrics>) -> Result<Self, String> {
         let pinned = match settings.algorithm {
-            Some(name) => Some(name.parse::<Algorithm>().map_err(|e| e.to_string())?),
+            Some(name) => Some(
+                Algorithm::from_name(name).ok_or_else(|| format!("unknown algorithm {name}"))?,
+            ),
             None => None,
         };
         let keys = KeyStore::new(settings.keys.clone(), pinned, key_client_tls()?, metrics)
@@ -91,15 +92,9 @@ impl SignedAssertion {
         if usable.is_empty() {
             return Err(self.refused(AssertionRefusal::Algorithm(format!("{algorithm:?}"))));
         }
-        let signed = usable.iter().any(|key| {
-            jsonwebtoken::crypto::verify(
-                &parsed.signature,
-                parsed.signing_input.as_bytes(),
-                &key.key,
-                algorithm,
-            )
-            .unwrap_or(false)
-        });
+        let signed = usable
+            .iter()
+            .any(|key| key.verifies(parsed.signing_input.as_bytes(), &parsed.signature));
         if !signed {
             return Err(self.refused(AssertionRefusal::BadSignature));
         }
@@ -127,13 +122,9 @@ impl SignedAssertion {
     fn algorithm(&self, parsed: &jwt::Parsed<'_>) -> Result<Algorithm, AssertionRefusal> {
         let name = parsed.alg().unwrap_or("none");
         let refused = || AssertionRefusal::Algorithm(name.chars().take(16).collect());
-        let algorithm: Algorithm = name.parse().map_err(|_| refused())?;
-        if matches!(
-            algorithm,
-            Algorithm::HS256 | Algorithm::HS384 | Algorithm::HS512
-        ) {
-            return Err(refused());
-        }
+        // Only asymmetric algorithms are known here: `none` and HMAC (HS256 "signed" with the
+        // public key) are refused before any key is looked up.
+        let algorithm = Algorithm::from_name(name).ok_or_else(refused)?;
         if self.settings.algorithm.is_some_and(|pinned| pinned != name) {
             return Err(refused());
         }
