@@ -44,7 +44,7 @@ pub enum StartupError {
     },
     #[error(transparent)]
     Kubeconfig(#[from] KubeconfigError),
-    #[error("-tls-cert-path / -tls-key-path: {0}")]
+    #[error(transparent)]
     Tls(#[from] ServerTlsError),
     #[error(transparent)]
     Oidc(#[from] OidcSetupError),
@@ -148,8 +148,9 @@ impl Application {
         let server = HttpServer::new(move || {
             App::new()
                 .wrap(from_fn(set_pending_cookies))
-                .wrap(from_fn(crate::metrics::record))
                 .wrap(from_fn(require_allowed_host))
+                // Outside the host check: its 421s are counted too.
+                .wrap(from_fn(crate::metrics::record))
                 .wrap(from_fn(telemetry::request_context))
                 .wrap(TracingLogger::<RequestSpan>::new())
                 .app_data(authenticator.clone())
@@ -213,17 +214,17 @@ impl Application {
     }
 }
 
-/// Why `-tls-cert-path` / `-tls-key-path` cannot serve HTTPS.
+/// Why `-tls-cert-path` / `-tls-key-path` (or the client CA) cannot serve HTTPS.
 #[derive(Debug, thiserror::Error)]
 pub enum ServerTlsError {
-    #[error("{}: {source}", path.display())]
+    #[error("-tls-cert-path / -tls-key-path: {}: {source}", path.display())]
     Pem {
         path: std::path::PathBuf,
         source: rustls::pki_types::pem::Error,
     },
-    #[error("{}: no PEM certificate found", .0.display())]
+    #[error("-tls-cert-path: {}: no PEM certificate found", .0.display())]
     NoCertificate(std::path::PathBuf),
-    #[error(transparent)]
+    #[error("-tls-cert-path / -tls-key-path: {0}")]
     Rustls(#[from] rustls::Error),
     #[error("-proxy-auth-client-ca-file {}: {reason}", path.display())]
     ClientCa {

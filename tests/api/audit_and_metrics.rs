@@ -13,6 +13,9 @@ fn claims(user: &str) -> Value {
            "iat": now(), "exp": now() + 300})
 }
 
+/// A name, the headers it sends, the status it must get and the reason it must be logged with.
+type Attack<'a> = (&'a str, Vec<(&'a str, &'a [u8])>, u16, &'a str);
+
 fn audit_lines(lines: &[String]) -> Vec<Value> {
     lines
         .iter()
@@ -62,7 +65,7 @@ async fn each_refusal_and_each_write_leaves_an_audit_line_and_a_metric() {
     let wrong_audience =
         key.sign(&json!({"aud": "other", "email": "a@example.com", "exp": now() + 60}));
     let forged = stranger.sign(&claims("admin"));
-    let attacks: [(&str, Vec<(&str, &[u8])>, u16, &str); 5] = [
+    let attacks: [Attack; 5] = [
         (
             "expired",
             vec![(HEADER, expired.as_bytes())],

@@ -5,6 +5,8 @@
 
 mod assertion;
 mod audit_and_metrics;
+mod client_certificate;
+mod metrics;
 mod proxy_auth;
 mod rebinding;
 mod routes;

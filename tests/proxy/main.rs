@@ -11,6 +11,7 @@ mod kubectl;
 mod leaks;
 mod limits;
 mod pages;
+mod stream_max_age;
 mod streaming;
 mod tls;
 mod websocket;

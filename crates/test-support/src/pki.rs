@@ -72,6 +72,17 @@ impl Ca {
         self.issue(&[], user, group, ExtendedKeyUsagePurpose::ClientAuth)
     }
 
+    /// A client certificate with this CN and these DNS subject alternative names: what an
+    /// authenticating proxy presents to Lamplight (`-proxy-auth-allowed-names` reads both).
+    pub fn client_cert_with_names(&self, common_name: &str, dns_names: &[&str]) -> Issued {
+        self.issue(
+            dns_names,
+            common_name,
+            None,
+            ExtendedKeyUsagePurpose::ClientAuth,
+        )
+    }
+
     /// HTTPS for the fake API server: a certificate from this CA for `names`, and, when given,
     /// the CA whose client certificates it accepts as identities.
     pub fn fake_apiserver_tls(&self, names: &[&str], client_ca: Option<&Ca>) -> FakeTls {
