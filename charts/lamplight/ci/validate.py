@@ -14,18 +14,25 @@ What it checks (it cannot render templates; `helm lint` / `helm template` remain
   6. Every value in values.yaml is documented in README.md, and every value README.md documents
      exists.
   7. The render-time guards exist: deployment.yaml runs lamplight.validate, which refuses
-     proxy-auth without trusted proxies, trusted proxies covering every address, proxy-auth
-     together with OIDC, an Ingress without sign-in, and -allowed-hosts the chart would override.
+     proxy-auth without any trust anchor, trusted proxies covering every address, proxy-auth
+     together with OIDC, an Ingress without sign-in, -allowed-hosts the chart would override, a
+     signed assertion without an audience, presets without their issuer, a client CA without TLS.
   8. With render.py (a Go-template subset interpreter, not Helm): the chart renders for the
      defaults, every ci/*-values.yaml and examples/*.yaml into objects with apiVersion, kind and
      name; the security defaults hold in the output (no cluster-admin, no Secrets in the read-only
      role, impersonation-only role, hardened pod, probes); with kubernetes-validate installed, every
      built-in object validates strictly against Kubernetes 1.25 and the newest schemas it ships;
-     every Ingress host is in the container's -allowed-hosts; each guard fires with its message,
-     and the look-alikes of each guard's case render.
+     every Ingress host is in the container's -allowed-hosts; each trust anchor's flag points at a
+     mounted Secret (and a client CA comes with TLS); a metrics port of its own is a container and
+     Service port; each guard fires with its message, and the look-alikes of each guard's case
+     render.
   9. With --binary PATH (a built lamplight): the command line and environment each render gives
-     the container are accepted by the real server, which must start and answer /healthz, also
-     under each -allowed-hosts name, and 421 under another name; and the server agrees with the
+     the container are accepted by the real server, which must start and answer /healthz (over
+     HTTPS with a test certificate when the render serves TLS, with a test CA and shared secret in
+     place of the mounted Secrets), also under each -allowed-hosts name, and 421 under another
+     name; a forged X-Forwarded-User from a peer no anchor vouches for gets 403; where the render's
+     only anchor is a client certificate or a shared secret, presenting it makes the identity
+     count; /metrics answers in Prometheus' format where enabled; and the server agrees with the
      chart on which trusted-proxy lists cover every address (it refuses exactly those).
 
     python3 charts/lamplight/ci/validate.py --binary target/debug/lamplight
@@ -127,6 +134,13 @@ def check_values() -> dict:
         ("an allowed host with a scheme", {"config": {"allowedHosts": ["https://dash.example.com"]}}),
         ("an allowed host with a port", {"config": {"allowedHosts": ["dash.example.com:443"]}}),
         ("an upper-case Ingress host", {"ingress": {"hosts": [{"host": "Dash.Example.com"}]}}),
+        ("an unknown preset", {"proxyAuth": {"preset": "google"}}),
+        ("a key-set URL over plain http", {"proxyAuth": {"jwt": {"jwksURL": "http://keys.example.com/jwks.json"}}}),
+        ("an underscore assertion header", {"proxyAuth": {"jwt": {"header": "X_Goog_Iap_Jwt_Assertion"}}}),
+        ("a client-certificate name with a comma", {"proxyAuth": {"clientCA": {"allowedNames": ["a,b"]}}}),
+        ("a negative stream max age", {"proxyAuth": {"streamMaxAge": -1}}),
+        ("an unknown audit level", {"audit": {"level": "warn"}}),
+        ("a metrics port out of range", {"metrics": {"port": 70000}}),
     ]:
         if validator.is_valid(merge(values, bad)):
             fail(f"values.schema.json accepts {label}")
@@ -258,6 +272,11 @@ def check_guards() -> None:
         ("would replace the list the chart passes", "-allowed-hosts in extraArgs overriding the chart's"),
         ("choose one way of signing users in", "proxy-auth together with OIDC"),
         ("proxyAuth.impersonate needs proxyAuth.enabled", "impersonation without proxy-auth"),
+        ("proxyAuth.jwt.audience is empty", "a signed assertion without an audience"),
+        ("needs proxyAuth.jwt.issuer", "a preset without the issuer it needs"),
+        ("is not a preset Lamplight knows", "an unknown preset"),
+        ("does not serve HTTPS", "a client CA without TLS"),
+        ("but proxyAuth.enabled is false, so nothing would use it", "a trust anchor without proxy-auth"),
     ]:
         if needle in helpers:
             ok(f"guard present: {what}")
@@ -290,6 +309,24 @@ GUARD_CASES = [
     ("an auth-proxy Ingress without any sign-in", {"ingress": {"enabled": True, "authProxy": {"type": "traefik"}}}, "no sign-in is configured"),
     ("-allowed-hosts in extraArgs beside the Ingress hosts", {"proxyAuth": PROXY, "networkPolicy": PEERS, "ingress": INGRESS, "config": {"extraArgs": ["-allowed-hosts=other.example.com"]}}, "would replace the list the chart passes"),
     ("HEADLAMP_CONFIG_ALLOWED_HOSTS beside config.allowedHosts", {"config": {"allowedHosts": ["dash.example.com"]}, "env": [{"name": "HEADLAMP_CONFIG_ALLOWED_HOSTS", "value": "other.example.com"}]}, "would be ignored"),
+    # Trust anchors.
+    ("an unknown preset", {"proxyAuth": {"enabled": True, "preset": "google", "jwt": {"audience": "x"}}, "networkPolicy": PEERS}, "is not a preset Lamplight knows"),
+    ("a preset without an audience", {"proxyAuth": {"enabled": True, "preset": "google-iap"}, "networkPolicy": PEERS}, "proxyAuth.jwt.audience is empty"),
+    ("an assertion header without an audience", {"proxyAuth": {"enabled": True, "jwt": {"header": "X-Jwt-Assertion", "jwksURL": "https://idp.example.com/jwks"}}, "networkPolicy": PEERS}, "proxyAuth.jwt.audience is empty"),
+    *[(f"the {preset} preset without an issuer", {"proxyAuth": {"enabled": True, "preset": preset, "jwt": {"audience": "x"}}, "networkPolicy": PEERS}, f"proxyAuth.preset={preset} needs proxyAuth.jwt.issuer")
+      for preset in ("oauth2-proxy", "cloudflare-access", "pomerium")],
+    ("google-iap with a project ID in the audience", {"proxyAuth": {"enabled": True, "preset": "google-iap", "jwt": {"audience": "/projects/my-project/global/backendServices/42"}}, "networkPolicy": PEERS}, "does not start with /projects/PROJECT_NUMBER/"),
+    ("aws-alb with an audience that is no ALB ARN", {"proxyAuth": {"enabled": True, "preset": "aws-alb", "jwt": {"audience": "my-alb"}}, "networkPolicy": PEERS}, "is not an Application Load Balancer ARN"),
+    ("jwt settings without a preset or header", {"proxyAuth": {"enabled": True, "trustedProxies": ["10.42.0.0/16"], "jwt": {"audience": "lamplight"}}, "networkPolicy": PEERS}, "neither proxyAuth.preset nor proxyAuth.jwt.header"),
+    ("an assertion header without keys", {"proxyAuth": {"enabled": True, "jwt": {"header": "X-Jwt-Assertion", "audience": "lamplight"}}, "networkPolicy": PEERS}, "nothing says which keys sign the assertions"),
+    ("a client CA without TLS", {"proxyAuth": {"enabled": True, "clientCA": {"existingSecret": "proxy-ca"}}, "networkPolicy": PEERS}, "does not serve HTTPS"),
+    ("client-certificate names without the CA", {"proxyAuth": {**PROXY, "clientCA": {"allowedNames": ["ingress-nginx"]}}, "networkPolicy": PEERS}, "allowedNames narrows the certificates"),
+    ("a preset without proxy auth", {"proxyAuth": {"preset": "google-iap", "jwt": {"audience": "/projects/1/global/backendServices/2"}}}, "but proxyAuth.enabled is false, so nothing would use it"),
+    ("a shared secret without proxy auth", {"proxyAuth": {"sharedSecret": {"existingSecret": "proxy-secret"}}}, "but proxyAuth.enabled is false, so nothing would use it"),
+    # Metrics.
+    ("the metrics port on the main port", {"metrics": {"enabled": True, "port": 4466}}, "needs a port of its own"),
+    ("a ServiceMonitor without metrics", {"metrics": {"serviceMonitor": {"enabled": True}}}, "there would be nothing to scrape"),
+    ("metricsPeers with /metrics on the main port", {"proxyAuth": PROXY, "networkPolicy": {**PEERS, "metricsPeers": PEERS["proxyPeers"]}, "metrics": {"enabled": True, "port": 0}}, "would admit Prometheus to Lamplight's main port"),
 ]
 
 # Trusted-proxy lists and whether together they cover every address of a family. The chart must
@@ -322,6 +359,18 @@ NO_GUARD_CASES = [
     ("an Ingress without sign-in, allowWithoutSignIn", {"ingress": {**INGRESS, "allowWithoutSignIn": True}}),
     ("a covering list with insecureTrustAnyPeer and a NetworkPolicy", {"proxyAuth": {"enabled": True, "insecureTrustAnyPeer": True, "trustedProxies": ["0.0.0.0/1", "128.0.0.0/1"]}, "networkPolicy": PEERS}),
     ("-allowed-hosts in extraArgs without an Ingress", {"config": {"extraArgs": ["-allowed-hosts=dash.example.com"]}}),
+    # Another trust anchor makes trustedProxies optional, however it is given.
+    ("proxy auth with a preset and no trusted proxies", {"proxyAuth": {"enabled": True, "preset": "pomerium", "jwt": {"issuer": "lamplight.corp.example.com", "audience": "lamplight.corp.example.com"}}, "networkPolicy": PEERS}),
+    ("proxy auth with an aws-alb ARN and no trusted proxies", {"proxyAuth": {"enabled": True, "preset": "aws-alb", "jwt": {"audience": "arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/lamplight/50dc6c495c0c9188"}}, "networkPolicy": PEERS}),
+    ("proxy auth with an assertion header, discovery and no trusted proxies", {"proxyAuth": {"enabled": True, "jwt": {"header": "X-Jwt-Assertion", "issuer": "https://idp.example.com", "audience": "lamplight"}}, "networkPolicy": PEERS}),
+    ("proxy auth with an assertion header and a key-set file from extraArgs", {"proxyAuth": {"enabled": True, "jwt": {"header": "X-Jwt-Assertion", "audience": "lamplight"}}, "networkPolicy": PEERS, "config": {"extraArgs": ["-proxy-auth-jwks-file=/etc/keys/jwks.json"]}}),
+    ("proxy auth with only a client CA", {"proxyAuth": {"enabled": True, "clientCA": {"existingSecret": "proxy-ca", "allowedNames": ["ingress-nginx"]}}, "networkPolicy": PEERS, "config": {"tlsSecretName": "lamplight-serving"}}),
+    ("a client CA with TLS from extraArgs", {"proxyAuth": {"enabled": True, "clientCA": {"existingSecret": "proxy-ca"}}, "networkPolicy": PEERS, "config": {"extraArgs": ["-tls-cert-path=/etc/tls/tls.crt", "-tls-key-path=/etc/tls/tls.key"]}}),
+    ("proxy auth with only a shared secret", {"proxyAuth": {"enabled": True, "sharedSecret": {"existingSecret": "proxy-secret"}}, "networkPolicy": PEERS}),
+    ("Headlamp-style -proxy-auth=true with a preset in extraArgs", {"config": {"extraArgs": ["-proxy-auth=true", "-proxy-auth-preset=google-iap", "-proxy-auth-jwt-audience=/projects/1/global/backendServices/2"]}, "networkPolicy": PEERS}),
+    ("HEADLAMP_CONFIG_PROXY_AUTH with a secret file in env", {"env": [{"name": "HEADLAMP_CONFIG_PROXY_AUTH", "value": "true"}, {"name": "HEADLAMP_CONFIG_PROXY_AUTH_SECRET_FILE", "value": "/etc/secret/s"}], "networkPolicy": PEERS}),
+    ("metricsPeers with a metrics port of its own", {"proxyAuth": PROXY, "networkPolicy": {**PEERS, "metricsPeers": PEERS["proxyPeers"]}, "metrics": {"enabled": True, "port": 9090}}),
+    ("metricsPeers without the NetworkPolicy's other reasons", {"networkPolicy": {"metricsPeers": PEERS["proxyPeers"]}, "metrics": {"enabled": True}}),
 ]
 
 
@@ -460,8 +509,13 @@ def check_objects(docs) -> list[str]:
             for rule in ingress["spec"].get("rules", []):
                 if rule.get("host") and rule["host"] not in allowed and allowed != ["*"]:
                     problems.append(f"Ingress host {rule['host']} is not in -allowed-hosts ({','.join(allowed)}): it would get 421")
-        if "-proxy-auth=true" in args and not any(a.startswith("-proxy-auth-trusted-proxies=") or a.startswith("-proxy-auth-insecure-trust-any-peer") for a in args):
-            problems.append("-proxy-auth=true without trusted proxies reached the container")
+        anchors = ("-proxy-auth-trusted-proxies=", "-proxy-auth-insecure-trust-any-peer", "-proxy-auth-preset=",
+                   "-proxy-auth-jwt-header=", "-proxy-auth-client-ca-file=", "-proxy-auth-secret-file=")
+        if "-proxy-auth=true" in args and not any(a.startswith(anchors) for a in args):
+            problems.append("-proxy-auth=true without any trust anchor reached the container")
+        if any(a.startswith(("-proxy-auth-preset=", "-proxy-auth-jwt-header=")) for a in args) and not any(a.startswith("-proxy-auth-jwt-audience=") for a in args):
+            problems.append("a signed assertion is expected without -proxy-auth-jwt-audience")
+        problems += mount_problems(pod, container, args, by_kind)
         if "-proxy-auth-impersonate=true" in args:
             rules = [r for role in by_kind.get("ClusterRole", []) for r in role["rules"]]
             if any(set(r["verbs"]) != {"impersonate"} for r in rules):
@@ -469,22 +523,164 @@ def check_objects(docs) -> list[str]:
     return problems
 
 
+# The files the chart mounts for a flag: (flag, mount path, file name, what the Secret must hold).
+MOUNTED_FILES = [
+    ("-tls-cert-path=", "/etc/lamplight/tls", "tls.crt"),
+    ("-tls-key-path=", "/etc/lamplight/tls", "tls.key"),
+    ("-proxy-auth-client-ca-file=", "/etc/lamplight/proxy-client-ca", "ca.crt"),
+    ("-proxy-auth-secret-file=", "/etc/lamplight/proxy-secret", "secret"),
+]
+
+
+def mount_problems(pod, container, args, by_kind) -> list[str]:
+    """Every file a flag names is on a read-only mount of a Secret volume; metrics ports line up."""
+    problems = []
+    mounts = {m["mountPath"]: m for m in container.get("volumeMounts", [])}
+    volumes = {v["name"]: v for v in pod.get("volumes", [])}
+    seen = set()
+    for flag, directory, name in MOUNTED_FILES:
+        arg = next((a for a in args if a.startswith(flag)), None)
+        if arg is None or not arg.startswith(f"{flag}{directory}/"):
+            continue  # not set, or a path of the user's own (config.extraArgs)
+        if arg != f"{flag}{directory}/{name}":
+            problems.append(f"{arg} is not {directory}/{name}")
+        if directory in seen:
+            continue
+        seen.add(directory)
+        mount = mounts.get(directory)
+        if not mount:
+            problems.append(f"{arg}: nothing is mounted at {directory}")
+            continue
+        if not mount.get("readOnly"):
+            problems.append(f"{directory} is mounted writable")
+        if mount.get("subPath"):
+            problems.append(f"{directory} is a subPath mount: a rotated Secret would never reach the pod")
+        secret = volumes.get(mount["name"], {}).get("secret")
+        if not secret or not secret.get("secretName"):
+            problems.append(f"{directory} is not a Secret volume")
+        elif "items" in secret and not any(item.get("path") == name for item in secret["items"]):
+            problems.append(f"{directory}: the Secret volume does not project {name}")
+    if any(a.startswith("-proxy-auth-client-ca-file=") for a in args) and not any(a.startswith("-tls-cert-path=") for a in args):
+        problems.append("-proxy-auth-client-ca-file without -tls-cert-path: the server would refuse to start")
+    metrics_port = next((int(a.split("=", 1)[1]) for a in args if a.startswith("-metrics-port=")), None)
+    if metrics_port is not None:
+        if "-metrics-enabled=true" not in args:
+            problems.append("-metrics-port without -metrics-enabled=true")
+        if not any(p.get("name") == "metrics" and p.get("containerPort") == metrics_port for p in container.get("ports", [])):
+            problems.append(f"-metrics-port={metrics_port} is not the container port named metrics")
+        if not any(p.get("name") == "metrics" and p.get("targetPort") == "metrics"
+                   for service in by_kind.get("Service", []) for p in service["spec"]["ports"]):
+            problems.append("the metrics port is not a Service port")
+    for monitor in by_kind.get("ServiceMonitor", []):
+        names = {p.get("name") for service in by_kind.get("Service", []) for p in service["spec"]["ports"]}
+        for endpoint in monitor["spec"]["endpoints"]:
+            if endpoint.get("port") not in names:
+                problems.append(f"the ServiceMonitor scrapes port {endpoint.get('port')!r}, which the Service does not have")
+            if not endpoint.get("path", "").endswith("/metrics"):
+                problems.append("the ServiceMonitor does not scrape /metrics")
+    return problems
+
+
+# Flags whose value is a file the chart mounts from a Secret (or the user from volumes): for a run of
+# the real binary each gets a test file of the same kind (test PKI, a shared secret, a JWK set).
+FILE_FLAGS = {
+    "tls-cert-path": "tls.crt",
+    "tls-key-path": "tls.key",
+    "proxy-auth-client-ca-file": "ca.crt",
+    "proxy-auth-secret-file": "secret",
+    "proxy-auth-jwks-file": "jwks.json",
+}
+TEST_SHARED_SECRET = "lamplight-ci-shared-secret-0123456789abcdef"
+
+
+def openssl(*args: str, cwd: str) -> None:
+    import subprocess
+
+    subprocess.run(["openssl", *args], cwd=cwd, check=True, capture_output=True, text=True)
+
+
+def make_test_files(directory: str, client_name: str) -> None:
+    """A test CA, a server certificate for localhost/127.0.0.1, a client certificate named
+    client_name and one named someone-else (both from the CA), a shared secret, a JWK set."""
+    import base64
+    import json as json_module
+
+    ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"]
+    openssl("req", "-x509", *ec, "-days", "2", "-subj", "/CN=lamplight-ci-ca", "-keyout", "ca.key", "-out", "ca.crt",
+            "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign", cwd=directory)
+    leaves = [("tls", "localhost", "subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n"),
+              ("client", client_name, f"subjectAltName=DNS:{client_name}\nextendedKeyUsage=clientAuth\n"),
+              ("stranger", "someone-else", "subjectAltName=DNS:someone-else\nextendedKeyUsage=clientAuth\n")]
+    for stem, name, extensions in leaves:
+        Path(directory, f"{stem}.ext").write_text(extensions)
+        openssl("req", "-new", *ec, "-subj", f"/CN={name}", "-keyout", f"{stem}.key", "-out", f"{stem}.csr", cwd=directory)
+        openssl("x509", "-req", "-in", f"{stem}.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-days", "2",
+                "-extfile", f"{stem}.ext", "-out", f"{stem}.crt", cwd=directory)
+    Path(directory, "secret").write_text(TEST_SHARED_SECRET + "\n")
+    # A JWK set with one P-256 key: the last 64 bytes of the public key's DER are X and Y.
+    openssl("ec", "-in", "ca.key", "-pubout", "-outform", "DER", "-out", "ca.pub.der", cwd=directory)
+    der = Path(directory, "ca.pub.der").read_bytes()
+    b64 = lambda raw: base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+    jwk = {"kty": "EC", "crv": "P-256", "alg": "ES256", "use": "sig", "kid": "ci", "x": b64(der[-64:-32]), "y": b64(der[-32:])}
+    Path(directory, "jwks.json").write_text(json_module.dumps({"keys": [jwk]}))
+
+
+class Endpoint:
+    """Lamplight under test: plain HTTP, or HTTPS trusting the test CA."""
+
+    def __init__(self, port: int, tls_dir: str | None):
+        self.port = port
+        self.tls_dir = tls_dir
+
+    def context(self, client: str | None = None):
+        import ssl
+
+        context = ssl.create_default_context(cafile=str(Path(self.tls_dir, "ca.crt")))
+        context.check_hostname = False  # Host headers vary; the certificate chain is still verified
+        if client:
+            context.load_cert_chain(str(Path(self.tls_dir, f"{client}.crt")), str(Path(self.tls_dir, f"{client}.key")))
+        return context
+
+    def get(self, path: str, headers: dict | None = None, client: str | None = None, port: int | None = None,
+            tls: bool | None = None) -> tuple[int, str]:
+        import http.client
+
+        port = port or self.port
+        if self.tls_dir if tls is None else tls:
+            connection = http.client.HTTPSConnection("127.0.0.1", port, timeout=5, context=self.context(client))
+        else:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+        try:
+            connection.request("GET", path, headers=headers or {})
+            answer = connection.getresponse()
+            return answer.status, answer.read().decode("utf-8", "replace")
+        finally:
+            connection.close()
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
 def check_binary(binary: str, label: str, docs) -> None:
     """Start the real server with the rendered args and env; it must come up and answer /healthz."""
     import os
-    import socket
+    import re as re_module
     import subprocess
     import tempfile
     import time
-    import urllib.request
 
     deployment = next(doc for _, doc in docs if doc["kind"] == "Deployment")
     container = deployment["spec"]["template"]["spec"]["containers"][0]
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_port()
+    metrics_port = free_port()
     args = [a for a in container.get("args", []) if not a.startswith("-port=")] + [f"-port={port}", "-listen-addr=127.0.0.1"]
-    with tempfile.TemporaryDirectory() as sa:
+    args = [f"-metrics-port={metrics_port}" if a.startswith("-metrics-port=") else a for a in args]
+    with tempfile.TemporaryDirectory() as sa, tempfile.TemporaryDirectory() as files:
         Path(sa, "token").write_text("not-a-real-token")
         Path(sa, "namespace").write_text("lamplight")
         env = {k: v for k, v in os.environ.items() if not k.startswith("HEADLAMP_CONFIG_")}
@@ -494,6 +690,18 @@ def check_binary(binary: str, label: str, docs) -> None:
                 env[var["name"]] = str(var["value"])
             elif var["name"].endswith("COOKIE_SECRET"):
                 env[var["name"]] = "x" * 48  # what the chart's Secret would hold
+        # Files named by flags or variables become test files of the same kind.
+        allowed_names = next((a.split("=", 1)[1].split(",") for a in args if a.startswith("-proxy-auth-allowed-names=")), [])
+        if any(re_module.match(rf"^--?({'|'.join(FILE_FLAGS)})=", a) for a in args) or any(
+                env.get("HEADLAMP_CONFIG_" + flag.upper().replace("-", "_")) for flag in FILE_FLAGS):
+            make_test_files(files, allowed_names[0] if allowed_names else "lamplight-ci-proxy")
+        for flag, name in FILE_FLAGS.items():
+            args = [re_module.sub(rf"^--?{flag}=.+$", f"-{flag}={files}/{name}", a) for a in args]
+            variable = "HEADLAMP_CONFIG_" + flag.upper().replace("-", "_")
+            if env.get(variable):
+                env[variable] = f"{files}/{name}"
+        tls = any(a.startswith("-tls-cert-path=") for a in args) or bool(env.get("HEADLAMP_CONFIG_TLS_CERT_PATH"))
+        endpoint = Endpoint(port, files if tls else None)
         process = subprocess.Popen([binary, *args], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         try:
             base = next((a.split("=", 1)[1] for a in args if a.startswith("-base-url=")), "")
@@ -503,38 +711,31 @@ def check_binary(binary: str, label: str, docs) -> None:
                     fail(f"binary {label}: the server refused the rendered settings: {process.stderr.read().strip()[:300]}")
                     return
                 try:
-                    with urllib.request.urlopen(f"http://127.0.0.1:{port}{base}/healthz", timeout=1) as answer:
-                        if answer.status == 200:
-                            ok(f"binary {label}: the server starts with the rendered args and env")
-                            check_hosts(label, port, f"{base}/healthz", args)
-                            return
+                    status, _ = endpoint.get(f"{base}/healthz")
                 except OSError:
                     time.sleep(0.2)
+                    continue
+                if status == 200:
+                    ok(f"binary {label}: the server starts with the rendered args and env{' (HTTPS)' if tls else ''}")
+                    check_hosts(label, endpoint, f"{base}/healthz", args)
+                    check_anchors(label, endpoint, base, args, env)
+                    check_metrics(label, endpoint, base, args, metrics_port)
+                    return
+                time.sleep(0.2)
             fail(f"binary {label}: no answer on /healthz within 20 s")
         finally:
             process.terminate()
             process.wait(timeout=10)
 
 
-def status_for_host(port: int, path: str, host: str) -> int:
-    import http.client
-
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-    try:
-        connection.request("GET", path, headers={"Host": host})
-        return connection.getresponse().status
-    finally:
-        connection.close()
-
-
-def check_hosts(label: str, port: int, path: str, args: list[str]) -> None:
+def check_hosts(label: str, endpoint: Endpoint, path: str, args: list[str]) -> None:
     """Each -allowed-hosts name (a subdomain for `*.x`) is served; another name gets 421."""
     allowed = next((a.split("=", 1)[1].split(",") for a in args if a.startswith("-allowed-hosts=")), [])
     names = ["localhost"] + [f"a{name[1:]}" if name.startswith("*.") else name for name in allowed if name != "*"]
-    wrong = [(name, status) for name in names if (status := status_for_host(port, path, f"{name}:443")) != 200]
+    wrong = [(name, status) for name in names if (status := endpoint.get(path, {"Host": f"{name}:443"})[0]) != 200]
     if wrong:
         fail(f"binary {label}: allowed host names not served: {wrong}")
-    stranger = status_for_host(port, path, "rebinding.attacker.invalid")
+    stranger = endpoint.get(path, {"Host": "rebinding.attacker.invalid"})[0]
     if allowed == ["*"]:
         if stranger != 200:
             fail(f"binary {label}: -allowed-hosts=* but another name got {stranger}")
@@ -542,6 +743,95 @@ def check_hosts(label: str, port: int, path: str, args: list[str]) -> None:
         fail(f"binary {label}: a name outside -allowed-hosts got {stranger}, not 421")
     if not wrong and (stranger == 421) != (allowed == ["*"]):
         ok(f"binary {label}: serves {', '.join(names)}; another name gets {stranger}")
+
+
+def trusts_loopback(proxies: str) -> bool:
+    """Whether a -proxy-auth-trusted-proxies list contains 127.0.0.1 (also as ::ffff:127.0.0.1) or ::1."""
+    import ipaddress
+
+    peers = [ipaddress.ip_address("127.0.0.1"), ipaddress.ip_address("::ffff:127.0.0.1"), ipaddress.ip_address("::1")]
+    for entry in filter(None, (e.strip() for e in proxies.split(","))):
+        try:
+            network = ipaddress.ip_network(entry, strict=False)
+        except ValueError:
+            continue
+        if any(peer.version == network.version and peer in network for peer in peers):
+            return True
+    return False
+
+
+def check_anchors(label: str, endpoint: Endpoint, base: str, args: list[str], env: dict) -> None:
+    """A forged identity from a peer no anchor vouches for gets 403; where a client certificate or a
+    shared secret is the only anchor, presenting it (and only the right one) makes the identity count."""
+    import json as json_module
+
+    def given(flag: str) -> str | None:
+        value = next((a.split("=", 1)[1] for a in args if a.startswith(f"-{flag}=")), None)
+        return value or env.get("HEADLAMP_CONFIG_" + flag.upper().replace("-", "_")) or None
+
+    if not (given("proxy-auth") in ("true", "1", "t", "T", "TRUE", "True") or "-proxy-auth=true" in args):
+        return
+    if given("proxy-auth-insecure-trust-any-peer") == "true" or trusts_loopback(given("proxy-auth-trusted-proxies") or ""):
+        return  # this render trusts the test's own address
+    me = f"{base}/me"
+    forged = {"X-Forwarded-User": "admin", "X-Forwarded-Group": "system:masters"}
+    status, _ = endpoint.get(me, forged)
+    if status != 403:
+        fail(f"binary {label}: a forged X-Forwarded-User from an untrusted peer got {status}, not 403")
+    else:
+        ok(f"binary {label}: a forged X-Forwarded-User from a peer no anchor vouches for gets 403")
+
+    others = [given(f) for f in ("proxy-auth-trusted-proxies", "proxy-auth-preset", "proxy-auth-jwt-header")]
+    client_ca, secret_file = given("proxy-auth-client-ca-file"), given("proxy-auth-secret-file")
+    alice = {"X-Forwarded-User": "alice", "X-Forwarded-Group": "dev"}
+
+    def is_alice(answer: tuple[int, str]) -> bool:
+        try:
+            return answer[0] == 200 and json_module.loads(answer[1]).get("username") == "alice"
+        except ValueError:
+            return False
+
+    if client_ca and endpoint.tls_dir and not any(others) and not secret_file:
+        with_cert = endpoint.get(me, alice, client="client")
+        stranger = endpoint.get(me, alice, client="stranger")[0]
+        narrowed = bool(given("proxy-auth-allowed-names"))
+        if not is_alice(with_cert):
+            fail(f"binary {label}: the proxy's client certificate did not make the identity count: {with_cert[0]} {with_cert[1][:120]}")
+        elif narrowed and stranger != 403:
+            fail(f"binary {label}: a certificate from the CA with a name outside -proxy-auth-allowed-names got {stranger}, not 403")
+        else:
+            ok(f"binary {label}: with the proxy's client certificate the identity counts"
+               + ("; another name from the same CA gets 403" if narrowed else ""))
+    if secret_file and not any(others) and not client_ca:
+        header = given("proxy-auth-secret-header") or "X-Lamplight-Proxy-Secret"
+        right = endpoint.get(me, {**alice, header: TEST_SHARED_SECRET})
+        wrong = endpoint.get(me, {**alice, header: TEST_SHARED_SECRET[::-1]})[0]
+        if not is_alice(right):
+            fail(f"binary {label}: the shared secret did not make the identity count: {right[0]} {right[1][:120]}")
+        elif wrong != 403:
+            fail(f"binary {label}: a wrong shared secret got {wrong}, not 403")
+        else:
+            ok(f"binary {label}: with the shared secret the identity counts; a wrong one gets 403")
+
+
+def check_metrics(label: str, endpoint: Endpoint, base: str, args: list[str], metrics_port: int) -> None:
+    """With -metrics-enabled, /metrics answers in Prometheus' text format: on the metrics port (plain
+    HTTP) when there is one, else under the base URL on the main port."""
+    if "-metrics-enabled=true" not in args:
+        return
+    own_port = any(a.startswith("-metrics-port=") for a in args)
+    try:
+        if own_port:
+            status, body = endpoint.get("/metrics", port=metrics_port, tls=False)
+        else:
+            status, body = endpoint.get(f"{base}/metrics")
+    except OSError as error:
+        fail(f"binary {label}: /metrics {'on the metrics port ' if own_port else ''}did not answer: {error}")
+        return
+    if status == 200 and "lamplight_http_requests_total" in body:
+        ok(f"binary {label}: /metrics answers{' on its own port' if own_port else ''}")
+    else:
+        fail(f"binary {label}: /metrics {'on its own port ' if own_port else ''}answered {status} without lamplight_http_requests_total: {body[:80]!r}")
 
 
 def check_binary_refuses(binary: str, label: str, args: list[str], message: str) -> None:

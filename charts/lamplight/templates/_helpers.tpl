@@ -102,6 +102,48 @@ Go's strconv.ParseBool spellings of true, as the server accepts them.
 {{- if $given }}true{{ end }}
 {{- end }}
 
+{{/*
+"true" when a trust anchor other than the address is configured, in values, config.extraArgs or
+env: a signed assertion (proxyAuth.preset, proxyAuth.jwt.header), a client certificate
+(proxyAuth.clientCA) or a shared secret (proxyAuth.sharedSecret). With one, the server does not
+need -proxy-auth-trusted-proxies (when given, it must hold too).
+*/}}
+{{- define "lamplight.otherAnchorGiven" -}}
+{{- $given := or .Values.proxyAuth.preset .Values.proxyAuth.jwt.header .Values.proxyAuth.clientCA.existingSecret .Values.proxyAuth.sharedSecret.existingSecret }}
+{{- range .Values.config.extraArgs }}
+{{- if regexMatch "^--?proxy-auth-(preset|jwt-header|client-ca-file|secret-file)=.+$" (toString .) }}
+{{- $given = true }}
+{{- end }}
+{{- end }}
+{{- range .Values.env }}
+{{- if and (has (toString .name) (list "HEADLAMP_CONFIG_PROXY_AUTH_PRESET" "HEADLAMP_CONFIG_PROXY_AUTH_JWT_HEADER" "HEADLAMP_CONFIG_PROXY_AUTH_CLIENT_CA_FILE" "HEADLAMP_CONFIG_PROXY_AUTH_SECRET_FILE")) (or .value .valueFrom) }}
+{{- $given = true }}
+{{- end }}
+{{- end }}
+{{- if $given }}true{{ end }}
+{{- end }}
+
+{{/* "true" when Lamplight serves HTTPS itself: config.tlsSecretName, or -tls-cert-path in config.extraArgs / env. */}}
+{{- define "lamplight.tlsOn" -}}
+{{- $on := .Values.config.tlsSecretName }}
+{{- range .Values.config.extraArgs }}
+{{- if regexMatch "^--?tls-cert-path=.+$" (toString .) }}
+{{- $on = true }}
+{{- end }}
+{{- end }}
+{{- range .Values.env }}
+{{- if and (eq (toString .name) "HEADLAMP_CONFIG_TLS_CERT_PATH") (or .value .valueFrom) }}
+{{- $on = true }}
+{{- end }}
+{{- end }}
+{{- if $on }}true{{ end }}
+{{- end }}
+
+{{/* "true" when /metrics has a listener of its own (metrics.enabled and metrics.port set). */}}
+{{- define "lamplight.metricsOwnPort" -}}
+{{- if and .Values.metrics.enabled .Values.metrics.port }}true{{ end }}
+{{- end }}
+
 {{/* "true" when Lamplight's own OIDC sign-in is configured. */}}
 {{- define "lamplight.oidcOn" -}}
 {{- if .Values.config.oidc.clientID }}true{{ end }}
@@ -302,8 +344,8 @@ up as a CrashLoopBackOff) or a combination that would expose the cluster.
 */}}
 {{- define "lamplight.validate" -}}
 {{- $proxyAuth := include "lamplight.proxyAuthOn" . }}
-{{- if and $proxyAuth (not (include "lamplight.trustedProxiesGiven" .)) }}
-{{- fail "\n\nproxy-auth is on (proxyAuth.enabled, or -proxy-auth=true in config.extraArgs / HEADLAMP_CONFIG_PROXY_AUTH in env) but proxyAuth.trustedProxies is empty.\nLamplight refuses to start like this: anyone who can reach the pod could send `X-Forwarded-User: admin`.\nSet proxyAuth.trustedProxies to the addresses the auth proxy connects from, e.g.\n  --set 'proxyAuth.trustedProxies={10.42.0.0/16}'   (the pod CIDR of your ingress controller / oauth2-proxy pods)\n  --set 'proxyAuth.trustedProxies={127.0.0.1/32}'   (an auth proxy sidecar in the same pod)\nSee docs/identity-aware-proxy.md, \"Choosing -proxy-auth-trusted-proxies\"." }}
+{{- if and $proxyAuth (not (include "lamplight.trustedProxiesGiven" .)) (not (include "lamplight.otherAnchorGiven" .)) }}
+{{- fail "\n\nproxy-auth is on (proxyAuth.enabled, or -proxy-auth=true in config.extraArgs / HEADLAMP_CONFIG_PROXY_AUTH in env) but proxyAuth.trustedProxies is empty and no other trust anchor is configured.\nLamplight refuses to start like this: anyone who can reach the pod could send `X-Forwarded-User: admin`.\nSet proxyAuth.trustedProxies to the addresses the auth proxy connects from, e.g.\n  --set 'proxyAuth.trustedProxies={10.42.0.0/16}'   (the pod CIDR of your ingress controller / oauth2-proxy pods)\n  --set 'proxyAuth.trustedProxies={127.0.0.1/32}'   (an auth proxy sidecar in the same pod)\nor a stronger anchor: proxyAuth.preset with proxyAuth.jwt.audience (a signed assertion: Google IAP, Cloudflare Access, AWS ALB, Pomerium, oauth2-proxy),\nproxyAuth.clientCA.existingSecret (the proxy's client certificate) or proxyAuth.sharedSecret.existingSecret.\nSee docs/identity-aware-proxy.md, \"Trust anchors\" and \"Choosing -proxy-auth-trusted-proxies\"." }}
 {{- end }}
 {{- /* Trusted proxies that together cover every IPv4 or IPv6 address, in any spelling (0.0.0.0/0,
        0.0.0.0/1 + 128.0.0.0/1, ::ffff:0:0/96, ::/1 + 8000::/1 ...). A convenience that fails at
@@ -334,6 +376,58 @@ up as a CrashLoopBackOff) or a combination that would expose the cluster.
 {{- end }}
 {{- if and $proxyAuth (include "lamplight.oidcOn" .) }}
 {{- fail "\n\nproxy-auth and config.oidc.clientID are both set: choose one way of signing users in (Lamplight refuses both at once)." }}
+{{- end }}
+{{- /* Trust anchors and their settings. Each mirrors the server's refusal at start-up. */ -}}
+{{- with .Values.proxyAuth }}
+{{- $presets := list "oauth2-proxy" "google-iap" "cloudflare-access" "aws-alb" "pomerium" }}
+{{- if and .preset (not (has .preset $presets)) }}
+{{- fail (printf "\n\nproxyAuth.preset=%s is not a preset Lamplight knows.\nUse one of %s, or leave it empty and set proxyAuth.jwt.* yourself." .preset (join ", " $presets)) }}
+{{- end }}
+{{- if and (not .enabled) (or .preset .jwt.header .clientCA.existingSecret .sharedSecret.existingSecret) }}
+{{- fail "\n\nA proxy trust anchor (proxyAuth.preset, proxyAuth.jwt.header, proxyAuth.clientCA.existingSecret or proxyAuth.sharedSecret.existingSecret) is set but proxyAuth.enabled is false, so nothing would use it (Lamplight refuses this at start-up).\nSet proxyAuth.enabled=true." }}
+{{- end }}
+{{- if and (or .preset .jwt.header) (not .jwt.audience) }}
+{{- fail (printf "\n\nproxyAuth.jwt.audience is empty, but a signed assertion is expected (proxyAuth.preset=%s, proxyAuth.jwt.header=%s).\nWithout an audience, an assertion the proxy signed for another application would be accepted here (Lamplight refuses to start).\nSet proxyAuth.jwt.audience to this application's identifier at the proxy:\n  google-iap:        /projects/PROJECT_NUMBER/global/backendServices/SERVICE_ID\n  cloudflare-access: the Access application's AUD tag\n  aws-alb:           the load balancer's ARN\n  pomerium:          the route's host name, e.g. lamplight.corp.example.com\n  oauth2-proxy:      oauth2-proxy's client ID" (.preset | default "\"\"") (.jwt.header | default "\"\"")) }}
+{{- end }}
+{{- if and (has .preset (list "oauth2-proxy" "cloudflare-access" "pomerium")) (not .jwt.issuer) }}
+{{- fail (printf "\n\nproxyAuth.preset=%s needs proxyAuth.jwt.issuer, the `iss` its assertions carry (Lamplight refuses to start without it):\n  oauth2-proxy:      the issuer URL of the IdP oauth2-proxy signs users in with, e.g. https://idp.example.com\n  cloudflare-access: your team domain, https://<team>.cloudflareaccess.com\n  pomerium:          the route's host name (Pomerium 0.22 and later), e.g. lamplight.corp.example.com" .preset) }}
+{{- end }}
+{{- if and (eq .preset "google-iap") .jwt.audience (not (regexMatch "^/projects/[0-9]+/" .jwt.audience)) }}
+{{- fail (printf "\n\nproxyAuth.jwt.audience=%s does not start with /projects/PROJECT_NUMBER/: IAP's audience names the project by its number, not its ID, so every assertion would be refused.\nFind the number with: gcloud projects describe PROJECT_ID --format='value(projectNumber)'" .jwt.audience) }}
+{{- end }}
+{{- if and (eq .preset "aws-alb") .jwt.audience (not (regexMatch "^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:[0-9]{12}:loadbalancer/app/[^/]+/[^/]+$" .jwt.audience)) }}
+{{- fail (printf "\n\nproxyAuth.jwt.audience=%s is not an Application Load Balancer ARN (arn:aws:elasticloadbalancing:REGION:ACCOUNT:loadbalancer/app/NAME/ID). With proxyAuth.preset=aws-alb it is checked against the `signer` of every x-amzn-oidc-data assertion, and its region says where the signing keys are." .jwt.audience) }}
+{{- end }}
+{{- if and (not .preset) (not .jwt.header) (or .jwt.jwksURL .jwt.issuer .jwt.audience .jwt.usernameClaim .jwt.groupsClaim .jwt.emailClaim) }}
+{{- fail "\n\nproxyAuth.jwt.* is set but neither proxyAuth.preset nor proxyAuth.jwt.header is, so no assertion is expected and those settings would do nothing (Lamplight refuses this at start-up).\nSet proxyAuth.preset (oauth2-proxy, google-iap, cloudflare-access, aws-alb, pomerium) or proxyAuth.jwt.header." }}
+{{- end }}
+{{- if and .jwt.header (not .preset) (not .jwt.jwksURL) (not (hasPrefix "https://" .jwt.issuer)) }}
+{{- $jwksFile := false }}
+{{- range $.Values.config.extraArgs }}
+{{- if regexMatch "^--?proxy-auth-jwks-file=.+$" (toString .) }}
+{{- $jwksFile = true }}
+{{- end }}
+{{- end }}
+{{- if not $jwksFile }}
+{{- fail "\n\nproxyAuth.jwt.header is set without a preset, but nothing says which keys sign the assertions (Lamplight refuses to start).\nSet proxyAuth.jwt.jwksURL, an https proxyAuth.jwt.issuer with OpenID Connect discovery, or -proxy-auth-jwks-file=... in config.extraArgs (with the file in volumes/volumeMounts)." }}
+{{- end }}
+{{- end }}
+{{- if and .clientCA.existingSecret (not (include "lamplight.tlsOn" $)) }}
+{{- fail "\n\nproxyAuth.clientCA.existingSecret is set but Lamplight does not serve HTTPS: the proxy presents its client certificate only in a TLS handshake with Lamplight itself (Lamplight refuses to start).\nSet config.tlsSecretName to a kubernetes.io/tls Secret with Lamplight's serving certificate, and make the proxy connect over HTTPS (see docs/identity-aware-proxy.md, \"Recipe: mTLS between the ingress and Lamplight\")." }}
+{{- end }}
+{{- if and .clientCA.allowedNames (not .clientCA.existingSecret) }}
+{{- fail "\n\nproxyAuth.clientCA.allowedNames narrows the certificates the client CA issued, but proxyAuth.clientCA.existingSecret is empty. Set the CA's Secret, or clear allowedNames." }}
+{{- end }}
+{{- end }}
+{{- /* Metrics. */ -}}
+{{- if and .Values.metrics.enabled .Values.metrics.port (eq (int .Values.metrics.port) (int .Values.config.port)) }}
+{{- fail (printf "\n\nmetrics.port=%v is also config.port: the metrics listener needs a port of its own. Pick another port, or 0 to serve <baseURL>/metrics on the main port." .Values.metrics.port) }}
+{{- end }}
+{{- if and .Values.metrics.serviceMonitor.enabled (not .Values.metrics.enabled) }}
+{{- fail "\n\nmetrics.serviceMonitor.enabled=true but metrics.enabled=false: there would be nothing to scrape. Set metrics.enabled=true." }}
+{{- end }}
+{{- if and .Values.networkPolicy.enabled .Values.networkPolicy.metricsPeers .Values.metrics.enabled (not .Values.metrics.port) }}
+{{- fail "\n\nnetworkPolicy.metricsPeers would admit Prometheus to Lamplight's main port (metrics.port is 0), and with it to the dashboard itself.\nSet metrics.port to a port of its own (e.g. 9090), or admit the scraper through networkPolicy.extraIngress if that is really what you want." }}
 {{- end }}
 {{- if and .Values.proxyAuth.impersonate (not .Values.proxyAuth.enabled) }}
 {{- fail "\n\nproxyAuth.impersonate needs proxyAuth.enabled=true: it impersonates the user the proxy identified." }}
@@ -401,10 +495,23 @@ up as a CrashLoopBackOff) or a combination that would expose the cluster.
 {{- if .Values.proxyAuth.insecureTrustAnyPeer }}
 - "-proxy-auth-insecure-trust-any-peer=true"
 {{- end }}
-- {{ printf "-proxy-auth-username-header=%s" .Values.proxyAuth.headers.username | quote }}
-- {{ printf "-proxy-auth-group-header=%s" .Values.proxyAuth.headers.groups | quote }}
-- {{ printf "-proxy-auth-email-header=%s" .Values.proxyAuth.headers.email | quote }}
-- {{ printf "-proxy-auth-token-header=%s" .Values.proxyAuth.headers.token | quote }}
+{{- /* With a preset, a header left at Lamplight's default is not passed, so the preset's default
+       applies (google-iap compares X-Goog-Authenticated-User-Email, not X-Forwarded-Email). */ -}}
+{{- $preset := .Values.proxyAuth.preset }}
+{{- with .Values.proxyAuth.headers }}
+{{- if or (not $preset) (ne .username "X-Forwarded-User") }}
+- {{ printf "-proxy-auth-username-header=%s" .username | quote }}
+{{- end }}
+{{- if or (not $preset) (ne .groups "X-Forwarded-Group") }}
+- {{ printf "-proxy-auth-group-header=%s" .groups | quote }}
+{{- end }}
+{{- if or (not $preset) (ne .email "X-Forwarded-Email") }}
+- {{ printf "-proxy-auth-email-header=%s" .email | quote }}
+{{- end }}
+{{- if or (not $preset) (ne .token "X-Forwarded-Id-Token") }}
+- {{ printf "-proxy-auth-token-header=%s" .token | quote }}
+{{- end }}
+{{- end }}
 - {{ printf "-proxy-auth-group-separator=%s" .Values.proxyAuth.groupSeparator | quote }}
 {{- with .Values.proxyAuth.logoutURL }}
 - {{ printf "-proxy-auth-logout-url=%s" . | quote }}
@@ -415,7 +522,53 @@ up as a CrashLoopBackOff) or a combination that would expose the cluster.
 {{- if .Values.proxyAuth.impersonate }}
 - "-proxy-auth-impersonate=true"
 {{- end }}
+- {{ printf "-proxy-auth-stream-max-age=%d" (int .Values.proxyAuth.streamMaxAge) | quote }}
+{{- with .Values.proxyAuth.preset }}
+- {{ printf "-proxy-auth-preset=%s" . | quote }}
 {{- end }}
+{{- with .Values.proxyAuth.jwt }}
+{{- with .header }}
+- {{ printf "-proxy-auth-jwt-header=%s" . | quote }}
+{{- end }}
+{{- with .jwksURL }}
+- {{ printf "-proxy-auth-jwks-url=%s" . | quote }}
+{{- end }}
+{{- with .issuer }}
+- {{ printf "-proxy-auth-jwt-issuer=%s" . | quote }}
+{{- end }}
+{{- with .audience }}
+- {{ printf "-proxy-auth-jwt-audience=%s" . | quote }}
+{{- end }}
+{{- with .usernameClaim }}
+- {{ printf "-proxy-auth-jwt-username-claim=%s" . | quote }}
+{{- end }}
+{{- with .groupsClaim }}
+- {{ printf "-proxy-auth-jwt-groups-claim=%s" . | quote }}
+{{- end }}
+{{- with .emailClaim }}
+- {{ printf "-proxy-auth-jwt-email-claim=%s" . | quote }}
+{{- end }}
+{{- end }}
+{{- if .Values.proxyAuth.clientCA.existingSecret }}
+- "-proxy-auth-client-ca-file=/etc/lamplight/proxy-client-ca/ca.crt"
+{{- with .Values.proxyAuth.clientCA.allowedNames }}
+- {{ printf "-proxy-auth-allowed-names=%s" (join "," .) | quote }}
+{{- end }}
+{{- end }}
+{{- if .Values.proxyAuth.sharedSecret.existingSecret }}
+- "-proxy-auth-secret-file=/etc/lamplight/proxy-secret/secret"
+{{- with .Values.proxyAuth.sharedSecret.header }}
+- {{ printf "-proxy-auth-secret-header=%s" . | quote }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- if .Values.metrics.enabled }}
+- "-metrics-enabled=true"
+{{- if .Values.metrics.port }}
+- {{ printf "-metrics-port=%d" (int .Values.metrics.port) | quote }}
+{{- end }}
+{{- end }}
+- {{ printf "-audit-level=%s" .Values.audit.level | quote }}
 {{- if include "lamplight.oidcOn" . }}
 {{- with .Values.config.oidc }}
 - {{ printf "-oidc-client-id=%s" .clientID | quote }}
