@@ -46,6 +46,15 @@ pub fn forwarded(
         .and_then(|p| p.strip_prefix("/clusters/"))
         .unwrap_or_default();
     let (cluster, rest) = after.split_once('/').unwrap_or((after, ""));
+    // Most requests are reads, logged only at debug: they are told apart without parsing the path
+    // (a GET is a read unless it opens a stream into a container).
+    let plain_read = matches!(request.method().as_str(), "GET" | "HEAD" | "OPTIONS")
+        && !["/exec", "/attach", "/portforward"]
+            .iter()
+            .any(|connect| rest.contains(connect));
+    if plain_read && !tracing::enabled!(target: TARGET, tracing::Level::DEBUG) {
+        return;
+    }
     let info = RequestInfo::new(
         request.method().as_str(),
         &format!("/{rest}"),

@@ -2,6 +2,7 @@
 //! They are counted whether or not they are served (a few atomic additions per request), so the
 //! code that counts never asks whether anyone is looking.
 
+use std::borrow::Cow;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use actix_web::body::MessageBody;
@@ -36,7 +37,7 @@ pub struct AuthLabels {
     /// `allowed` or `refused`.
     pub decision: &'static str,
     /// Why it was refused (`Problem::reason`), or the anchors that vouched.
-    pub reason: String,
+    pub reason: Cow<'static, str>,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -146,7 +147,12 @@ impl Metrics {
         text
     }
 
-    pub fn auth_decision(&self, method: &'static str, decision: &'static str, reason: String) {
+    pub fn auth_decision(
+        &self,
+        method: &'static str,
+        decision: &'static str,
+        reason: Cow<'static, str>,
+    ) {
         self.auth_decisions
             .get_or_create(&AuthLabels {
                 method,

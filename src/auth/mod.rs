@@ -9,6 +9,7 @@ pub mod trust;
 mod user;
 mod verified;
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use actix_web::HttpRequest;
@@ -108,8 +109,9 @@ impl Authenticator {
         match result {
             Ok(user) => {
                 let reason = match user.anchors.as_slice() {
-                    [] => mode.to_string(),
-                    anchors => anchors.join("+"),
+                    [] => Cow::Borrowed(mode),
+                    [anchor] => Cow::Borrowed(*anchor),
+                    anchors => Cow::Owned(anchors.join("+")),
                 };
                 self.metrics.auth_decision(mode, "allowed", reason);
                 user::record_on_span(request, &user);
@@ -117,7 +119,7 @@ impl Authenticator {
             }
             Err(problem) => {
                 self.metrics
-                    .auth_decision(mode, "refused", problem.reason().to_string());
+                    .auth_decision(mode, "refused", Cow::Borrowed(problem.reason()));
                 let error = self.error(problem);
                 let status = actix_web::ResponseError::status_code(&error);
                 crate::audit::refused(request, mode, &error.problem, status);

@@ -105,7 +105,8 @@ fn command() -> clap::Command {
         .after_help(
             "Flags take one or two dashes, and `-name=value` or `-name value`. Each flag can also \
              be set with HEADLAMP_CONFIG_<NAME> (e.g. HEADLAMP_CONFIG_PROXY_AUTH=true) or as a key of \
-             the --config file. Command line beats environment beats config file beats default.",
+             the --config file. Command line beats environment beats config file beats default.\n\n\
+             `lamplight print-rbac --help`: the least-privilege RBAC for Lamplight's service account.",
         )
         .args_override_self(true)
         .disable_help_flag(true)
