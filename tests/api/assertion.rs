@@ -469,3 +469,44 @@ async fn oauth2_proxy_preset_verifies_the_id_token_with_the_issuers_discovered_k
         .await;
     assert_refused(&response, 403, "audience");
 }
+
+#[actix_web::test]
+async fn with_a_shared_secret_too_the_assertion_alone_is_not_enough() {
+    use std::io::Write;
+    let key = SigningKey::es256("k1");
+    let keys = KeyServer::start(&[&key]);
+    let mut secret = tempfile::NamedTempFile::new().unwrap();
+    secret
+        .write_all(b"a-proxy-secret-of-at-least-32-characters")
+        .unwrap();
+    let secret_flag = format!("-proxy-auth-secret-file={}", secret.path().display());
+    let app = app(&keys, &[&secret_flag]).await;
+    let token = key.sign(&claims("alice"));
+    let without = me_with(&app, &token).await;
+    assert_refused(&without, 403, "x-lamplight-proxy-secret");
+    let secret_only = me(
+        &app,
+        &[
+            (
+                "X-Lamplight-Proxy-Secret",
+                b"a-proxy-secret-of-at-least-32-characters",
+            ),
+            ("X-Forwarded-User", b"alice"),
+        ],
+    )
+    .await;
+    assert_refused(&secret_only, 403, "x-test-assertion");
+    let both = me(
+        &app,
+        &[
+            (
+                "X-Lamplight-Proxy-Secret",
+                b"a-proxy-secret-of-at-least-32-characters",
+            ),
+            (HEADER, token.as_bytes()),
+        ],
+    )
+    .await;
+    assert_eq!(both.status, 200, "{}", both.body);
+    assert_eq!(both.json()["username"], "alice");
+}
