@@ -16,6 +16,7 @@ use crate::status::ApiError;
 use crate::wsstream;
 
 const AUTHENTICATED: &str = "system:authenticated";
+const READ_VERBS: &[&str] = &["get", "list", "watch"];
 
 /// Who a request acts as: the authenticated user, or whom they impersonate.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -111,6 +112,8 @@ pub struct Access<'a> {
 pub struct AuthConfig {
     tokens: HashMap<String, (String, Vec<String>)>,
     forbidden: Vec<(String, String)>,
+    /// Users who may only read (`get`, `list`, `watch`), like a `view` ClusterRole binding.
+    read_only: HashSet<String>,
     impersonators: HashSet<String>,
     /// Demo mode only: take any JWT's subject as the user, unverified (so OIDC sign-in works
     /// against the demo cluster without configuring an authenticator).
@@ -129,6 +132,10 @@ impl AuthConfig {
     pub fn forbid(&mut self, user: &str, resource: &str) {
         self.forbidden
             .push((user.to_string(), resource.to_string()));
+    }
+
+    pub fn read_only(&mut self, user: &str) {
+        self.read_only.insert(user.to_string());
     }
 
     pub fn trust_unverified_jwts(&mut self) {
@@ -244,8 +251,24 @@ impl AuthConfig {
         })
     }
 
+    /// [`allows`](Self::allows), and a read-only user only reads.
+    pub fn allows_verb(&self, identity: &Identity, verb: &str, resource: &str) -> bool {
+        self.allows(identity, resource)
+            && (!self.read_only.contains(&identity.user) || READ_VERBS.contains(&verb))
+    }
+
+    /// The verbs `identity` has on a resource offering `verbs` (for `SelfSubjectRulesReview`).
+    pub fn verbs_of<'v>(&self, identity: &Identity, verbs: &[&'v str]) -> Vec<&'v str> {
+        let read_only = self.read_only.contains(&identity.user);
+        verbs
+            .iter()
+            .filter(|v| !read_only || READ_VERBS.contains(v))
+            .copied()
+            .collect()
+    }
+
     pub fn authorize(&self, identity: &Identity, access: &Access) -> Result<(), ApiError> {
-        if self.allows(identity, access.resource) {
+        if self.allows_verb(identity, access.verb, access.resource) {
             return Ok(());
         }
         let qualified = if access.group.is_empty() {

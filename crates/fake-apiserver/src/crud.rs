@@ -355,6 +355,18 @@ impl Target<'_> {
         Ok(ok_json(&self.deleted_answer(&deleted)))
     }
 
+    /// `pods/eviction`: there are no PodDisruptionBudgets here, so an eviction is a delete,
+    /// answered as the API server answers an eviction (201 and a `Success` Status).
+    pub fn evict(&self, name: &str) -> Result<HttpResponse, ApiError> {
+        self.shared
+            .store
+            .delete(self.resource, self.namespace, name, self.dry_run())?;
+        Ok(json_response(
+            StatusCode::CREATED,
+            &json!({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "code": 201}),
+        ))
+    }
+
     /// Objects that go through graceful deletion or finalizers are returned; others get a
     /// `Status` with `Success`, as the real registry answers.
     fn deleted_answer(&self, deleted: &Value) -> Value {

@@ -20,12 +20,13 @@ const WORKERS: usize = 3;
 pub const EVENTS_KEPT: usize = 60;
 
 impl FakeApiServerBuilder {
-    /// The demo's users: `demo-admin` (token [`ADMIN_TOKEN`], may impersonate) and `dev`, who is
-    /// refused secrets so a 403 can be seen; JWTs are taken at their word (there is no IdP to ask).
+    /// The demo's users: `demo-admin` (token [`ADMIN_TOKEN`], may impersonate), `dev`, who is
+    /// refused secrets so a 403 can be seen, and `viewer`, who may only read; JWTs are taken at their word (there is no IdP to ask).
     pub fn demo_users(self) -> Self {
         self.user(ADMIN_TOKEN, "demo-admin", &["system:masters"])
             .impersonator("demo-admin")
             .forbid("dev", "secrets")
+            .read_only("viewer")
             .trust_unverified_jwts()
             .log_interval(Duration::from_secs(2))
     }

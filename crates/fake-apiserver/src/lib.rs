@@ -156,6 +156,12 @@ impl FakeApiServerBuilder {
         self
     }
 
+    /// `user` may only `get`, `list` and `watch` (403 for every write), like a `view` binding.
+    pub fn read_only(mut self, user: &str) -> Self {
+        self.auth.read_only(user);
+        self
+    }
+
     /// Demo mode only: accept any JWT as its subject, without verifying it.
     pub fn trust_unverified_jwts(mut self) -> Self {
         self.auth.trust_unverified_jwts();

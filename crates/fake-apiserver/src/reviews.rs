@@ -57,7 +57,8 @@ fn access(spec: &Value, identity: &Identity, auth: &AuthConfig) -> Value {
                 Some(sub) if !sub.is_empty() => format!("{resource}/{sub}"),
                 _ => resource.to_string(),
             };
-            auth.allows(identity, &resource)
+            let verb = attributes["verb"].as_str().unwrap_or_default();
+            auth.allows_verb(identity, verb, &resource)
         }
         None => true,
     };
@@ -74,19 +75,22 @@ fn rules(identity: &Identity, auth: &AuthConfig) -> Value {
     let mut rules: Vec<Value> = RESOURCES
         .iter()
         .filter(|r| auth.allows(identity, r.plural))
-        .map(|r| json!({"verbs": r.verbs, "apiGroups": [r.group], "resources": [r.plural]}))
+        .map(|r| (r, auth.verbs_of(identity, r.verbs)))
+        .filter(|(_, verbs)| !verbs.is_empty())
+        .map(|(r, verbs)| json!({"verbs": verbs, "apiGroups": [r.group], "resources": [r.plural]}))
         .collect();
     rules.extend(
         SUBRESOURCES
             .iter()
             .filter(|sub| auth.allows(identity, sub.name))
+            .filter(|sub| !auth.verbs_of(identity, sub.verbs).is_empty())
             .map(|sub| {
                 let parent = sub.name.split('/').next().unwrap_or_default();
                 let group = RESOURCES
                     .iter()
                     .find(|r| r.plural == parent)
                     .map_or("", |r| r.group);
-                json!({"verbs": sub.verbs, "apiGroups": [group], "resources": [sub.name]})
+                json!({"verbs": auth.verbs_of(identity, sub.verbs), "apiGroups": [group], "resources": [sub.name]})
             }),
     );
     json!({

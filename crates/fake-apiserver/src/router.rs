@@ -243,7 +243,20 @@ async fn resource(
                 shared, req, payload, resource, namespace, name, &query,
             );
         }
-        (Some("scale"), Some(name)) if matches!(resource.plural, "deployments" | "replicasets") => {
+        (Some("eviction"), Some(name)) if resource.plural == "pods" => {
+            if req.method() != Method::POST {
+                return Err(ApiError::method_not_allowed());
+            }
+            authorize("create")?;
+            read_body(payload).await?;
+            return target.evict(name);
+        }
+        (Some("scale"), Some(name))
+            if matches!(
+                resource.plural,
+                "deployments" | "replicasets" | "statefulsets"
+            ) =>
+        {
             let verb = match req.method().as_str() {
                 "GET" => "get",
                 "PUT" => "update",

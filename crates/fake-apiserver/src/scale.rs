@@ -1,4 +1,4 @@
-//! `deployments/scale` and `replicasets/scale`: the `autoscaling/v1` Scale view of
+//! `deployments/scale`, `replicasets/scale` and `statefulsets/scale`: the `autoscaling/v1` Scale view of
 //! `spec.replicas` that `kubectl scale` reads and patches.
 
 use serde_json::{Value, json};

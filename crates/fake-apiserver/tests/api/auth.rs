@@ -156,3 +156,113 @@ async fn https_with_client_certificates_tokens_and_nothing() {
         .await;
     assert!(refused.is_err(), "an unknown CA must not authenticate");
 }
+
+#[actix_web::test]
+async fn read_only_users_read_and_are_told_so_by_the_reviews() {
+    let fake = builder()
+        .user("viewer-token", "viewer", &[])
+        .read_only("viewer")
+        .start()
+        .await
+        .expect("the fake API server starts");
+    let (code, _) = get(
+        &fake,
+        "/apis/apps/v1/namespaces/default/deployments/web",
+        "viewer-token",
+    )
+    .await;
+    assert_eq!(code, StatusCode::OK);
+    let (code, body) = send(
+        client()
+            .patch(format!(
+                "{}/apis/apps/v1/namespaces/default/deployments/web/scale",
+                fake.url()
+            ))
+            .content_type("application/merge-patch+json"),
+        "viewer-token",
+        Some(json!({"spec": {"replicas": 3}})),
+    )
+    .await;
+    assert_eq!(code, StatusCode::FORBIDDEN, "{body}");
+    let message = body["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("User \"viewer\" cannot patch resource \"deployments/scale\" in API group \"apps\" in the namespace \"default\""),
+        "{message}"
+    );
+    let review = |verb: &str, resource: &str, subresource: &str| {
+        json!({"apiVersion": "authorization.k8s.io/v1", "kind": "SelfSubjectAccessReview",
+               "spec": {"resourceAttributes": {"verb": verb, "group": "apps", "resource": resource,
+                                               "subresource": subresource, "namespace": "default"}}})
+    };
+    let url = format!(
+        "{}/apis/authorization.k8s.io/v1/selfsubjectaccessreviews",
+        fake.url()
+    );
+    let (code, body) = send(
+        client().post(&url),
+        "viewer-token",
+        Some(review("list", "deployments", "")),
+    )
+    .await;
+    assert_eq!(code, StatusCode::CREATED);
+    assert_eq!(body["status"]["allowed"], true);
+    let (_, body) = send(
+        client().post(&url),
+        "viewer-token",
+        Some(review("patch", "deployments", "scale")),
+    )
+    .await;
+    assert_eq!(body["status"]["allowed"], false);
+    let (_, body) = send(
+        client().post(&url),
+        ADMIN,
+        Some(review("patch", "deployments", "scale")),
+    )
+    .await;
+    assert_eq!(body["status"]["allowed"], true);
+    let (_, body) = send(
+        client().post(format!(
+            "{}/apis/authorization.k8s.io/v1/selfsubjectrulesreviews",
+            fake.url()
+        )),
+        "viewer-token",
+        Some(json!({"spec": {"namespace": "default"}})),
+    )
+    .await;
+    let rules = body["status"]["resourceRules"].as_array().expect("rules");
+    let pods = rules
+        .iter()
+        .find(|r| r["resources"] == json!(["pods"]))
+        .expect("a pods rule");
+    assert_eq!(pods["verbs"], json!(["get", "list", "watch"]));
+    let exec = rules
+        .iter()
+        .find(|r| r["resources"] == json!(["pods/exec"]))
+        .expect("a pods/exec rule");
+    assert_eq!(exec["verbs"], json!(["get"]), "no create: no shell");
+}
+
+#[actix_web::test]
+async fn an_eviction_deletes_the_pod() {
+    let fake = start().await;
+    let (_, pods) = get(&fake, "/api/v1/namespaces/default/pods", ADMIN).await;
+    let name = names(&pods).into_iter().next().expect("a pod");
+    let eviction = json!({"apiVersion": "policy/v1", "kind": "Eviction",
+                          "metadata": {"name": name, "namespace": "default"}});
+    let url = format!(
+        "{}/api/v1/namespaces/default/pods/{name}/eviction",
+        fake.url()
+    );
+    let (code, body) = send(client().post(&url), DEV, Some(eviction.clone())).await;
+    assert_eq!(code, StatusCode::CREATED, "{body}");
+    assert_eq!(body["status"], "Success");
+    let (code, _) = get(
+        &fake,
+        &format!("/api/v1/namespaces/default/pods/{name}"),
+        ADMIN,
+    )
+    .await;
+    assert_eq!(code, StatusCode::NOT_FOUND);
+    let (code, _) = send(client().post(&url), DEV, Some(eviction)).await;
+    assert_eq!(code, StatusCode::NOT_FOUND);
+}
