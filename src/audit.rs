@@ -60,7 +60,12 @@ pub fn forwarded(
         &format!("/{rest}"),
         request.uri().query().unwrap_or_default(),
     );
-    let write = info.is_write();
+    // Asking what one may do (the UI does it for every button) changes nothing: it is a read.
+    let write = info.is_write()
+        && !matches!(
+            info.resource.as_deref(),
+            Some("selfsubjectaccessreviews" | "selfsubjectrulesreviews" | "selfsubjectreviews")
+        );
     if !write && !tracing::enabled!(target: TARGET, tracing::Level::DEBUG) {
         return;
     }

@@ -1,10 +1,14 @@
 //! The web UI: the build in `frontend/dist`, embedded in the binary (or a folder given with
 //! `-html-static-dir`), with an SPA fallback to `index.html` and strict security headers.
+//!
+//! The build precompresses its files (`frontend/scripts/compress.mjs`: `x.js.br`, `x.js.gz`):
+//! a client that accepts Brotli or gzip gets that sibling with `Content-Encoding`, and every file
+//! answer says `Vary: Accept-Encoding` so caches keep the variants apart.
 
 use std::borrow::Cow;
 use std::path::{Component, Path, PathBuf};
 
-use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::header::{self, ContentEncoding, HeaderValue};
 use actix_web::http::{Method, StatusCode};
 use actix_web::{HttpRequest, HttpResponse, web};
 
@@ -52,6 +56,77 @@ pub fn configure(
     }
 }
 
+/// A content coding the build precompresses into a sibling file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Coding {
+    Brotli,
+    Gzip,
+}
+
+impl Coding {
+    /// Smallest first: the server's preference when the client takes both.
+    const PREFERENCE: [Coding; 2] = [Coding::Brotli, Coding::Gzip];
+
+    fn extension(self) -> &'static str {
+        match self {
+            Coding::Brotli => ".br",
+            Coding::Gzip => ".gz",
+        }
+    }
+
+    fn names(self) -> &'static [&'static str] {
+        match self {
+            Coding::Brotli => &["br"],
+            Coding::Gzip => &["gzip", "x-gzip"],
+        }
+    }
+
+    fn header(self) -> ContentEncoding {
+        match self {
+            Coding::Brotli => ContentEncoding::Brotli,
+            Coding::Gzip => ContentEncoding::Gzip,
+        }
+    }
+}
+
+/// The precompressed codings `Accept-Encoding` allows, in the server's order of preference: a
+/// coding named with `q=0` is refused, `*` stands for the codings not named.
+fn accepted_codings(request: &HttpRequest) -> Vec<Coding> {
+    let mut weights: Vec<(String, f32)> = Vec::new();
+    for value in request.headers().get_all(header::ACCEPT_ENCODING) {
+        let Ok(value) = value.to_str() else { continue };
+        for item in value.split(',') {
+            let mut parts = item.split(';');
+            let name = parts.next().unwrap_or("").trim().to_ascii_lowercase();
+            if name.is_empty() {
+                continue;
+            }
+            let q = parts
+                .filter_map(|p| {
+                    let (key, value) = p.split_once('=')?;
+                    key.trim()
+                        .eq_ignore_ascii_case("q")
+                        .then(|| value.trim().parse::<f32>().unwrap_or(0.0))
+                })
+                .next()
+                .unwrap_or(1.0);
+            weights.push((name, q));
+        }
+    }
+    let weight = |name: &str| weights.iter().find(|(n, _)| n == name).map(|(_, q)| *q);
+    Coding::PREFERENCE
+        .into_iter()
+        .filter(|coding| {
+            coding
+                .names()
+                .iter()
+                .find_map(|name| weight(name))
+                .or_else(|| weight("*"))
+                .is_some_and(|q| q > 0.0)
+        })
+        .collect()
+}
+
 /// A file of the UI: embedded bytes, or a file in `-html-static-dir` served by actix-files (off
 /// the worker thread, with ETag, Last-Modified and range requests).
 enum Asset {
@@ -87,6 +162,33 @@ impl Frontend {
         }
     }
 
+    /// The file, or its precompressed sibling in the first coding the client accepts (only when
+    /// the file itself exists, so a stray `.gz` never stands for a missing file).
+    async fn negotiated(&self, path: &str, accepted: &[Coding]) -> Option<Response> {
+        let plain = self.asset(path).await?;
+        for &coding in accepted {
+            let Some(encoded) = self.asset(&format!("{path}{}", coding.extension())).await else {
+                continue;
+            };
+            return Some(match (plain, encoded) {
+                (Asset::Embedded(plain), Asset::Embedded(encoded)) => HttpResponse::Ok()
+                    .insert_header((header::CONTENT_TYPE, plain.metadata.mimetype()))
+                    .insert_header((header::CONTENT_ENCODING, coding.header()))
+                    .body(encoded.data.into_owned())
+                    .into(),
+                (Asset::File(plain), Asset::File(encoded)) => Response::File(Box::new(
+                    encoded
+                        .set_content_type(plain.content_type().clone())
+                        .set_content_encoding(coding.header())
+                        .disable_content_disposition(),
+                )),
+                // Both come from the same place; keep the plain file if they ever do not.
+                (plain, _) => plain.into(),
+            });
+        }
+        Some(plain.into())
+    }
+
     /// `index.html` with `<base href>` set, so deep links load `./assets/...` from the right place.
     async fn index(&self) -> Option<Vec<u8>> {
         let html: Cow<'static, [u8]> = match &self.static_dir {
@@ -99,6 +201,32 @@ impl Frontend {
             html_escape(&self.base_url)
         );
         Some(html.replacen("<head>", &base, 1).into_bytes())
+    }
+}
+
+/// What `negotiated` found: a finished response, or a file for actix-files to answer (it needs the
+/// request, for ranges and conditional requests).
+enum Response {
+    Ready(HttpResponse),
+    File(Box<actix_files::NamedFile>),
+}
+
+impl From<HttpResponse> for Response {
+    fn from(response: HttpResponse) -> Self {
+        Response::Ready(response)
+    }
+}
+
+impl From<Asset> for Response {
+    fn from(asset: Asset) -> Self {
+        match asset {
+            Asset::Embedded(file) => Response::Ready(
+                HttpResponse::Ok()
+                    .insert_header((header::CONTENT_TYPE, file.metadata.mimetype()))
+                    .body(file.data.into_owned()),
+            ),
+            Asset::File(file) => Response::File(file),
+        }
     }
 }
 
@@ -159,22 +287,22 @@ async fn serve(request: HttpRequest, frontend: web::Data<Frontend>) -> HttpRespo
     }
     if !relative.is_empty()
         && relative != "index.html"
-        && let Some(asset) = frontend.asset(relative).await
+        && let Some(found) = frontend
+            .negotiated(relative, &accepted_codings(&request))
+            .await
     {
-        let mut response = match asset {
-            Asset::Embedded(file) => HttpResponse::Ok()
-                .insert_header((header::CONTENT_TYPE, file.metadata.mimetype()))
-                .body(file.data.into_owned()),
-            Asset::File(file) => file.into_response(&request),
+        let mut response = match found {
+            Response::Ready(response) => response,
+            Response::File(file) => file.into_response(&request),
         };
         let cache = if relative.starts_with("assets/") {
             IMMUTABLE
         } else {
             "no-cache"
         };
-        response
-            .headers_mut()
-            .insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+        let headers = response.headers_mut();
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+        headers.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
         return with_security_headers(response);
     }
     // A missing file is a 404: answering HTML for a script would only hide the mistake.
@@ -193,5 +321,36 @@ async fn serve(request: HttpRequest, frontend: web::Data<Frontend>) -> HttpRespo
                 .body(html),
         ),
         None => Status::failure(StatusCode::NOT_FOUND, "the UI has no index.html").into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use actix_web::test::TestRequest;
+
+    use super::{Coding, accepted_codings};
+
+    fn codings(accept: Option<&str>) -> Vec<Coding> {
+        let mut request = TestRequest::get();
+        if let Some(accept) = accept {
+            request = request.insert_header(("Accept-Encoding", accept));
+        }
+        accepted_codings(&request.to_http_request())
+    }
+
+    #[test]
+    fn accept_encoding_picks_the_precompressed_codings() {
+        use Coding::{Brotli, Gzip};
+        assert_eq!(codings(None), vec![]);
+        assert_eq!(codings(Some("identity")), vec![]);
+        assert_eq!(codings(Some("gzip, deflate, br, zstd")), vec![Brotli, Gzip]);
+        assert_eq!(codings(Some("gzip")), vec![Gzip]);
+        assert_eq!(codings(Some("x-gzip")), vec![Gzip]);
+        assert_eq!(codings(Some("BR;q=0.5")), vec![Brotli]);
+        assert_eq!(codings(Some("br;q=0, gzip;q=0.8")), vec![Gzip]);
+        assert_eq!(codings(Some("*")), vec![Brotli, Gzip]);
+        assert_eq!(codings(Some("*;q=0")), vec![]);
+        assert_eq!(codings(Some("gzip;q=0, *")), vec![Brotli]);
+        assert_eq!(codings(Some("br;q=nonsense")), vec![]);
     }
 }

@@ -11,6 +11,7 @@ mod proxy_auth;
 mod rebinding;
 mod routes;
 mod shared_secret;
+mod ui_compression;
 
 use test_support::App;
 
