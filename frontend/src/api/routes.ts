@@ -8,7 +8,8 @@
  *   c/{cluster}/{group|core}/{version}/{resource}/{namespace}/{name} → a namespaced object
  *
  * `ns` is the namespace picked in the header (absent: all namespaces), `q` the list's text filter
- * and `l` a label selector sent to the server (`app=web,tier!=db`).
+ * `l` a label selector sent to the server (`app=web,tier!=db`) and `problem` one of the overview's
+ * filters (`crashloop`, `notready`, `warning`, … see `api/health.ts`).
  */
 
 export interface ResourceRef {
@@ -22,7 +23,7 @@ export interface ResourceRef {
 export type Route =
   | { page: 'home' }
   | { page: 'cluster'; cluster: string; ns?: string }
-  | ({ page: 'list'; cluster: string; ns?: string; q?: string; l?: string } & ResourceRef)
+  | ({ page: 'list'; cluster: string; ns?: string; q?: string; l?: string; problem?: string } & ResourceRef)
   | ({ page: 'detail'; cluster: string; ns?: string; namespace?: string; name: string } & ResourceRef)
   | { page: 'notfound'; path: string };
 
@@ -46,6 +47,7 @@ export function parseRoute(path: string, search = ''): Route {
   const ns = params.get('ns') || undefined;
   const q = params.get('q') || undefined;
   const l = params.get('l') || undefined;
+  const problem = params.get('problem') || undefined;
   const trimmed = path.replace(/^\/+/, '').replace(/\/+$/, '');
   if (trimmed === '') return { page: 'home' };
   const raw = trimmed.split('/');
@@ -59,7 +61,7 @@ export function parseRoute(path: string, search = ''): Route {
   const group = p[2] === CORE ? '' : p[2];
   const version = p[3];
   const resource = p[4];
-  if (p.length === 5) return withDefined({ page: 'list', cluster, group, version, resource, ns, q, l });
+  if (p.length === 5) return withDefined({ page: 'list', cluster, group, version, resource, ns, q, l, problem });
   if (p.length === 6) return withDefined({ page: 'detail', cluster, group, version, resource, name: p[5], ns });
   return withDefined({ page: 'detail', cluster, group, version, resource, namespace: p[5], name: p[6], ns });
 }
@@ -74,7 +76,7 @@ export function routeToUrl(route: Route): string {
     case 'cluster':
       return `c/${seg(route.cluster)}` + query({ ns: route.ns });
     case 'list':
-      return `${resourceBase(route.cluster, route)}` + query({ ns: route.ns, l: route.l, q: route.q });
+      return `${resourceBase(route.cluster, route)}` + query({ ns: route.ns, l: route.l, q: route.q, problem: route.problem });
     case 'detail': {
       const where = route.namespace ? `${seg(route.namespace)}/${seg(route.name)}` : seg(route.name);
       return `${resourceBase(route.cluster, route)}/${where}` + query({ ns: route.ns });

@@ -33,6 +33,10 @@ export interface Row {
   creationTimestamp?: string;
   deleting?: boolean;
   cells: unknown[];
+  /** The whole object, when the list asked for it (`includeObject=Object`, e.g. events). */
+  object?: Record<string, unknown>;
+  /** When this row arrived (ms): duration cells such as `5m` count from then. */
+  receivedAt?: number;
 }
 
 export interface TableState {
@@ -76,6 +80,10 @@ export function rowFromWire(wire: TableRowWire): Row | null {
   if (meta?.resourceVersion) row.resourceVersion = meta.resourceVersion;
   if (meta?.creationTimestamp) row.creationTimestamp = meta.creationTimestamp;
   if (meta?.deletionTimestamp) row.deleting = true;
+  // A full object (includeObject=Object) has more than kind, apiVersion and metadata.
+  const object = wire.object;
+  if (object && Object.keys(object).some((k) => k !== 'kind' && k !== 'apiVersion' && k !== 'metadata')) row.object = object;
+  row.receivedAt = Date.now();
   return row;
 }
 
@@ -224,12 +232,24 @@ export function cellText(value: unknown): string {
   return JSON.stringify(value);
 }
 
+/** Each row's lower-cased text, computed once per row object (a watch event makes a new row). */
+const haystacks = new WeakMap<Row, string>();
+
+function haystackOf(row: Row): string {
+  let text = haystacks.get(row);
+  if (text === undefined) {
+    text = [row.name, row.namespace ?? '', ...row.cells.map(cellText)].join('\u0000').toLowerCase();
+    haystacks.set(row, text);
+  }
+  return text;
+}
+
 /** Rows whose cells, name or namespace contain every word of the filter (case-insensitive). */
 export function filterRows(rows: Row[], filter: string): Row[] {
   const words = filter.toLowerCase().split(/\s+/).filter(Boolean);
   if (words.length === 0) return rows;
   return rows.filter((row) => {
-    const haystack = [row.name, row.namespace ?? '', ...row.cells.map(cellText)].join('\u0000').toLowerCase();
+    const haystack = haystackOf(row);
     return words.every((w) => haystack.includes(w));
   });
 }

@@ -7,7 +7,7 @@ import type { AppConfig, UserInfo } from '../api/types';
 import { AuthRefused, OidcSignIn, ProxyUnidentified } from './AuthPages';
 import { ErrorBox } from './common';
 import { AppContext } from './context';
-import { navigateTo, useLocation } from './router';
+import { navigateTo, useFocusHeadingOnNavigation, useLocation } from './router';
 import { Shell } from './Shell';
 
 type Boot =
@@ -30,6 +30,7 @@ export function App({ basePath }: { basePath: string }) {
   const [state, setState] = useState<Boot>({ phase: 'loading' });
   const [attempt, setAttempt] = useState(0);
   const location = useLocation();
+  useFocusHeadingOnNavigation();
 
   useEffect(() => {
     let live = true;

@@ -1,15 +1,16 @@
-import { useContext, useEffect, useId, useRef, useState } from 'react';
+import { useContext, useEffect, useId, useRef, useState, type MouseEvent as ReactMouseEvent } from 'react';
 import { signOutUrl } from '../api/auth';
 import { routeToUrl, type Route } from '../api/routes';
 import { ClusterContext } from './cluster';
 import { useApp } from './context';
 import { Link, useNavigate } from './router';
+import { readTheme, saveTheme, type ThemeChoice } from './theme';
 
 export function Header({ route }: { route: Route }) {
   const { user } = useApp();
   return (
     <header className="header">
-      <a className="skip-link" href="#content">
+      <a className="skip-link" href="#content" onClick={skipToContent} data-testid="skip-link">
         Skip to content
       </a>
       <Link to="" className="brand" aria-label="Lamplight home">
@@ -19,8 +20,46 @@ export function Header({ route }: { route: Route }) {
       <ClusterPicker route={route} />
       <NamespacePicker route={route} />
       <div className="header-spacer" />
+      <ThemeSwitch />
       {user && <UserMenu />}
     </header>
+  );
+}
+
+/**
+ * With `<base href>`, `href="#content"` would resolve against the base URL and leave the page:
+ * move focus to the main region instead (the href stays for what the link means).
+ */
+function skipToContent(event: ReactMouseEvent<HTMLAnchorElement>) {
+  const main = document.getElementById('content');
+  if (!main) return;
+  event.preventDefault();
+  if (!main.hasAttribute('tabindex')) main.setAttribute('tabindex', '-1');
+  main.focus();
+}
+
+/** Auto (the system's setting), light or dark; remembered in this browser. */
+function ThemeSwitch() {
+  const id = useId();
+  const [choice, setChoice] = useState<ThemeChoice>(readTheme);
+  return (
+    <div className="picker theme-picker">
+      <label htmlFor={id}>Theme</label>
+      <select
+        id={id}
+        value={choice}
+        onChange={(e) => {
+          const next = e.target.value as ThemeChoice;
+          setChoice(next);
+          saveTheme(next);
+        }}
+        data-testid="theme-switch"
+      >
+        <option value="auto">Auto</option>
+        <option value="light">Light</option>
+        <option value="dark">Dark</option>
+      </select>
+    </div>
   );
 }
 

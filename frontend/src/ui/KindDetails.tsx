@@ -174,10 +174,18 @@ export function KindDetails({ object }: { object: K8sObject }) {
               <dd>{spec.nodeName ? <Link to={routeToUrl({ page: 'detail', cluster, group: '', version: 'v1', resource: 'nodes', name: spec.nodeName, ns })}>{spec.nodeName}</Link> : <span className="muted">not scheduled</span>}</dd>
               <dt>Pod IP</dt>
               <dd className="mono">{status.podIP}</dd>
-              <dt>QoS class</dt>
-              <dd>{status.qosClass}</dd>
-              <dt>Service account</dt>
-              <dd>{spec.serviceAccountName}</dd>
+              {status.qosClass && (
+                <>
+                  <dt>QoS class</dt>
+                  <dd>{status.qosClass}</dd>
+                </>
+              )}
+              {spec.serviceAccountName && (
+                <>
+                  <dt>Service account</dt>
+                  <dd>{spec.serviceAccountName}</dd>
+                </>
+              )}
             </dl>
           </Section>
           {Array.isArray(spec.initContainers) && <Containers title="Init containers" containers={spec.initContainers} statuses={status.initContainerStatuses ?? []} />}

@@ -1,5 +1,6 @@
 import { useMemo, useState } from 'react';
 import { ageOf } from '../api/age';
+import { conditionTone } from '../api/health';
 import { findByKind, findResource } from '../api/discovery';
 import { apiPath, routeToUrl, type Route } from '../api/routes';
 import type { K8sObject, OwnerReference } from '../api/types';
@@ -7,7 +8,9 @@ import { decodeSecretValue, isSecret, objectToYaml } from '../api/yaml';
 import { useCluster } from './cluster';
 import { Chips, ErrorBox, KeyValues, Section, Spinner } from './common';
 import { useJson, useNow, useTitle, useWatchedTable } from './hooks';
+import { ActionBar } from './actions/ActionBar';
 import { KindDetails } from './KindDetails';
+import { LogsAndShell } from './logs/LogsAndShell';
 import { ResourceTable } from './ResourceTable';
 import { plural } from './ResourceList';
 import { Link } from './router';
@@ -98,6 +101,7 @@ export function ResourceDetail({ route }: { route: DetailRoute }) {
           </button>
         </div>
       </div>
+      {obj && !deleted && <ActionBar object={obj} info={info} />}
       {deleted && (
         <div className="warning-box" role="status" data-testid="deleted">
           This {info.kind} was deleted. What you see is its last known state.
@@ -205,6 +209,8 @@ function ObjectView({ object, route, namespaced }: { object: K8sObject; route: D
 
       <KindDetails object={object} />
 
+      <LogsAndShell object={object} />
+
       <Section title="Labels">
         <Chips
           values={meta.labels}
@@ -235,7 +241,7 @@ function ObjectView({ object, route, namespaced }: { object: K8sObject; route: D
               {conditions.map((c, i) => (
                 <tr key={`${c.type}-${i}`}>
                   <td>{c.type}</td>
-                  <td className={c.status === 'True' ? 'ok' : c.status === 'False' ? 'bad' : undefined}>{c.status}</td>
+                  <td className={conditionTone(c.type, c.status) || undefined}>{c.status}</td>
                   <td>{c.reason}</td>
                   <td className="wrap">{c.message}</td>
                   <td title={c.lastTransitionTime}>{ageOf(c.lastTransitionTime ?? c.lastUpdateTime, now)}</td>

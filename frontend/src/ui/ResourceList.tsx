@@ -1,7 +1,9 @@
 import { useEffect, useId, useMemo, useRef, useState } from 'react';
 import { findResource } from '../api/discovery';
+import { problemFor } from '../api/health';
 import { apiPath, routeToUrl, type Route } from '../api/routes';
 import type { Row } from '../api/table';
+import { CreateButton } from './actions/ActionBar';
 import { useCluster } from './cluster';
 import { Spinner } from './common';
 import { useTitle } from './hooks';
@@ -57,14 +59,20 @@ export function ResourceList({ route }: { route: ListRoute }) {
   const labelsId = useId();
   useEffect(() => setLabels(route.l ?? ''), [route.l]);
   const selector = route.l;
+  // `?problem=` (the overview's links) filters on whole objects: the list asks for them.
+  const problem = problemFor(route.problem, route);
+  const wholeObjects = !!problem;
   const spec = useMemo(() => {
     if (!info) return null;
+    const params: Record<string, string> = {};
+    if (selector) params.labelSelector = selector;
+    if (wholeObjects) params.includeObject = 'Object';
     return {
       url: prefix + apiPath(route, namespace),
-      params: selector ? { labelSelector: selector } : undefined,
+      params: Object.keys(params).length ? params : undefined,
       rowUrl: (rowNs: string | undefined, name: string) => prefix + apiPath(route, info.namespaced ? rowNs : undefined, name),
     };
-  }, [info, prefix, route, namespace, selector]);
+  }, [info, prefix, route, namespace, selector, wholeObjects]);
 
   if (!discovery) return discoveryError ? null : <Spinner label="Reading the cluster's resources…" />;
   const gv = route.group ? `${route.group}/${route.version}` : route.version;
@@ -105,12 +113,25 @@ export function ResourceList({ route }: { route: ListRoute }) {
             {info.resource}.{route.group || 'core'}/{route.version} {where}
           </p>
         </div>
+        <div className="page-actions">
+          <CreateButton info={info} />
+        </div>
       </div>
+      {problem && route.problem !== 'warning' && (
+        <p className="problem-banner" data-testid="problem-filter">
+          Showing only: <strong>{problem.label}</strong>{' '}
+          <button type="button" className="small-button" onClick={() => navigate(routeToUrl({ ...route, problem: undefined }))}>
+            Show all
+          </button>
+        </p>
+      )}
       <ResourceTable
         spec={spec}
         what={`${info.resource} ${where}`}
         showNamespace={info.namespaced && !namespace}
         filter={filter}
+        problem={problem ? route.problem : undefined}
+        onProblemChange={(p) => navigate(routeToUrl({ ...route, problem: p, q: filter || undefined }))}
         linkFor={linkFor}
         emptyText={`No ${info.resource} ${where}.`}
         toolbar={

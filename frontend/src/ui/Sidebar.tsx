@@ -1,4 +1,5 @@
 import { curatedFor, type ResourceInfo } from '../api/discovery';
+import { rulesAllow, useRules } from '../api/permissions';
 import { routeToUrl, type Route } from '../api/routes';
 import { useCluster } from './cluster';
 import { Link } from './router';
@@ -12,13 +13,28 @@ function isCurrent(route: ClusterRoute, info: ResourceInfo): boolean {
 export function Sidebar({ route, unavailable }: { route: ClusterRoute; unavailable?: boolean }) {
   const { cluster, discovery, discoveryError, ns } = useCluster();
   const listUrl = (info: ResourceInfo) => routeToUrl({ page: 'list', cluster, group: info.group, version: info.version, resource: info.resource, ns });
-  const curated = curatedFor(discovery);
+  // Kinds the user may not list are left out (a SelfSubjectRulesReview of the picked namespace,
+  // `default` for all namespaces; everything shows until it answers or when it cannot say).
+  const rules = useRules(discovery ? (ns ?? 'default') : null);
+  const listable = (info: ResourceInfo) => rulesAllow(rules, 'list', info.group, info.resource);
+  const curated = curatedFor(discovery)
+    .map((s) => ({ ...s, items: s.items.filter((item) => listable(item.info)) }))
+    .filter((s) => s.items.length > 0);
   return (
     <nav className="sidebar" aria-label="Resources" data-testid="sidebar">
       {!discovery && (
         <p className="muted small pad">
           {unavailable ? 'This cluster is not available.' : discoveryError ? 'Could not read the cluster’s resources; retrying…' : 'Reading the cluster’s resources…'}
         </p>
+      )}
+      {discovery && (
+        <ul className="nav-top">
+          <li>
+            <Link to={routeToUrl({ page: 'cluster', cluster, ns })} aria-current={route.page === 'cluster' ? 'page' : undefined} data-testid="nav-overview">
+              Overview
+            </Link>
+          </li>
+        </ul>
       )}
       {curated.map((section) => (
         <div className="nav-section" key={section.section}>
@@ -51,7 +67,7 @@ export function Sidebar({ route, unavailable }: { route: ClusterRoute; unavailab
                 </summary>
                 {group.error && <p className="error-text small pad">{group.error}</p>}
                 <ul>
-                  {group.resources.map((info) => (
+                  {group.resources.filter(listable).map((info) => (
                     <li key={info.resource}>
                       <Link to={listUrl(info)} title={`${info.kind} (${group.name ? group.name + '/' : ''}${info.version})`} aria-current={isCurrent(route, info) ? 'page' : undefined}>
                         {info.resource}

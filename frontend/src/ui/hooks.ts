@@ -48,9 +48,25 @@ export function useWatchedTable(spec: WatchSpec | null): WatchSnapshot {
       setSnapshot({ table: null, error: null, phase: 'loading' });
     }
     if (!current || !visible) return;
-    const watcher = new ListWatcher({ ...current, onChange: setSnapshot });
+    // At most one render per frame: a busy watch (100 events a second) sends many snapshots
+    // between two frames, and only the last one is worth rendering.
+    let latest: WatchSnapshot | null = null;
+    let frame = 0;
+    const flush = () => {
+      frame = 0;
+      if (latest) setSnapshot(latest);
+      latest = null;
+    };
+    const onChange = (next: WatchSnapshot) => {
+      latest = next;
+      if (!frame) frame = requestAnimationFrame(flush);
+    };
+    const watcher = new ListWatcher({ ...current, onChange });
     void watcher.start();
-    return () => watcher.stop();
+    return () => {
+      watcher.stop();
+      cancelAnimationFrame(frame);
+    };
   }, [key, visible]);
   return snapshot;
 }

@@ -32,9 +32,10 @@ export function useLocation(): LocationState {
 export function navigateTo(href: string, options: { replace?: boolean } = {}): void {
   const current = window.location.pathname + window.location.search + window.location.hash;
   if (href === current) return;
+  const samePath = href.split(/[?#]/)[0] === window.location.pathname;
   if (options.replace) window.history.replaceState(null, '', href);
   else window.history.pushState(null, '', href);
-  window.dispatchEvent(new Event(NAVIGATE_EVENT));
+  window.dispatchEvent(new CustomEvent(NAVIGATE_EVENT, { detail: { newPage: !options.replace && !samePath } }));
   if (!options.replace) window.scrollTo(0, 0);
 }
 
@@ -61,4 +62,33 @@ export function Link({ to, onClick, ...rest }: LinkProps) {
     navigateTo(href);
   };
   return <a href={href} onClick={handle} {...rest} />;
+}
+
+/**
+ * After moving to another page (a link, not a replaced query such as the filter, nor a picker
+ * that only changes `?ns=`), focus goes to the new page's heading, as a page load would put a
+ * screen reader at the top: the heading is announced and Tab continues from there.
+ */
+export function useFocusHeadingOnNavigation(): void {
+  useEffect(() => {
+    let frame = 0;
+    const onNavigate = (event: Event) => {
+      if (!(event as CustomEvent<{ newPage?: boolean }>).detail?.newPage) return;
+      cancelAnimationFrame(frame);
+      const deadline = performance.now() + 3000;
+      const look = () => {
+        const heading = document.querySelector<HTMLElement>('#content h1');
+        if (heading) {
+          if (!heading.hasAttribute('tabindex')) heading.setAttribute('tabindex', '-1');
+          heading.focus({ preventScroll: true });
+        } else if (performance.now() < deadline) frame = requestAnimationFrame(look);
+      };
+      frame = requestAnimationFrame(look);
+    };
+    window.addEventListener(NAVIGATE_EVENT, onNavigate);
+    return () => {
+      window.removeEventListener(NAVIGATE_EVENT, onNavigate);
+      cancelAnimationFrame(frame);
+    };
+  }, []);
 }

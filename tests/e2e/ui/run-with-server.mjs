@@ -6,6 +6,7 @@
 // The server is started as `lamplight --demo -proxy-auth=true -proxy-auth-trusted-proxies=127.0.0.1 -port=0`
 // (plus `-base-url` when LAMPLIGHT_BASE_URL is set); its "listening" log line gives the port.
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -37,7 +38,11 @@ const address = await new Promise((resolve, reject) => {
 });
 const url = `http://${address}/${baseUrl ? baseUrl + '/' : ''}`;
 console.log(`lamplight at ${url}`);
-const test = spawn(process.execPath, ['--test', '--test-concurrency=1', path.join(here, 'ui.test.mjs')], {
+// Every *.test.mjs here, one file at a time (each drives its own browser; node --test runs them in
+// name order). LAMPLIGHT_TESTS=a.test.mjs,b.test.mjs picks some.
+const all = fs.readdirSync(here).filter((f) => f.endsWith('.test.mjs')).sort();
+const files = (process.env.LAMPLIGHT_TESTS ? process.env.LAMPLIGHT_TESTS.split(',') : all).map((f) => path.join(here, f));
+const test = spawn(process.execPath, ['--test', '--test-concurrency=1', ...files], {
   stdio: 'inherit',
   // The demo cluster denies `dev` the secrets, and impersonation makes the API server see `dev`.
   env: { ...process.env, LAMPLIGHT_URL: url, LAMPLIGHT_EXPECT_DENIAL: '1' },
