@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildDiscovery, curatedFor, fetchDiscovery, findByKind, findResource, isBrowsable } from '../src/api/discovery';
+import { buildDiscovery, curatedFor, customResourcesFor, fetchDiscovery, findByKind, findResource, isBrowsable } from '../src/api/discovery';
 import type { APIResourceList } from '../src/api/types';
 
 const core: APIResourceList = {
@@ -73,6 +73,43 @@ describe('discovery', () => {
     const curated = curatedFor(d);
     const labels = curated.flatMap((s) => s.items.map((i) => i.label));
     expect(labels).toEqual(['Pods', 'Deployments', 'ConfigMaps', 'Nodes', 'Namespaces']);
+  });
+
+  it('has Storage and Security sections when the cluster serves their kinds', () => {
+    const withMore: APIResourceList = {
+      ...core,
+      resources: [
+        ...core.resources,
+        { name: 'persistentvolumes', namespaced: false, kind: 'PersistentVolume', verbs: ['get', 'list'] },
+        { name: 'persistentvolumeclaims', namespaced: true, kind: 'PersistentVolumeClaim', verbs: ['get', 'list'] },
+        { name: 'serviceaccounts', namespaced: true, kind: 'ServiceAccount', verbs: ['get', 'list'] },
+      ],
+    };
+    const rbac: APIResourceList = {
+      groupVersion: 'rbac.authorization.k8s.io/v1',
+      resources: ['roles', 'rolebindings', 'clusterroles', 'clusterrolebindings'].map((name) => ({ name, namespaced: !name.startsWith('cluster'), kind: name, verbs: ['get', 'list'] })),
+    };
+    const storage: APIResourceList = { groupVersion: 'storage.k8s.io/v1', resources: [{ name: 'storageclasses', namespaced: false, kind: 'StorageClass', verbs: ['get', 'list'] }] };
+    const networking: APIResourceList = { groupVersion: 'networking.k8s.io/v1', resources: [{ name: 'networkpolicies', namespaced: true, kind: 'NetworkPolicy', verbs: ['get', 'list'] }] };
+    const d = buildDiscovery(withMore, [
+      { name: 'rbac.authorization.k8s.io', version: 'v1', list: rbac },
+      { name: 'storage.k8s.io', version: 'v1', list: storage },
+      { name: 'networking.k8s.io', version: 'v1', list: networking },
+    ]);
+    const sections = Object.fromEntries(curatedFor(d).map((s) => [s.section, s.items.map((i) => i.label)]));
+    expect(sections.Storage).toEqual(['PersistentVolumeClaims', 'PersistentVolumes', 'StorageClasses']);
+    expect(sections.Security).toEqual(['ServiceAccounts', 'Roles', 'RoleBindings', 'ClusterRoles', 'ClusterRoleBindings', 'NetworkPolicies']);
+    expect(customResourcesFor(d)).toEqual([]);
+  });
+
+  it('lists custom resources apart, by kind', () => {
+    const d = buildDiscovery(core, [
+      { name: 'apps', version: 'v1', list: apps },
+      { name: 'example.com', version: 'v1', list: widgets },
+    ]);
+    expect(customResourcesFor(d).map((r) => `${r.kind} ${r.group}/${r.version}`)).toEqual(['Widget example.com/v1']);
+    expect(customResourcesFor(null)).toEqual([]);
+    expect(curatedFor(d).map((s) => s.section)).not.toContain('Custom resources');
   });
 
   it('fetches every group and keeps going when one fails', async () => {

@@ -143,11 +143,29 @@ export const CURATED: { section: string; items: { label: string; group: string; 
     ],
   },
   {
-    section: 'Config & storage',
+    section: 'Config',
     items: [
       { label: 'ConfigMaps', group: '', resource: 'configmaps' },
       { label: 'Secrets', group: '', resource: 'secrets' },
+    ],
+  },
+  {
+    section: 'Storage',
+    items: [
       { label: 'PersistentVolumeClaims', group: '', resource: 'persistentvolumeclaims' },
+      { label: 'PersistentVolumes', group: '', resource: 'persistentvolumes' },
+      { label: 'StorageClasses', group: 'storage.k8s.io', resource: 'storageclasses' },
+    ],
+  },
+  {
+    section: 'Security',
+    items: [
+      { label: 'ServiceAccounts', group: '', resource: 'serviceaccounts' },
+      { label: 'Roles', group: 'rbac.authorization.k8s.io', resource: 'roles' },
+      { label: 'RoleBindings', group: 'rbac.authorization.k8s.io', resource: 'rolebindings' },
+      { label: 'ClusterRoles', group: 'rbac.authorization.k8s.io', resource: 'clusterroles' },
+      { label: 'ClusterRoleBindings', group: 'rbac.authorization.k8s.io', resource: 'clusterrolebindings' },
+      { label: 'NetworkPolicies', group: 'networking.k8s.io', resource: 'networkpolicies' },
     ],
   },
   {
@@ -156,6 +174,7 @@ export const CURATED: { section: string; items: { label: string; group: string; 
       { label: 'Nodes', group: '', resource: 'nodes' },
       { label: 'Namespaces', group: '', resource: 'namespaces' },
       { label: 'Events', group: '', resource: 'events' },
+      { label: 'CustomResourceDefinitions', group: 'apiextensions.k8s.io', resource: 'customresourcedefinitions' },
     ],
   },
 ];
@@ -170,4 +189,12 @@ export function curatedFor(discovery: Discovery | null): { section: string; item
       return info ? [{ label: item.label, info }] : [];
     }),
   })).filter((s) => s.items.length > 0);
+}
+
+/** The resources of custom (CRD) groups, for the sidebar's "Custom resources" heading, by kind. */
+export function customResourcesFor(discovery: Discovery | null): ResourceInfo[] {
+  return (discovery?.groups ?? [])
+    .filter((g) => !isBuiltInGroup(g.name))
+    .flatMap((g) => g.resources)
+    .sort((a, b) => a.kind.localeCompare(b.kind) || a.group.localeCompare(b.group));
 }

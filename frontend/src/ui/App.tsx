@@ -47,12 +47,16 @@ export function App({ basePath }: { basePath: string }) {
   const route = useMemo(() => parseRoute(relative, location.search), [relative, location.search]);
 
   // '' → the first usable cluster's pods.
-  const firstCluster = state.phase === 'ready' ? (state.config.clusters.find((c) => !c.error) ?? state.config.clusters[0])?.name : undefined;
+  const first = state.phase === 'ready' ? (state.config.clusters.find((c) => !c.error) ?? state.config.clusters[0]) : undefined;
+  const firstCluster = first?.name;
+  // The kubeconfig context's namespace (`/config` gives it as `meta_data.namespace` to a signed-in
+  // user) is the initial choice; without one, all namespaces.
+  const firstNamespace = first?.meta_data?.namespace || undefined;
   useEffect(() => {
     if (route.page === 'home' && firstCluster) {
-      navigateTo(basePath + routeToUrl({ page: 'list', cluster: firstCluster, group: '', version: 'v1', resource: 'pods' }), { replace: true });
+      navigateTo(basePath + routeToUrl({ page: 'list', cluster: firstCluster, group: '', version: 'v1', resource: 'pods', ns: firstNamespace }), { replace: true });
     }
-  }, [route.page, firstCluster, basePath]);
+  }, [route.page, firstCluster, firstNamespace, basePath]);
 
   if (state.phase === 'loading') return <div className="boot" role="status">Loading Lamplight…</div>;
   if (state.phase === 'failed') {

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import { findByKind, findResource } from '../api/discovery';
 import { countProblems, eventsWarningsFirst, formatBytes, formatCores, nodeUsage, PROBLEMS, type ListOf, type Problem } from '../api/health';
+import { describeNamespaces, inNamespaces, namespaceFilter, queryNamespace } from '../api/namespaces';
 import { apiPath, routeToUrl } from '../api/routes';
 import { eventLastSeen, timeCellText } from '../api/time';
 import { useCluster } from './cluster';
@@ -45,7 +46,11 @@ export function ClusterOverview() {
   useTitle('Overview', cluster);
   const tick = useRefreshTick(REFRESH_MS);
   const served = (group: string, resource: string, version = 'v1') => !!findResource(discovery, { group, version, resource });
-  const inNs = (group: string, resource: string, version = 'v1') => (served(group, resource, version) ? prefix + apiPath({ group, version, resource }, ns) : null);
+  const inNs = (group: string, resource: string, version = 'v1') => (served(group, resource, version) ? prefix + apiPath({ group, version, resource }, queryNamespace(ns)) : null);
+  // Several namespaces picked: all are read and the picked ones kept.
+  const picked = namespaceFilter(ns);
+  const only = (list: ListOf | null | undefined): ListOf | undefined =>
+    list && picked ? { ...list, items: (list.items ?? []).filter((o) => inNamespaces(picked, (o as { metadata?: { namespace?: string } }).metadata?.namespace)) } : (list ?? undefined);
   const pods = useJson<ListOf>(discovery ? inNs('', 'pods') : null, tick);
   const jobs = useJson<ListOf>(discovery ? inNs('batch', 'jobs') : null, tick);
   const events = useJson<ListOf>(discovery ? inNs('', 'events') : null, tick);
@@ -54,11 +59,11 @@ export function ClusterOverview() {
   const metrics = useJson<ListOf>(metricsGroup ? `${prefix}/apis/metrics.k8s.io/${encodeURIComponent(metricsGroup.version)}/nodes` : null, tick);
 
   const now = Date.now();
-  const counts = countProblems({ pods: pods.data, nodes: nodes.data, jobs: jobs.data, events: events.data }, now);
+  const counts = countProblems({ pods: only(pods.data), nodes: nodes.data, jobs: only(jobs.data), events: only(events.data) }, now);
   const usage = nodeUsage(nodes.data, metrics.data);
   const hasMetrics = !!metricsGroup && !!metrics.data && !metrics.error;
-  const recent = eventsWarningsFirst(events.data?.items ?? [], (e) => Date.parse(eventLastSeen(e) ?? '')).slice(0, EVENTS_SHOWN);
-  const where = ns ? `in ${ns}` : 'in all namespaces';
+  const recent = eventsWarningsFirst(only(events.data)?.items ?? [], (e) => Date.parse(eventLastSeen(e) ?? '')).slice(0, EVENTS_SHOWN);
+  const where = `in ${describeNamespaces(ns)}`;
 
   const card = (problem: Problem) => {
     const p = PROBLEMS[problem];

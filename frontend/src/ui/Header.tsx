@@ -1,7 +1,9 @@
 import { useContext, useEffect, useId, useRef, useState, type MouseEvent as ReactMouseEvent } from 'react';
 import { signOutUrl } from '../api/auth';
+import { describeNamespaces, formatNamespaces, parseNamespaces } from '../api/namespaces';
 import { routeToUrl, type Route } from '../api/routes';
 import { ClusterContext } from './cluster';
+import { GlobalSearch } from './search/GlobalSearch';
 import { useApp } from './context';
 import { Link, useNavigate } from './router';
 import { readTheme, saveTheme, type ThemeChoice } from './theme';
@@ -19,6 +21,7 @@ export function Header({ route }: { route: Route }) {
       </Link>
       <ClusterPicker route={route} />
       <NamespacePicker route={route} />
+      <GlobalSearch />
       <div className="header-spacer" />
       <ThemeSwitch />
       {user && <UserMenu />}
@@ -122,18 +125,95 @@ function NamespacePicker({ route }: { route: Route }) {
     );
   }
   const options = ctx.namespaces ?? [];
+  const picked = parseNamespaces(ns);
+  const several = picked.length > 1;
   return (
-    <div className="picker">
+    <div className="picker ns-picker">
       <label htmlFor={id}>Namespace</label>
       <select id={id} value={ns} onChange={(e) => change(e.target.value)} onFocus={ctx.refreshNamespaces} data-testid="namespace-picker">
         <option value="">All namespaces</option>
-        {ns && !options.includes(ns) && <option value={ns}>{ns}</option>}
+        {ns && !options.includes(ns) && <option value={ns}>{several ? describeNamespaces(ns) : ns}</option>}
         {options.map((n) => (
           <option key={n} value={n}>
             {n}
           </option>
         ))}
       </select>
+      <SeveralNamespaces options={options} picked={picked} onPick={(names) => change(formatNamespaces(names) ?? '')} />
+    </div>
+  );
+}
+
+/** "Several…": checkboxes for picking more than one namespace (the lists then merge them). */
+function SeveralNamespaces({ options, picked, onPick }: { options: string[]; picked: string[]; onPick: (names: string[]) => void }) {
+  const [open, setOpen] = useState(false);
+  const [chosen, setChosen] = useState<string[]>(picked);
+  const ref = useRef<HTMLDivElement>(null);
+  const panelId = useId();
+  const buttonRef = useRef<HTMLButtonElement>(null);
+  useEffect(() => {
+    if (!open) return;
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === 'Escape') {
+        setOpen(false);
+        buttonRef.current?.focus();
+      }
+    };
+    const onClick = (e: MouseEvent) => ref.current && !ref.current.contains(e.target as Node) && setOpen(false);
+    document.addEventListener('keydown', onKey);
+    document.addEventListener('mousedown', onClick);
+    return () => {
+      document.removeEventListener('keydown', onKey);
+      document.removeEventListener('mousedown', onClick);
+    };
+  }, [open]);
+  const toggle = () => {
+    if (!open) setChosen(picked);
+    setOpen(!open);
+  };
+  return (
+    <div className="ns-several" ref={ref}>
+      <button type="button" ref={buttonRef} className="small-button" aria-expanded={open} aria-controls={panelId} onClick={toggle} data-testid="namespace-several">
+        Several…
+      </button>
+      {open && (
+        <div className="ns-panel" id={panelId} data-testid="namespace-panel">
+          <fieldset>
+            <legend>Namespaces to show together</legend>
+            {options.length === 0 && <p className="muted small">No namespaces listed.</p>}
+            <ul>
+              {options.map((n) => (
+                <li key={n}>
+                  <label>
+                    <input
+                      type="checkbox"
+                      checked={chosen.includes(n)}
+                      onChange={(e) => setChosen(e.target.checked ? [...chosen, n] : chosen.filter((c) => c !== n))}
+                      data-testid={`namespace-check-${n}`}
+                    />{' '}
+                    {n}
+                  </label>
+                </li>
+              ))}
+            </ul>
+          </fieldset>
+          <div className="ns-panel-actions">
+            <button
+              type="button"
+              onClick={() => {
+                setOpen(false);
+                onPick(options.filter((n) => chosen.includes(n)).concat(chosen.filter((n) => !options.includes(n))));
+              }}
+              data-testid="namespace-apply"
+            >
+              Show {chosen.length === 0 ? 'all namespaces' : chosen.length === 1 ? chosen[0] : `${chosen.length} namespaces`}
+            </button>
+            <button type="button" className="small-button" onClick={() => setOpen(false)}>
+              Cancel
+            </button>
+          </div>
+        </div>
+      )}
     </div>
   );
 }

@@ -1,4 +1,5 @@
-import { useMemo } from 'react';
+import { Fragment, useMemo } from 'react';
+import { envEntries, PROBES, probeText, quantitiesText, terminatedText, volumeSummary, type Terminated } from '../api/podspec';
 import { apiPath, routeToUrl } from '../api/routes';
 import type { K8sObject } from '../api/types';
 import { useCluster } from './cluster';
@@ -12,6 +13,11 @@ interface Container {
   name: string;
   image?: string;
   ports?: { containerPort?: number; protocol?: string; name?: string }[];
+  resources?: { requests?: Record<string, string>; limits?: Record<string, string> };
+  volumeMounts?: { name?: string; mountPath?: string; readOnly?: boolean; subPath?: string }[];
+  livenessProbe?: unknown;
+  readinessProbe?: unknown;
+  startupProbe?: unknown;
 }
 
 interface ContainerStatus {
@@ -19,6 +25,7 @@ interface ContainerStatus {
   ready?: boolean;
   restartCount?: number;
   state?: Record<string, { reason?: string; startedAt?: string; exitCode?: number; message?: string }>;
+  lastState?: { terminated?: Terminated };
 }
 
 interface PodSpec {
@@ -26,6 +33,7 @@ interface PodSpec {
   serviceAccountName?: string;
   containers?: Container[];
   initContainers?: Container[];
+  volumes?: unknown[];
 }
 
 interface PodStatus {
@@ -99,6 +107,7 @@ function Containers({ containers, statuses, title }: { containers: Container[]; 
             {statuses && <th scope="col">Ready</th>}
             {statuses && <th scope="col">Restarts</th>}
             {statuses && <th scope="col">State</th>}
+            {statuses && <th scope="col">Last terminated</th>}
             <th scope="col">Ports</th>
           </tr>
         </thead>
@@ -112,10 +121,131 @@ function Containers({ containers, statuses, title }: { containers: Container[]; 
                 {statuses && <td className={s?.ready ? 'ok' : 'bad'}>{s ? (s.ready ? 'true' : 'false') : ''}</td>}
                 {statuses && <td>{s?.restartCount ?? ''}</td>}
                 {statuses && <td>{stateText(s)}</td>}
+                {statuses && (
+                  <td className={s?.lastState?.terminated?.reason && s.lastState.terminated.reason !== 'Completed' ? 'bad' : undefined} data-testid={`last-terminated-${c.name}`}>
+                    {terminatedText(s?.lastState?.terminated) || <span className="muted">none</span>}
+                  </td>
+                )}
                 <td>{(c.ports ?? []).map((p) => `${p.containerPort}/${p.protocol ?? 'TCP'}`).join(', ')}</td>
               </tr>
             );
           })}
+        </tbody>
+      </table>
+    </Section>
+  );
+}
+
+/** Per container: requests and limits, probes, environment (references named, not resolved) and mounts. */
+function ContainerDetails({ containers, namespace }: { containers: Container[]; namespace: string | undefined }) {
+  const { cluster, ns } = useCluster();
+  if (!containers.length) return null;
+  const refLink = (resource: string, name: string) => routeToUrl({ page: 'detail', cluster, group: '', version: 'v1', resource, namespace, name, ns });
+  return (
+    <Section title="Container details" id="container-details">
+      {containers.map((c) => {
+        const env = envEntries(c);
+        const probes = PROBES.filter(([field]) => c[field] !== undefined);
+        return (
+          <div className="container-details" key={c.name} data-testid={`container-details-${c.name}`}>
+            <h3>{c.name}</h3>
+            <dl className="summary grid-summary">
+              <dt>Requests</dt>
+              <dd data-testid="requests">{quantitiesText(c.resources?.requests) || <span className="muted">none</span>}</dd>
+              <dt>Limits</dt>
+              <dd data-testid="limits">{quantitiesText(c.resources?.limits) || <span className="muted">none</span>}</dd>
+              {probes.map(([field, label]) => (
+                <Fragment key={field}>
+                  <dt>{label} probe</dt>
+                  <dd data-testid={`probe-${field}`}>{probeText(c[field])}</dd>
+                </Fragment>
+              ))}
+              {probes.length === 0 && (
+                <>
+                  <dt>Probes</dt>
+                  <dd className="muted">none</dd>
+                </>
+              )}
+              <dt>Mounts</dt>
+              <dd>
+                {(c.volumeMounts ?? []).length === 0 ? (
+                  <span className="muted">none</span>
+                ) : (
+                  (c.volumeMounts ?? []).map((m) => `${m.mountPath} ← ${m.name}${m.subPath ? `/${m.subPath}` : ''}${m.readOnly ? ' (read-only)' : ''}`).join(', ')
+                )}
+              </dd>
+            </dl>
+            {env.length > 0 ? (
+              <table className="grid" data-testid={`env-${c.name}`}>
+                <caption className="small muted">Environment of {c.name} (secret and config map values are not read)</caption>
+                <thead>
+                  <tr>
+                    <th scope="col">Name</th>
+                    <th scope="col">Value or source</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {env.map((e, i) => (
+                    <tr key={`${e.name}-${i}`}>
+                      <th scope="row" className="mono">
+                        {e.name}
+                      </th>
+                      <td className={e.source === 'value' ? 'mono wrap' : 'wrap'}>
+                        {e.ref && (e.source.startsWith('secret') || e.source.startsWith('configmap')) ? (
+                          <>
+                            {e.text.slice(0, e.text.indexOf(e.ref))}
+                            <Link to={refLink(e.source.startsWith('secret') ? 'secrets' : 'configmaps', e.ref)}>{e.ref}</Link>
+                            {e.text.slice(e.text.indexOf(e.ref) + e.ref.length)}
+                          </>
+                        ) : (
+                          e.text
+                        )}
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            ) : (
+              <p className="muted small">No environment variables.</p>
+            )}
+          </div>
+        );
+      })}
+    </Section>
+  );
+}
+
+function Volumes({ volumes, namespace }: { volumes: unknown[]; namespace: string | undefined }) {
+  const { cluster, ns } = useCluster();
+  if (!volumes.length) return null;
+  return (
+    <Section title="Volumes">
+      <table className="grid" data-testid="volumes">
+        <thead>
+          <tr>
+            <th scope="col">Name</th>
+            <th scope="col">Type</th>
+            <th scope="col">Source</th>
+          </tr>
+        </thead>
+        <tbody>
+          {volumes.map(volumeSummary).map((v) => (
+            <tr key={v.name}>
+              <td>{v.name}</td>
+              <td>{v.type}</td>
+              <td>
+                {v.ref && v.ref.name ? (
+                  <>
+                    {v.detail.slice(0, v.detail.indexOf(v.ref.name))}
+                    <Link to={routeToUrl({ page: 'detail', cluster, group: '', version: 'v1', resource: v.ref.resource, namespace, name: v.ref.name, ns })}>{v.ref.name}</Link>
+                    {v.detail.slice(v.detail.indexOf(v.ref.name) + v.ref.name.length)}
+                  </>
+                ) : (
+                  v.detail
+                )}
+              </td>
+            </tr>
+          ))}
         </tbody>
       </table>
     </Section>
@@ -190,6 +320,8 @@ export function KindDetails({ object }: { object: K8sObject }) {
           </Section>
           {Array.isArray(spec.initContainers) && <Containers title="Init containers" containers={spec.initContainers} statuses={status.initContainerStatuses ?? []} />}
           <Containers title="Containers" containers={spec.containers ?? []} statuses={status.containerStatuses ?? []} />
+          <ContainerDetails containers={[...(spec.initContainers ?? []), ...(spec.containers ?? [])]} namespace={object.metadata.namespace} />
+          <Volumes volumes={spec.volumes ?? []} namespace={object.metadata.namespace} />
         </>
       );
     }
@@ -293,6 +425,35 @@ export function KindDetails({ object }: { object: K8sObject }) {
             </dd>
             <dt>Unschedulable</dt>
             <dd>{spec.unschedulable ? 'yes (cordoned)' : 'no'}</dd>
+          </dl>
+        </Section>
+      );
+    }
+    case 'CustomResourceDefinition': {
+      const spec = part<{ group?: string; scope?: string; names?: { plural?: string; kind?: string }; versions?: { name?: string; served?: boolean; storage?: boolean }[] }>(object.spec);
+      const served = (spec.versions ?? []).filter((v) => v.served !== false);
+      const version = served.find((v) => v.storage)?.name ?? served[0]?.name;
+      return (
+        <Section title="Custom resource">
+          <dl className="summary grid-summary" data-testid="crd">
+            <dt>Kind</dt>
+            <dd>{spec.names?.kind}</dd>
+            <dt>Group</dt>
+            <dd className="mono">{spec.group}</dd>
+            <dt>Scope</dt>
+            <dd>{spec.scope}</dd>
+            <dt>Versions</dt>
+            <dd>{(spec.versions ?? []).map((v) => `${v.name}${v.storage ? ' (storage)' : ''}${v.served === false ? ' (not served)' : ''}`).join(', ')}</dd>
+            <dt>Instances</dt>
+            <dd>
+              {spec.group && version && spec.names?.plural ? (
+                <Link to={routeToUrl({ page: 'list', cluster, group: spec.group, version, resource: spec.names.plural, ns })} data-testid="crd-instances">
+                  List the {spec.names.kind ?? spec.names.plural} objects
+                </Link>
+              ) : (
+                <span className="muted">no served version</span>
+              )}
+            </dd>
           </dl>
         </Section>
       );

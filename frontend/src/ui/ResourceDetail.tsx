@@ -1,14 +1,16 @@
-import { useMemo, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { ageOf } from '../api/age';
 import { conditionTone } from '../api/health';
 import { findByKind, findResource } from '../api/discovery';
 import { apiPath, routeToUrl, type Route } from '../api/routes';
+import { rememberRecent } from '../api/search';
 import type { K8sObject, OwnerReference } from '../api/types';
 import { decodeSecretValue, isSecret, objectToYaml } from '../api/yaml';
 import { useCluster } from './cluster';
 import { Chips, ErrorBox, KeyValues, Section, Spinner } from './common';
 import { useJson, useNow, useTitle, useWatchedTable } from './hooks';
 import { ActionBar } from './actions/ActionBar';
+import { JumpLinks } from './JumpLinks';
 import { KindDetails } from './KindDetails';
 import { LogsAndShell } from './logs/LogsAndShell';
 import { ResourceTable } from './ResourceTable';
@@ -48,6 +50,12 @@ export function ResourceDetail({ route }: { route: DetailRoute }) {
   const deleted = !!watched.table && !row && !!object.data;
 
   useTitle(route.name, route.resource, cluster);
+  // A page seen is a recent item of the search (Ctrl+K).
+  const kind = info?.kind;
+  const found = !!object.data;
+  useEffect(() => {
+    if (kind && found) rememberRecent(cluster, { group, version, resource, kind, namespace, name });
+  }, [cluster, group, version, resource, kind, namespace, name, found]);
   const listUrl = routeToUrl({ page: 'list', cluster, group: route.group, version: route.version, resource: route.resource, ns });
 
   if (!discovery) return discoveryError ? null : <Spinner label="Reading the cluster's resources…" />;
@@ -109,7 +117,8 @@ export function ResourceDetail({ route }: { route: DetailRoute }) {
       )}
       {object.error && !(deleted && object.error.code === 404) && <ErrorBox error={object.error} what={`reading ${info.resource} ${route.name}`} />}
       {!obj && !object.error && <Spinner />}
-      {obj && <ObjectView object={obj} route={route} namespaced={info.namespaced} />}
+      {obj && <JumpLinks rootId="detail-body" />}
+      <div id="detail-body">{obj && <ObjectView object={obj} route={route} namespaced={info.namespaced} />}</div>
     </div>
   );
 }

@@ -3,6 +3,7 @@ import { findResource } from '../api/discovery';
 import { problemFor } from '../api/health';
 import { apiPath, routeToUrl, type Route } from '../api/routes';
 import type { Row } from '../api/table';
+import { describeNamespaces, namespaceFilter, queryNamespace } from '../api/namespaces';
 import { CreateButton } from './actions/ActionBar';
 import { useCluster } from './cluster';
 import { Spinner } from './common';
@@ -39,7 +40,9 @@ export function ResourceList({ route }: { route: ListRoute }) {
     }
   }, [route.q]);
 
-  const namespace = info?.namespaced ? ns : undefined;
+  const namespace = info?.namespaced ? queryNamespace(ns) : undefined;
+  const nsKey = info?.namespaced ? (namespaceFilter(ns)?.join(',') ?? '') : '';
+  const namespaces = useMemo(() => (nsKey ? nsKey.split(',') : null), [nsKey]);
   useTitle(route.resource, namespace, cluster);
   const filterRef = useRef<HTMLInputElement>(null);
 
@@ -102,7 +105,7 @@ export function ResourceList({ route }: { route: ListRoute }) {
       ns,
     });
   const where =
-    (info.namespaced ? (namespace ? `in ${namespace}` : 'in all namespaces') : '(cluster-scoped)') + (selector ? ` with labels ${selector}` : '');
+    (info.namespaced ? (namespace ? `in ${namespace}` : namespaces ? `in ${describeNamespaces(ns)}` : 'in all namespaces') : '(cluster-scoped)') + (selector ? ` with labels ${selector}` : '');
 
   return (
     <div className="page">
@@ -129,6 +132,7 @@ export function ResourceList({ route }: { route: ListRoute }) {
         spec={spec}
         what={`${info.resource} ${where}`}
         showNamespace={info.namespaced && !namespace}
+        namespaces={namespaces}
         filter={filter}
         problem={problem ? route.problem : undefined}
         onProblemChange={(p) => navigate(routeToUrl({ ...route, problem: p, q: filter || undefined }))}

@@ -2,7 +2,9 @@ import { memo, useCallback, useContext, useEffect, useLayoutEffect, useMemo, use
 import { findByKind } from '../api/discovery';
 import { problemFor } from '../api/health';
 import { routeToUrl } from '../api/routes';
+import { inNamespaces } from '../api/namespaces';
 import { sortRows } from '../api/sort';
+import { resourceOfUrl, statusColumnName, statusTone, TONE_WORDS, WORKLOAD_WORDS } from '../api/status';
 import { cellText, filterRows, visibleColumns, type Row } from '../api/table';
 import { cellInstant, timeCellText, timeColumnKind, type TimeColumnKind } from '../api/time';
 import { ClusterContext } from './cluster';
@@ -25,6 +27,8 @@ export interface ResourceTableProps {
   problem?: string;
   /** Events tables: the "Warnings only" switch changes `?problem=` through this (else it is local). */
   onProblemChange?: (problem: string | undefined) => void;
+  /** Several namespaces picked: the spec lists all namespaces and only these rows are kept. */
+  namespaces?: string[] | null;
 }
 
 type Sort = { column: number; descending: boolean } | null;
@@ -58,9 +62,28 @@ interface RowProps {
   objectLink: string | null;
   /** Events' Type column: "Warning" in the warning colour. */
   typeColumn: number;
+  /** The column with the row's status (colour and icon, see api/status.ts), and the list's resource. */
+  statusColumn: number;
+  resource: string;
 }
 
-const TableRow = memo(function TableRow({ row, index, columns, showNamespace, nameColumn, link, timeKinds, objectColumn, objectLink, typeColumn }: RowProps) {
+const WORKLOADS = new Set(['deployments', 'statefulsets', 'replicasets', 'daemonsets']);
+
+/** A status cell: an icon whose shape says the tone (✓ ok, ◷ in progress, ✕ failing), then the text. */
+function StatusCell({ resource, text }: { resource: string; text: string }) {
+  const tone = statusTone(resource, text);
+  if (tone === 'neutral') return <>{text}</>;
+  const workload = WORKLOADS.has(resource);
+  return (
+    <span className={`status status-${tone}`} data-tone={tone}>
+      <span className={`status-icon status-icon-${tone}`} aria-hidden="true" title={workload ? WORKLOAD_WORDS[tone] : TONE_WORDS[tone]} />
+      {text}
+      {workload && <span className="status-word">{WORKLOAD_WORDS[tone]}</span>}
+    </span>
+  );
+}
+
+const TableRow = memo(function TableRow({ row, index, columns, showNamespace, nameColumn, link, timeKinds, objectColumn, objectLink, typeColumn, statusColumn, resource }: RowProps) {
   tableStats.rowRenders += 1;
   return (
     <tr className={row.deleting ? 'deleting' : undefined} data-name={row.name} aria-rowindex={index + 2}>
@@ -75,6 +98,7 @@ const TableRow = memo(function TableRow({ row, index, columns, showNamespace, na
           if (!Number.isNaN(instant)) title = new Date(instant).toISOString();
           content = <TimeText instant={instant} fallback={text} />;
         }
+        if (c === statusColumn && !kind) content = <StatusCell resource={resource} text={text} />;
         if (c === nameColumn && link) content = <Link to={link}>{content}</Link>;
         else if (c === objectColumn && objectLink) content = <Link to={objectLink}>{content}</Link>;
         return (
@@ -88,7 +112,7 @@ const TableRow = memo(function TableRow({ row, index, columns, showNamespace, na
 });
 
 /** A live `kubectl get` table: the server's columns (priority 0), kept current by a watch. */
-export function ResourceTable({ spec, what, showNamespace = false, filter = '', linkFor, emptyText, toolbar, testId = 'resource-table', problem, onProblemChange }: ResourceTableProps) {
+export function ResourceTable({ spec, what, showNamespace = false, filter = '', linkFor, emptyText, toolbar, testId = 'resource-table', problem, onProblemChange, namespaces = null }: ResourceTableProps) {
   const cluster = useContext(ClusterContext);
   const isEvents = !!spec && EVENTS_URL.test(spec.url);
   // Events carry their whole object: times for Last Seen / First Seen, and the involved object's link.
@@ -114,6 +138,9 @@ export function ResourceTable({ spec, what, showNamespace = false, filter = '', 
   const objectColumn = isEvents ? (columns.find((c) => c.column.name === 'Object')?.index ?? -2) : -2;
   const lastSeenColumn = isEvents ? columns.find((c) => c.column.name === 'Last Seen')?.index : undefined;
   const typeColumn = isEvents ? (columns.find((c) => c.column.name === 'Type')?.index ?? -2) : -2;
+  const resource = spec ? resourceOfUrl(spec.url) : '';
+  const statusName = statusColumnName(resource);
+  const statusColumn = statusName ? (columns.find((c) => c.column.name === statusName)?.index ?? -2) : -2;
 
   // Events: newest first until the user sorts otherwise.
   const [sort, setSort] = useState<Sort>(null);
@@ -134,6 +161,7 @@ export function ResourceTable({ spec, what, showNamespace = false, filter = '', 
     const info = activeProblem && spec ? problemForUrl(activeProblem, spec.url) : null;
     const now = Date.now();
     let filtered = info ? table.rows.filter((r) => info.test(r.object ?? {}, now)) : table.rows;
+    if (namespaces) filtered = filtered.filter((r) => inNamespaces(namespaces, r.namespace));
     filtered = filterRows(filtered, filter);
     if (sortColumn === undefined) return filtered;
     const column = sortColumn;
@@ -153,7 +181,7 @@ export function ResourceTable({ spec, what, showNamespace = false, filter = '', 
       return k;
     };
     return sortRows(filtered, key, sortDescending);
-  }, [table, timeKinds, filter, sortColumn, sortDescending, activeProblem, spec]);
+  }, [table, timeKinds, filter, sortColumn, sortDescending, activeProblem, spec, namespaces]);
 
   // Virtualization: only the rows in the scroll box's view (plus OVERSCAN each side) are rendered;
   // spacer rows keep the scroll height. The box is also the sticky header's scroll container.
@@ -242,6 +270,8 @@ export function ResourceTable({ spec, what, showNamespace = false, filter = '', 
       <span className="muted">Loading…</span>
     );
   const narrowed = !!filter.trim() || !!activeProblem;
+  // With several namespaces, the total is what those namespaces hold (the list read them all).
+  const total = useMemo(() => (table && namespaces ? table.rows.filter((r) => inNamespaces(namespaces, r.namespace)).length : (table?.rows.length ?? 0)), [table, namespaces]);
   const colCount = columns.length + (showNamespace ? 1 : 0);
   const warningsOnly = activeProblem === 'warning';
 
@@ -263,7 +293,7 @@ export function ResourceTable({ spec, what, showNamespace = false, filter = '', 
         <div className="toolbar-status" aria-live="polite">
           {table && (
             <span data-testid="row-count">
-              {narrowed ? `${rows.length} of ${table.rows.length}` : `${table.rows.length}`} {table.rows.length === 1 ? 'item' : 'items'}
+              {narrowed ? `${rows.length} of ${total}` : `${total}`} {total === 1 ? 'item' : 'items'}
             </span>
           )}
           {status}
@@ -304,6 +334,8 @@ export function ResourceTable({ spec, what, showNamespace = false, filter = '', 
                   objectColumn={objectColumn}
                   objectLink={objectLinkFor(row)}
                   typeColumn={typeColumn}
+                  statusColumn={statusColumn}
+                  resource={resource}
                 />
               ))}
               {virtual && end < rows.length && (

@@ -1,4 +1,5 @@
-import { curatedFor, type ResourceInfo } from '../api/discovery';
+import { curatedFor, customResourcesFor, type ResourceInfo } from '../api/discovery';
+import { defaultNamespace } from '../api/namespaces';
 import { rulesAllow, useRules } from '../api/permissions';
 import { routeToUrl, type Route } from '../api/routes';
 import { useCluster } from './cluster';
@@ -15,11 +16,12 @@ export function Sidebar({ route, unavailable }: { route: ClusterRoute; unavailab
   const listUrl = (info: ResourceInfo) => routeToUrl({ page: 'list', cluster, group: info.group, version: info.version, resource: info.resource, ns });
   // Kinds the user may not list are left out (a SelfSubjectRulesReview of the picked namespace,
   // `default` for all namespaces; everything shows until it answers or when it cannot say).
-  const rules = useRules(discovery ? (ns ?? 'default') : null);
+  const rules = useRules(discovery ? defaultNamespace(ns) : null);
   const listable = (info: ResourceInfo) => rulesAllow(rules, 'list', info.group, info.resource);
   const curated = curatedFor(discovery)
     .map((s) => ({ ...s, items: s.items.filter((item) => listable(item.info)) }))
     .filter((s) => s.items.length > 0);
+  const custom = customResourcesFor(discovery).filter(listable);
   return (
     <nav className="sidebar" aria-label="Resources" data-testid="sidebar">
       {!discovery && (
@@ -50,6 +52,20 @@ export function Sidebar({ route, unavailable }: { route: ClusterRoute; unavailab
           </ul>
         </div>
       ))}
+      {custom.length > 0 && (
+        <div className="nav-section" data-testid="nav-custom">
+          <h2 className="nav-title">Custom resources</h2>
+          <ul>
+            {custom.map((info) => (
+              <li key={`${info.group}/${info.resource}`}>
+                <Link to={listUrl(info)} title={`${info.kind} (${info.group}/${info.version})`} aria-current={isCurrent(route, info) ? 'page' : undefined} data-testid={`nav-custom-${info.resource}.${info.group}`}>
+                  {info.kind}
+                </Link>
+              </li>
+            ))}
+          </ul>
+        </div>
+      )}
       {discovery && (
         <div className="nav-section">
           <h2 className="nav-title">

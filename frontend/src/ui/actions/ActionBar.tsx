@@ -1,4 +1,5 @@
 import { lazy, Suspense, useState, type ReactNode } from 'react';
+import { defaultNamespace } from '../../api/namespaces';
 import { cordonPatch, createTemplate, jobFromCronJob, kindActions, restartPatch, suspendPatch } from '../../api/actions';
 import type { ResourceInfo } from '../../api/discovery';
 import { useCan, type AccessCheck } from '../../api/permissions';
@@ -206,7 +207,7 @@ export function ActionBar({ object, info }: { object: K8sObject; info: ResourceI
 export function CreateButton({ info }: { info: ResourceInfo }) {
   const { ns } = useCluster();
   const [open, setOpen] = useState(false);
-  const namespace = info.namespaced ? (ns ?? 'default') : undefined;
+  const namespace = info.namespaced ? defaultNamespace(ns) : undefined;
   const can = useCan(info.verbs.includes('create') ? { verb: 'create', group: info.group, resource: info.resource, namespace } : null);
   if (!info.verbs.includes('create')) return null;
   const apiVersion = info.group ? `${info.group}/${info.version}` : info.version;
