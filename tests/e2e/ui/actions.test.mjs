@@ -10,10 +10,10 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { axeViolations, clusterApi } from './support.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const OUT = path.join(here, 'output');
@@ -39,39 +39,14 @@ const DAEMONSET = `e2e-ds-${STAMP}`;
 /** Whether the cluster serves CronJobs, StatefulSets and DaemonSets (the demo does). */
 let moreKinds = false;
 
-const AXE_SOURCE = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
-/** axe-core's violations on the page as it is (evaluated through the DevTools protocol, which the CSP does not govern). */
-async function axeViolations(p, label) {
-  await p.evaluate(AXE_SOURCE);
-  const violations = await p.evaluate(async () => {
-    // eslint-disable-next-line no-undef
-    const result = await axe.run(document, { resultTypes: ['violations'] });
-    return result.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ') + ' — ' + n.failureSummary) }));
-  });
-  if (violations.length) console.log(`axe on ${label}:`, JSON.stringify(violations, null, 2));
-  return violations;
-}
 
 let browser;
 let context;
 let page;
 const problems = [];
 
-async function api(apiPath, init = {}, identity = ALICE) {
-  const response = await fetch(`${BASE}clusters/${CLUSTER}${apiPath}`, {
-    ...init,
-    headers: { ...identity, Accept: 'application/json', 'Content-Type': 'application/json', ...(init.headers ?? {}) },
-  });
-  const text = await response.text();
-  let body;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    body = text;
-  }
-  return { status: response.status, body };
-}
+const api = clusterApi(BASE, CLUSTER, ALICE);
 
 async function create(collection, object) {
   const { status, body } = await api(collection, { method: 'POST', body: JSON.stringify(object) });

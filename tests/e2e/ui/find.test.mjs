@@ -9,10 +9,10 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { axeViolations, clusterApi } from './support.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const OUT = path.join(here, 'output');
@@ -27,38 +27,14 @@ const CLUSTER = process.env.LAMPLIGHT_CLUSTER ?? 'demo';
 const ALICE = { 'X-Forwarded-User': 'alice', 'X-Forwarded-Group': 'dev,ops' };
 const STAMP = Date.now().toString(36);
 const OOM_POD = `e2e-oom-${STAMP}`;
-const AXE_SOURCE = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 let browser;
 let context;
 let page;
 const problems = [];
 
-async function api(apiPath, init = {}) {
-  const response = await fetch(`${BASE}clusters/${CLUSTER}${apiPath}`, {
-    ...init,
-    headers: { ...ALICE, Accept: 'application/json', 'Content-Type': 'application/json', ...(init.headers ?? {}) },
-  });
-  const text = await response.text();
-  let body;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    body = text;
-  }
-  return { status: response.status, body };
-}
+const api = clusterApi(BASE, CLUSTER, ALICE);
 
-async function axeViolations(p, label) {
-  await p.evaluate(AXE_SOURCE);
-  const violations = await p.evaluate(async () => {
-    // eslint-disable-next-line no-undef
-    const result = await axe.run(document, { resultTypes: ['violations'] });
-    return result.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ') + ' — ' + n.failureSummary) }));
-  });
-  if (violations.length) console.log(`axe on ${label}:`, JSON.stringify(violations, null, 2));
-  return violations;
-}
 
 async function shot(name) {
   fs.mkdirSync(OUT, { recursive: true });

@@ -19,10 +19,10 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { axeViolations, clusterApi } from './support.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const OUT = path.join(here, 'output');
@@ -48,7 +48,6 @@ const OLD_POD = `${OLD_RS}-x7k2p`;
 const NEW_POD = `${NEW_RS}-q4m9z`;
 const LIVE_MS = 5000;
 
-const AXE_SOURCE = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 let browser;
 let context;
@@ -59,20 +58,7 @@ let baseline = 0;
 /** Requests of the page for secrets (the pod page must name secret references, not read them). */
 const secretReads = [];
 
-async function api(apiPath, init = {}, identity = ALICE) {
-  const response = await fetch(`${BASE}clusters/${CLUSTER}${apiPath}`, {
-    ...init,
-    headers: { ...identity, Accept: 'application/json', 'Content-Type': 'application/json', ...(init.headers ?? {}) },
-  });
-  const text = await response.text();
-  let body;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    body = text;
-  }
-  return { status: response.status, body };
-}
+const api = clusterApi(BASE, CLUSTER, ALICE);
 
 async function create(collection, object) {
   const { status, body } = await api(collection, { method: 'POST', body: JSON.stringify(object) });
@@ -80,16 +66,6 @@ async function create(collection, object) {
   return body;
 }
 
-async function axeViolations(p, label) {
-  await p.evaluate(AXE_SOURCE);
-  const violations = await p.evaluate(async () => {
-    // eslint-disable-next-line no-undef
-    const result = await axe.run(document, { resultTypes: ['violations'] });
-    return result.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ') + ' — ' + n.failureSummary) }));
-  });
-  if (violations.length) console.log(`axe on ${label}:`, JSON.stringify(violations, null, 2));
-  return violations;
-}
 
 async function shot(name, target = page) {
   fs.mkdirSync(OUT, { recursive: true });

@@ -12,6 +12,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { clusterApi } from './support.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const OUT = path.join(here, 'output');
@@ -32,20 +33,7 @@ const problems = [];
 /** Every WebSocket the page opened: url, and the frames it sent. */
 const sockets = [];
 
-async function api(apiPath, init = {}) {
-  const response = await fetch(`${BASE}clusters/${CLUSTER}${apiPath}`, {
-    ...init,
-    headers: { ...IDENTITY, Accept: 'application/json', 'Content-Type': 'application/json', ...(init.headers ?? {}) },
-  });
-  const text = await response.text();
-  let body;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    body = text;
-  }
-  return { status: response.status, body };
-}
+const api = clusterApi(BASE, CLUSTER, IDENTITY);
 
 async function shot(name) {
   fs.mkdirSync(OUT, { recursive: true });

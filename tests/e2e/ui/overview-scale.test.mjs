@@ -15,9 +15,9 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { axeViolations } from './support.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../../..');
@@ -30,7 +30,6 @@ if (!RAW) {
 const BASE = RAW.endsWith('/') ? RAW : RAW + '/';
 const IDENTITY = { 'X-Forwarded-User': 'alice', 'X-Forwarded-Group': 'dev,ops' };
 const CLUSTER = process.env.LAMPLIGHT_CLUSTER ?? 'demo';
-const AXE_SOURCE = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const PODS = Number(process.env.LAMPLIGHT_LARGE_PODS ?? 5000);
 
 // Targets of issue 13, section 4.
@@ -60,17 +59,6 @@ async function shot(p, name) {
   await p.screenshot({ path: path.join(OUT, `${name}.png`) });
 }
 
-/** axe-core's violations on the page as it is (evaluated through the DevTools protocol, which the CSP does not govern). */
-async function axeViolations(p, label) {
-  await p.evaluate(AXE_SOURCE);
-  const violations = await p.evaluate(async () => {
-    // eslint-disable-next-line no-undef
-    const result = await axe.run(document, { resultTypes: ['violations'] });
-    return result.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ') + ' — ' + n.failureSummary) }));
-  });
-  if (violations.length) console.log(`axe on ${label}:`, JSON.stringify(violations, null, 2));
-  return violations;
-}
 
 async function until(what, predicate, timeout = 10_000, p = page) {
   const started = Date.now();

@@ -12,6 +12,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { clusterApi } from './support.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const OUT = path.join(here, 'output');
@@ -31,21 +32,7 @@ let context;
 let page;
 const problems = [];
 
-/** The cluster API through Lamplight's proxy, with alice's identity. */
-async function api(apiPath, init = {}) {
-  const response = await fetch(`${BASE}clusters/${CLUSTER}${apiPath}`, {
-    ...init,
-    headers: { ...IDENTITY, Accept: 'application/json', 'Content-Type': 'application/json', ...(init.headers ?? {}) },
-  });
-  const text = await response.text();
-  let body;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    body = text;
-  }
-  return { status: response.status, body };
-}
+const api = clusterApi(BASE, CLUSTER, IDENTITY);
 
 async function shot(name) {
   fs.mkdirSync(OUT, { recursive: true });

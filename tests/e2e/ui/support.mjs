@@ -1,0 +1,39 @@
+// What the browser tests share: the cluster API through Lamplight, and axe-core on a page.
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+
+const AXE_SOURCE = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+/** axe-core's violations on the page as it is (evaluated through the DevTools protocol, which the CSP does not govern). */
+export async function axeViolations(p, label) {
+  await p.evaluate(AXE_SOURCE);
+  const violations = await p.evaluate(async () => {
+    // eslint-disable-next-line no-undef
+    const result = await axe.run(document, { resultTypes: ['violations'] });
+    return result.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ') + ' — ' + n.failureSummary) }));
+  });
+  if (violations.length) console.log(`axe on ${label}:`, JSON.stringify(violations, null, 2));
+  return violations;
+}
+
+/**
+ * `api(path, init, identity)`: a request to the cluster's API through Lamplight's proxy, as
+ * `identity` (identity headers; `defaultIdentity` unless given), answering `{status, body}` with the
+ * body parsed when it is JSON.
+ */
+export function clusterApi(base, cluster, defaultIdentity) {
+  return async function api(apiPath, init = {}, identity = defaultIdentity) {
+    const response = await fetch(`${base}clusters/${cluster}${apiPath}`, {
+      ...init,
+      headers: { ...identity, Accept: 'application/json', 'Content-Type': 'application/json', ...(init.headers ?? {}) },
+    });
+    const text = await response.text();
+    let body;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      body = text;
+    }
+    return { status: response.status, body };
+  };
+}
