@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildDiscovery, curatedFor, customResourcesFor, fetchDiscovery, findByKind, findResource, isBrowsable } from '../src/api/discovery';
+import { buildDiscovery, curatedFor, customResourcesFor, fetchDiscovery, findByKind, findResource, isBrowsable, wellKnownResource } from '../src/api/discovery';
 import type { APIResourceList } from '../src/api/types';
 
 const core: APIResourceList = {
@@ -134,5 +134,15 @@ describe('discovery', () => {
     expect(d.groups.map((g) => g.label)).toEqual(['core', 'apps', 'metrics.k8s.io', 'example.com']);
     expect(d.groups[2].error).toBe('service unavailable');
     expect(d.groups[3].resources[0]).toMatchObject({ group: 'example.com', version: 'v1', resource: 'widgets', kind: 'Widget' });
+  });
+});
+
+describe('well-known kinds before discovery', () => {
+  it('answers the everyday kinds at their stable version only', () => {
+    expect(wellKnownResource({ group: '', version: 'v1', resource: 'pods' })).toMatchObject({ kind: 'Pod', namespaced: true });
+    expect(wellKnownResource({ group: '', version: 'v1', resource: 'nodes' })).toMatchObject({ kind: 'Node', namespaced: false });
+    expect(wellKnownResource({ group: 'apps', version: 'v1', resource: 'deployments' })?.verbs).toContain('list');
+    expect(wellKnownResource({ group: 'apps', version: 'v1beta1', resource: 'deployments' })).toBeUndefined();
+    expect(wellKnownResource({ group: 'example.com', version: 'v1', resource: 'widgets' })).toBeUndefined();
   });
 });

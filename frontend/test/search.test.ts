@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { itemsOfList, matchScore, parseQuery, rankResults, readRecent, recentStorageKey, rememberRecent, RECENT_LIMIT, type SearchItem } from '../src/api/search';
+import { itemsOfList, matchScore, parseQuery, rankResults, readRecent, recentStorageKey, rememberRecent, RECENT_LIMIT, searchableKinds, type SearchItem } from '../src/api/search';
+import { buildDiscovery } from '../src/api/discovery';
 
 const pod = (name: string, namespace = 'default', labels: Record<string, string> = {}): SearchItem => ({ group: '', version: 'v1', resource: 'pods', kind: 'Pod', namespace, name, labels });
 const deploy = (name: string, labels: Record<string, string> = {}): SearchItem => ({ group: 'apps', version: 'v1', resource: 'deployments', kind: 'Deployment', namespace: 'default', name, labels });
@@ -56,5 +57,29 @@ describe('global search', () => {
   it('reads items from a metadata list', () => {
     const list = { items: [{ metadata: { name: 'web', namespace: 'default', labels: { app: 'web' } } }, { metadata: {} }] };
     expect(itemsOfList(list, { group: 'apps', version: 'v1', resource: 'deployments', kind: 'Deployment' })).toEqual([deploy('web', { app: 'web' })]);
+  });
+
+  it('searches every listable kind once, the everyday ones first, never events', () => {
+    const list = (groupVersion: string, resources: [string, string, string[]][]) => ({
+      groupVersion,
+      resources: resources.map(([name, kind, verbs]) => ({ name, kind, namespaced: true, verbs })),
+    });
+    const d = buildDiscovery(
+      list('v1', [
+        ['configmaps', 'ConfigMap', ['get', 'list']],
+        ['endpoints', 'Endpoints', ['get', 'list']],
+        ['events', 'Event', ['get', 'list']],
+        ['pods', 'Pod', ['get', 'list']],
+      ]),
+      [
+        { name: 'apps', version: 'v1', list: list('apps/v1', [['deployments', 'Deployment', ['get', 'list']]]) },
+        { name: 'coordination.k8s.io', version: 'v1', list: list('coordination.k8s.io/v1', [['leases', 'Lease', ['get', 'list']]]) },
+        { name: 'events.k8s.io', version: 'v1', list: list('events.k8s.io/v1', [['events', 'Event', ['get', 'list']]]) },
+        { name: 'example.com', version: 'v1', list: list('example.com/v1', [['widgets', 'Widget', ['get', 'list']]]) },
+      ],
+    );
+    const kinds = searchableKinds(d).map((k) => `${k.group}/${k.resource}`);
+    expect(kinds.slice(0, 3)).toEqual(['/pods', 'apps/deployments', '/configmaps']);
+    expect([...kinds].sort()).toEqual(['/configmaps', '/endpoints', '/pods', 'apps/deployments', 'coordination.k8s.io/leases', 'example.com/widgets']);
   });
 });

@@ -232,3 +232,57 @@ async fn a_websocket_watch_is_bridged() {
         }
     }
 }
+
+/// `kubectl port-forward` (WebSocket since kubectl 1.31) goes through as exec does; the UI offers no
+/// port-forward (frontend/README.md says why), and a cross-site page cannot open one either.
+#[actix_web::test]
+async fn port_forward_goes_through_for_api_clients_and_not_for_cross_site_pages() {
+    let stack = Stack::start(&[]).await;
+    let pod = stack.first_pod().await;
+    let path =
+        format!("/clusters/fake/api/v1/namespaces/default/pods/{pod}/portforward?ports=8080");
+    let refused = client()
+        .ws(stack.url(&path))
+        .origin("https://evil.example")
+        .protocols(["v4.channel.k8s.io"])
+        .connect()
+        .await;
+    assert!(
+        matches!(refused, Err(awc::error::WsClientError::InvalidResponseStatus(status)) if status == 403),
+        "{:?}",
+        refused.err()
+    );
+
+    let (response, framed) = client()
+        .ws(stack.url(&path))
+        .protocols(["v4.channel.k8s.io"])
+        .connect()
+        .await
+        .expect("the port-forward upgrade succeeds through the proxy");
+    assert_eq!(
+        response.headers().get("sec-websocket-protocol").unwrap(),
+        "v4.channel.k8s.io"
+    );
+    let (mut sink, mut stream) = framed.split();
+    let port = 8080u16.to_le_bytes();
+    for channel in [0u8, 1] {
+        assert_eq!(
+            next_binary(&mut stream).await[..],
+            [channel, port[0], port[1]]
+        );
+    }
+    sink.send(Message::Binary(Bytes::from_static(
+        b"\x00GET /through-lamplight HTTP/1.1\r\nHost: localhost:8080\r\n\r\n",
+    )))
+    .await
+    .unwrap();
+    let answer = next_binary(&mut stream).await;
+    assert_eq!(answer[0], 0, "on the data channel");
+    let text = String::from_utf8_lossy(&answer[1..]);
+    assert!(text.starts_with("HTTP/1.1 200 OK\r\n"), "{text}");
+    assert!(text.contains("GET /through-lamplight"), "{text}");
+    let seen = stack.seen(&format!(
+        "/api/v1/namespaces/default/pods/{pod}/portforward"
+    ));
+    assert!(seen.authorization_is(&format!("Bearer {ADMIN_TOKEN}")));
+}

@@ -1,4 +1,4 @@
-//! `pods/exec` over WebSocket with the `*.channel.k8s.io` sub-protocols.
+//! `pods/exec` and `pods/attach` over WebSocket with the `*.channel.k8s.io` sub-protocols.
 //!
 //! Every message starts with its channel: 0 stdin, 1 stdout, 2 stderr, 3 error/status,
 //! 4 resize; v5 adds 255 = "close channel N" (N in the second byte). The `base64` variants
@@ -91,6 +91,41 @@ pub fn pod_exec(
     Ok(response)
 }
 
+/// `pods/attach`: joins the container's own process. The fake's containers started with a TTY run
+/// a line-echoing program, so what the client types comes back on stdout until it closes stdin.
+pub fn pod_attach(
+    shared: &Arc<Shared>,
+    req: &HttpRequest,
+    payload: web::Payload,
+    pods: &'static ResourceType,
+    namespace: &str,
+    name: &str,
+    query: &Query,
+) -> Result<HttpResponse, ApiError> {
+    pod_with_container(shared, pods, namespace, name, query)?;
+    if !wsstream::is_websocket(req) {
+        return Err(ApiError::bad_request("Upgrade request required"));
+    }
+    let (name_sent, protocol) = wsstream::negotiate(req, PROTOCOLS)?;
+    let protocols: Vec<&str> = name_sent.into_iter().collect();
+    let (response, session, messages) =
+        actix_ws::handle_with_protocols(req, payload, &protocols)
+            .map_err(|e| ApiError::bad_request(format!("websocket upgrade failed: {e}")))?;
+    let attach = Exec {
+        session,
+        messages,
+        protocol,
+        stdin: query.flag("stdin"),
+        stdout: query.flag("stdout"),
+        stderr: query.flag("stderr"),
+        tty: query.flag("tty"),
+        argv: Vec::new(),
+        pod: name.to_string(),
+    };
+    actix_web::rt::spawn(attach.run());
+    Ok(response)
+}
+
 struct Exec {
     session: Session,
     messages: MessageStream,
@@ -108,7 +143,9 @@ struct ClientGone;
 
 impl Exec {
     async fn run(mut self) {
-        let code = if self.stdin && fake_shell::is_interactive(&self.argv) {
+        // No command: an attach, to the echoing program.
+        let attached = self.argv.is_empty();
+        let code = if self.stdin && (attached || fake_shell::is_interactive(&self.argv)) {
             self.echo_stdin().await
         } else {
             self.run_command().await

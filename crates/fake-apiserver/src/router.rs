@@ -32,7 +32,7 @@ const MAX_BODY: usize = 32 * 1024 * 1024;
 #[derive(Clone)]
 struct OriginalMethod(Method);
 
-/// Kubernetes takes `exec` and `portforward` upgrades by POST as well as GET, but the WebSocket
+/// Kubernetes takes `exec`, `attach` and `portforward` upgrades by POST as well as GET, but the WebSocket
 /// handshake helper only accepts GET: present such requests to it as GET, remembering the
 /// original.
 pub async fn websocket_post_as_get(
@@ -40,7 +40,9 @@ pub async fn websocket_post_as_get(
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     if req.method() == Method::POST
-        && (req.path().ends_with("/exec") || req.path().ends_with("/portforward"))
+        && ["/exec", "/attach", "/portforward"]
+            .iter()
+            .any(|end| req.path().ends_with(end))
         && is_websocket(req.request())
     {
         req.extensions_mut().insert(OriginalMethod(Method::POST));
@@ -235,6 +237,11 @@ async fn resource(
             authorize("create")?;
             let namespace = namespace.unwrap_or_default();
             return exec::pod_exec(shared, req, payload, resource, namespace, name, &query);
+        }
+        (Some("attach"), Some(name)) if resource.plural == "pods" => {
+            authorize("create")?;
+            let namespace = namespace.unwrap_or_default();
+            return exec::pod_attach(shared, req, payload, resource, namespace, name, &query);
         }
         (Some("portforward"), Some(name)) if resource.plural == "pods" => {
             authorize("create")?;

@@ -103,6 +103,59 @@ export async function fetchDiscovery(clusterPrefix: string, options: { fetch?: F
   return buildDiscovery(core, groups, coreVersion);
 }
 
+/**
+ * The everyday kinds as every conformant cluster serves them, so a list can start before discovery
+ * answers (discovery takes two round trips; the list would otherwise wait for both). Only a route
+ * naming the same version is answered; discovery replaces this as soon as it arrives, and a kind
+ * the cluster turns out not to serve is then reported as such.
+ */
+const STANDARD_VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
+const WELL_KNOWN: [group: string, version: string, resource: string, kind: string, namespaced: boolean][] = [
+  ['', 'v1', 'pods', 'Pod', true],
+  ['', 'v1', 'services', 'Service', true],
+  ['', 'v1', 'configmaps', 'ConfigMap', true],
+  ['', 'v1', 'secrets', 'Secret', true],
+  ['', 'v1', 'persistentvolumeclaims', 'PersistentVolumeClaim', true],
+  ['', 'v1', 'serviceaccounts', 'ServiceAccount', true],
+  ['', 'v1', 'events', 'Event', true],
+  ['', 'v1', 'nodes', 'Node', false],
+  ['', 'v1', 'namespaces', 'Namespace', false],
+  ['', 'v1', 'persistentvolumes', 'PersistentVolume', false],
+  ['apps', 'v1', 'deployments', 'Deployment', true],
+  ['apps', 'v1', 'statefulsets', 'StatefulSet', true],
+  ['apps', 'v1', 'daemonsets', 'DaemonSet', true],
+  ['apps', 'v1', 'replicasets', 'ReplicaSet', true],
+  ['batch', 'v1', 'jobs', 'Job', true],
+  ['batch', 'v1', 'cronjobs', 'CronJob', true],
+];
+
+export function wellKnownResource(ref: ResourceRef): ResourceInfo | undefined {
+  const found = WELL_KNOWN.find(([group, version, resource]) => group === ref.group && version === ref.version && resource === ref.resource);
+  if (!found) return undefined;
+  const [group, version, resource, kind, namespaced] = found;
+  return { group, version, resource, kind, namespaced, verbs: STANDARD_VERBS, shortNames: [] };
+}
+
+/**
+ * Discovery started at boot, beside `/config` and `/me`, for the cluster the address names: by the
+ * time the cluster's page mounts it has been running for a round trip or two. Taken once.
+ */
+const prefetched = new Map<string, Promise<Discovery>>();
+
+export function prefetchDiscovery(clusterPrefix: string, options: { fetch?: FetchLike } = {}): void {
+  if (prefetched.has(clusterPrefix)) return;
+  const pending = fetchDiscovery(clusterPrefix, options);
+  // Unhandled until taken; a failure is the taker's to report (it fetches again).
+  pending.catch(() => undefined);
+  prefetched.set(clusterPrefix, pending);
+}
+
+export function takePrefetchedDiscovery(clusterPrefix: string): Promise<Discovery> | undefined {
+  const pending = prefetched.get(clusterPrefix);
+  prefetched.delete(clusterPrefix);
+  return pending;
+}
+
 /** Finds a resource by group and plural name; a version other than the preferred one keeps the rest. */
 export function findResource(discovery: Discovery | null, ref: ResourceRef): ResourceInfo | undefined {
   const group = discovery?.groups.find((g) => g.name === ref.group);

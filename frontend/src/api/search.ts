@@ -4,6 +4,8 @@
  * kept in localStorage.
  */
 
+import { curatedFor, type Discovery, type ResourceInfo } from './discovery';
+
 export interface SearchItem {
   /** Where it lives (the route's parts). */
   group: string;
@@ -146,3 +148,20 @@ export function itemsOfList(list: { items?: { metadata?: { name?: string; namesp
 
 /** The Accept header that asks for names and labels only. */
 export const METADATA_ACCEPT = 'application/json;as=PartialObjectMetadataList;v=v1;g=meta.k8s.io, application/json';
+
+/**
+ * Kinds searched: every listable kind the cluster serves, the sidebar's everyday kinds first (their
+ * answers come back first). Events are left out: they are many, short-lived, and named after
+ * their object. A kind served by two groups (events in core and events.k8s.io) is searched once.
+ */
+export function searchableKinds(discovery: Discovery | null): ResourceInfo[] {
+  const curated = curatedFor(discovery).flatMap((s) => s.items.map((i) => i.info));
+  const rest = (discovery?.groups ?? []).flatMap((g) => g.resources);
+  const seen = new Set<string>();
+  return [...curated, ...rest].filter((info) => {
+    const key = `${info.group}/${info.resource}`;
+    if (info.resource === 'events' || seen.has(key)) return false;
+    seen.add(key);
+    return info.verbs.includes('list');
+  });
+}

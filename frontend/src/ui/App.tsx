@@ -1,7 +1,8 @@
 import { useEffect, useMemo, useState } from 'react';
 import { relativeToBase } from '../api/base';
 import { authGate } from '../api/auth';
-import { ApiError, getJson } from '../api/client';
+import { ApiError, clusterUrl, getJson } from '../api/client';
+import { prefetchDiscovery } from '../api/discovery';
 import { parseRoute, routeToUrl } from '../api/routes';
 import type { AppConfig, UserInfo } from '../api/types';
 import { AuthRefused, OidcSignIn, ProxyUnidentified } from './AuthPages';
@@ -15,15 +16,24 @@ type Boot =
   | { phase: 'failed'; error: ApiError }
   | { phase: 'ready'; config: AppConfig; user: UserInfo | null; meError: ApiError | null };
 
+/**
+ * `/config` and `/me` together, and the addressed cluster's discovery beside them: the first data
+ * is then two round trips away (these, then the list) instead of five one after the other.
+ */
 async function boot(basePath: string): Promise<Boot> {
+  const route = parseRoute(relativeToBase(window.location.pathname, basePath) ?? '', window.location.search);
+  if ('cluster' in route) prefetchDiscovery(clusterUrl(basePath, route.cluster, ''));
+  const me = getJson<UserInfo>(basePath + 'me').then(
+    (user) => ({ user, meError: null }),
+    (error: unknown) => {
+      if (error instanceof ApiError) return { user: null, meError: error };
+      throw error;
+    },
+  );
+  // Whatever happens to /config, /me's answer is awaited or ignored, never left unhandled.
+  me.catch(() => undefined);
   const config = await getJson<AppConfig>(basePath + 'config');
-  try {
-    const user = await getJson<UserInfo>(basePath + 'me');
-    return { phase: 'ready', config, user, meError: null };
-  } catch (error) {
-    if (error instanceof ApiError) return { phase: 'ready', config, user: null, meError: error };
-    throw error;
-  }
+  return { phase: 'ready', config, ...(await me) };
 }
 
 export function App({ basePath }: { basePath: string }) {

@@ -1,7 +1,7 @@
 import { useEffect, useMemo, useState } from 'react';
 import { ageOf } from '../api/age';
 import { conditionTone } from '../api/health';
-import { findByKind, findResource } from '../api/discovery';
+import { findByKind, findResource, wellKnownResource } from '../api/discovery';
 import { apiPath, routeToUrl, type Route } from '../api/routes';
 import { rememberRecent } from '../api/search';
 import type { K8sObject, OwnerReference } from '../api/types';
@@ -31,7 +31,8 @@ interface Condition {
 
 export function ResourceDetail({ route }: { route: DetailRoute }) {
   const { cluster, prefix, discovery, discoveryError, ns } = useCluster();
-  const info = findResource(discovery, route);
+  // Before discovery answers, an everyday kind is read at once (see wellKnownResource).
+  const info = discovery ? findResource(discovery, route) : wellKnownResource(route);
   const namespace = info?.namespaced ? route.namespace : undefined;
   const objectUrl = info ? prefix + apiPath(route, namespace, route.name) : null;
 
@@ -58,7 +59,7 @@ export function ResourceDetail({ route }: { route: DetailRoute }) {
   }, [cluster, group, version, resource, kind, namespace, name, found]);
   const listUrl = routeToUrl({ page: 'list', cluster, group: route.group, version: route.version, resource: route.resource, ns });
 
-  if (!discovery) return discoveryError ? null : <Spinner label="Reading the cluster's resources…" />;
+  if (!discovery && !info) return discoveryError ? null : <Spinner label="Reading the cluster's resources…" />;
   if (!info) {
     return (
       <div className="page">

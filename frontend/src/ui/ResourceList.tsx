@@ -1,5 +1,5 @@
 import { useEffect, useId, useMemo, useRef, useState } from 'react';
-import { findResource } from '../api/discovery';
+import { findResource, wellKnownResource } from '../api/discovery';
 import { problemFor } from '../api/health';
 import { apiPath, routeToUrl, type Route } from '../api/routes';
 import type { Row } from '../api/table';
@@ -17,7 +17,8 @@ export function ResourceList({ route }: { route: ListRoute }) {
   const { cluster, prefix, discovery, discoveryError, ns } = useCluster();
   const navigate = useNavigate();
   const filterId = useId();
-  const info = findResource(discovery, route);
+  // Before discovery answers, an everyday kind is listed at once (see wellKnownResource).
+  const info = discovery ? findResource(discovery, route) : wellKnownResource(route);
   const [filter, setFilter] = useState(route.q ?? '');
   const written = useRef(route.q ?? '');
 
@@ -77,7 +78,7 @@ export function ResourceList({ route }: { route: ListRoute }) {
     };
   }, [info, prefix, route, namespace, selector, wholeObjects]);
 
-  if (!discovery) return discoveryError ? null : <Spinner label="Reading the cluster's resources…" />;
+  if (!discovery && !info) return discoveryError ? null : <Spinner label="Reading the cluster's resources…" />;
   const gv = route.group ? `${route.group}/${route.version}` : route.version;
   if (!info) {
     return (

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useState, type ReactElement } from 'react';
 import { ApiError, clusterUrl, isAbort } from '../api/client';
-import { fetchDiscovery, type Discovery } from '../api/discovery';
+import { fetchDiscovery, takePrefetchedDiscovery, type Discovery } from '../api/discovery';
 import type { Route } from '../api/routes';
 import { ClusterOverview } from './ClusterOverview';
 import { ClusterContext, type ClusterContextValue } from './cluster';
@@ -75,13 +75,16 @@ function ClusterShell({ route }: { route: ClusterRoute }) {
     if (!usable) return;
     const controller = new AbortController();
     let retry: ReturnType<typeof setTimeout> | undefined;
-    fetchDiscovery(prefix, { signal: controller.signal }).then(
+    const pending = (discoveryAttempt === 0 && takePrefetchedDiscovery(prefix)) || fetchDiscovery(prefix, { signal: controller.signal });
+    pending.then(
       (d) => {
+        // The prefetched request cannot be aborted: an unmounted page ignores its answer.
+        if (controller.signal.aborted) return;
         setDiscovery(d);
         setDiscoveryError(null);
       },
       (error) => {
-        if (isAbort(error)) return;
+        if (isAbort(error) || controller.signal.aborted) return;
         setDiscoveryError(error instanceof ApiError ? error : new ApiError(0, prefix, undefined, String(error)));
         // Try again later: the cluster may come back.
         retry = setTimeout(() => setDiscoveryAttempt((a) => a + 1), Math.min(30_000, 2000 * 2 ** Math.min(discoveryAttempt, 4)));

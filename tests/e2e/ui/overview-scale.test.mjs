@@ -536,8 +536,9 @@ describe(`A list of ${PODS} pods`, () => {
     );
   });
 
-  test('scrolling through the list has no long task', async (t) => {
+  test('scrolling through the list has no frame over 50 ms and no long task', async (t) => {
     if (!large) return t.skip(largeSkip);
+    const smooth = (a) => a.worstFrameMs <= LONG_TASK_MS && a.longTasks.every((d) => d <= LONG_TASK_MS);
     const attempts = [];
     for (let i = 0; i < ATTEMPTS; i++) {
       const result = await big.evaluate(async () => {
@@ -558,13 +559,10 @@ describe(`A list of ${PODS} pods`, () => {
         return { worstFrameMs: Math.round(worst), longTasks: window.__longTasks.filter((t) => t.start >= from).map((t) => Math.round(t.duration)) };
       });
       attempts.push(result);
-      if (result.longTasks.every((d) => d <= LONG_TASK_MS)) break;
+      if (smooth(result)) break;
     }
     figures.scroll = attempts;
-    assert.ok(
-      attempts.some((a) => a.longTasks.every((d) => d <= LONG_TASK_MS)),
-      `long tasks while scrolling, in every attempt: ${JSON.stringify(attempts)}`,
-    );
+    assert.ok(attempts.some(smooth), `a frame over ${LONG_TASK_MS} ms or a long task while scrolling, in every attempt: ${JSON.stringify(attempts)}`);
   });
 
   test('100 watch events per second update only the changed rows', async (t) => {

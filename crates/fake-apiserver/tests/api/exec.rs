@@ -322,3 +322,42 @@ async fn base64_channel_protocols_encode_both_ways() {
         ws::Frame::Text(Bytes::from(format!("1{}", b64.encode("echo me"))))
     );
 }
+
+#[actix_web::test]
+async fn attach_echoes_stdin_until_it_is_closed() {
+    let fake = start().await;
+    let (response, mut frames) = client()
+        .ws(format!(
+            "{}/api/v1/namespaces/default/pods/{}/attach?stdin=true&stdout=true&tty=true",
+            fake.url(),
+            WEB_PODS[0]
+        ))
+        .protocols(["v5.channel.k8s.io"])
+        .bearer_auth(ADMIN)
+        .connect()
+        .await
+        .expect("the attach upgrade succeeds");
+    assert_eq!(
+        response.headers().get("sec-websocket-protocol").unwrap(),
+        "v5.channel.k8s.io"
+    );
+    for frame in [&b"\x00hello\r"[..], &[255, 0]] {
+        frames
+            .send(ws::Message::Binary(Bytes::copy_from_slice(frame)))
+            .await
+            .unwrap();
+    }
+    let mut received = Vec::new();
+    while let Some(frame) = actix_web::rt::time::timeout(Duration::from_secs(5), frames.next())
+        .await
+        .expect("the attach answers in time")
+    {
+        match frame.unwrap() {
+            ws::Frame::Binary(data) => received.push((data[0], data[1..].to_vec())),
+            ws::Frame::Close(_) => break,
+            other => panic!("unexpected frame {other:?}"),
+        }
+    }
+    assert_eq!(received[0], (1, b"hello\r".to_vec()));
+    assert_eq!(status_of(&received)["status"], "Success");
+}

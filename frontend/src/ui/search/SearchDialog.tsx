@@ -1,21 +1,12 @@
 import { useEffect, useId, useMemo, useRef, useState, type KeyboardEvent } from 'react';
 import { getJson, isAbort } from '../../api/client';
-import { curatedFor, customResourcesFor, type ResourceInfo } from '../../api/discovery';
 import { defaultNamespace, inNamespaces, namespaceFilter, queryNamespace } from '../../api/namespaces';
 import { rulesAllow, useRules } from '../../api/permissions';
 import { apiPath, routeToUrl } from '../../api/routes';
-import { itemKey, itemsOfList, METADATA_ACCEPT, parseQuery, rankResults, readRecent, rememberRecent, type SearchItem } from '../../api/search';
+import { itemKey, itemsOfList, METADATA_ACCEPT, parseQuery, rankResults, readRecent, rememberRecent, searchableKinds, type SearchItem } from '../../api/search';
 import { useCluster } from '../cluster';
 import { Link } from '../router';
 import './search.css';
-
-/** Kinds searched: the sidebar's everyday kinds and the custom resources, those the user may list. */
-function searchableKinds(discovery: ReturnType<typeof useCluster>['discovery']): ResourceInfo[] {
-  const curated = curatedFor(discovery)
-    .flatMap((s) => s.items.map((i) => i.info))
-    .filter((info) => info.resource !== 'events');
-  return [...curated, ...customResourcesFor(discovery)];
-}
 
 /** The Ctrl+K dialog: a search box over names and labels, recent items first, results as links. */
 export default function SearchDialog({ onClose }: { onClose: () => void }) {
