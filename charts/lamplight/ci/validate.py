@@ -1,39 +1,38 @@
 #!/usr/bin/env python3
-"""Static checks of the Lamplight chart, for machines without a `helm` binary.
+"""Checks of the Lamplight chart, rendered by Helm itself (Helm v4's Go engine through PyPI's
+helm-python-sdk: no helm binary, no cluster, no network).
 
-    pip install pyyaml jsonschema kubernetes-validate
+    pip install 'helm-python-sdk==0.2.2' pyyaml kubernetes-validate
     python3 charts/lamplight/ci/validate.py        # exit 0 when every check passes
 
-What it checks (it cannot render templates; `helm lint` / `helm template` remain the real test):
-  1. Chart.yaml parses and has the fields Helm requires.
-  2. values.schema.json is a valid draft-07 schema; values.yaml validates against it, and so does
-     values.yaml merged with each ci/*-values.yaml and examples/*.yaml (as `helm -f` merges).
-  3. Every template's static YAML parses once the {{ ... }} actions are stripped.
-  4. Template control blocks (if/range/with/define) are balanced; every include names a define.
-  5. Every .Values.x.y the templates read exists in values.yaml (a typo would read as empty).
-  6. Every value in values.yaml is documented in README.md, and every value README.md documents
-     exists.
-  7. The render-time guards exist: deployment.yaml runs lamplight.validate, which refuses
-     proxy-auth without any trust anchor, trusted proxies covering every address, proxy-auth
-     together with OIDC, an Ingress without sign-in, -allowed-hosts the chart would override, a
-     signed assertion without an audience, presets without their issuer, a client CA without TLS.
-  8. With render.py (a Go-template subset interpreter, not Helm): the chart renders for the
-     defaults, every ci/*-values.yaml and examples/*.yaml into objects with apiVersion, kind and
-     name; the security defaults hold in the output (no cluster-admin, no Secrets in the read-only
-     role, impersonation-only role, hardened pod, probes); with kubernetes-validate installed, every
-     built-in object validates strictly against Kubernetes 1.25 and the newest schemas it ships;
-     every Ingress host is in the container's -allowed-hosts; each trust anchor's flag points at a
-     mounted Secret (and a client CA comes with TLS); a metrics port of its own is a container and
-     Service port; each guard fires with its message, and the look-alikes of each guard's case
-     render.
-  9. With --binary PATH (a built lamplight): the command line and environment each render gives
-     the container are accepted by the real server, which must start and answer /healthz (over
-     HTTPS with a test certificate when the render serves TLS, with a test CA and shared secret in
-     place of the mounted Secrets), also under each -allowed-hosts name, and 421 under another
-     name; a forged X-Forwarded-User from a peer no anchor vouches for gets 403; where the render's
-     only anchor is a client certificate or a shared secret, presenting it makes the identity
-     count; /metrics answers in Prometheus' format where enabled; and the server agrees with the
-     chart on which trusted-proxy lists cover every address (it refuses exactly those).
+What it checks:
+  1. Chart.yaml has the fields Helm requires; `helm lint --strict` passes for the defaults and every
+     ci/ and examples/ values file, for Kubernetes 1.25 (the chart's minimum) and the newest
+     version kubernetes-validate ships.
+  2. Helm validates values.yaml merged with each ci/*-values.yaml, ci/headlamp/*.yaml and
+     examples/*.yaml against values.schema.json, and refuses the misspellings and bad values listed
+     in check_values().
+  3. Every value in values.yaml is documented in README.md (and every documented value exists);
+     every value of Headlamp's chart (ci/headlamp/values.yaml, vendored) has a row in README.md's
+     Headlamp compatibility table.
+  4. `helm template` of the defaults, every ci/ and examples/ file and Headlamp's documented
+     examples (ci/headlamp/) gives objects that validate strictly against Kubernetes' schemas (1.25
+     and the newest) and keep the chart's promises: no cluster-admin unless asked for, no Secrets in
+     the read-only role, an impersonation-only role, a hardened pod, probes on /healthz and
+     /readyz, every Ingress / HTTPRoute host in -allowed-hosts, each trust anchor's file on a
+     read-only Secret mount, a metrics port of its own, the Traefik middlewares in the right order
+     with an `rd={url}` sign-in query and oauth2-proxy in one namespace, no Headlamp-only flag on
+     the command line, OIDC configured Headlamp's way with a cookie secret.
+  5. Each render-time guard fires through Helm's own `fail` with its message, and the look-alikes of
+     each guard's case render; trusted-proxy lists are refused exactly where they cover a family.
+  6. With --binary PATH (a built lamplight): the command line and environment each render gives
+     the container (with Kubernetes' $(VAR) expansion, test values for Secrets) are accepted by the
+     real server, which must start and answer /healthz (over HTTPS with a test certificate when the
+     render serves TLS, with a test CA and shared secret in place of the mounted Secrets), also
+     under each -allowed-hosts name, and 421 under another name; a forged X-Forwarded-User from a
+     peer no anchor vouches for gets 403; where the render's only anchor is a client certificate or
+     a shared secret, presenting it makes the identity count; /metrics answers where enabled; and
+     the server agrees with the chart on which trusted-proxy lists cover every address.
 
     python3 charts/lamplight/ci/validate.py --binary target/debug/lamplight
 """
@@ -47,15 +46,61 @@ import sys
 from pathlib import Path
 
 try:
-    import jsonschema
+    import helm_python
+    import kubernetes_validate
     import yaml
 except ImportError as error:  # pragma: no cover
-    sys.exit(f"validate.py needs PyYAML and jsonschema: pip install pyyaml jsonschema ({error})")
+    sys.exit(f"validate.py needs helm-python-sdk, PyYAML and kubernetes-validate: "
+             f"pip install 'helm-python-sdk==0.2.2' pyyaml kubernetes-validate ({error})")
 
+helm_python.disable_logging()  # the `fail` messages are checked below, not logged
 CHART = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import render  # noqa: E402  (the Go-template subset interpreter beside this file)
+HEADLAMP = CHART / "ci" / "headlamp"
 failures: list[str] = []
+_chart = None
+
+
+def chart():
+    global _chart
+    if _chart is None:
+        _chart = helm_python.Chart.load(str(CHART))
+    return _chart
+
+
+class Fail(Exception):
+    """The chart's `fail` (or `required`) stopped the render: the message without Helm's prefix."""
+
+
+def render(overrides: list[dict]) -> dict:
+    """`helm template t charts/lamplight -n lamplight -f ...`: manifests by template, NOTES.txt too."""
+    values = {}
+    for override in overrides:
+        values = merge(values, override)
+    try:
+        return chart().render(values, name="t", namespace="lamplight", is_install=True)
+    except helm_python.HelmRenderError as error:
+        text = str(error)
+        if "execution error at" in text:
+            raise Fail(text.split("):", 1)[-1].strip()) from None
+        raise
+    except helm_python.HelmValuesError as error:  # values.schema.json refused them first
+        raise Fail(f"schema: {error}") from None
+
+
+def manifests(rendered: dict) -> list:
+    """(template, object) for every object the render produced."""
+    docs = []
+    for name, text in sorted(rendered.items()):
+        if name.endswith("NOTES.txt"):
+            continue
+        for doc in yaml.safe_load_all(text):
+            if doc:
+                docs.append((name.split("/", 1)[-1], doc))
+    return docs
+
+
+def notes(rendered: dict) -> str:
+    return next((text for name, text in rendered.items() if name.endswith("NOTES.txt")), "")
 
 
 def fail(message: str) -> None:
@@ -102,26 +147,18 @@ def check_chart_yaml() -> None:
 # --- 2. values and schema -----------------------------------------------------------------------
 
 def check_values() -> dict:
-    schema = json.loads((CHART / "values.schema.json").read_text(encoding="utf-8"))
-    try:
-        jsonschema.Draft7Validator.check_schema(schema)
-    except jsonschema.SchemaError as error:
-        fail(f"values.schema.json is not a valid draft-07 schema: {error.message}")
-        return {}
-    validator = jsonschema.Draft7Validator(schema)
     values = load_yaml(CHART / "values.yaml")
 
     def validate(name: str, document) -> None:
-        errors = sorted(validator.iter_errors(document), key=lambda e: list(e.absolute_path))
-        for error in errors:
-            where = ".".join(str(p) for p in error.absolute_path) or "(top)"
-            fail(f"{name}: {where}: {error.message}")
-        if not errors:
-            ok(f"{name} validates against values.schema.json")
+        try:
+            chart().validate_schema(document)
+        except helm_python.HelmValuesError as error:
+            fail(f"{name}: Helm's schema validation: {str(error).strip()}")
+        else:
+            ok(f"{name} validates against values.schema.json (Helm)")
 
     validate("values.yaml", values)
-    overrides = sorted((CHART / "ci").glob("*-values.yaml")) + sorted((CHART / "examples").glob("*.yaml"))
-    for path in overrides:
+    for path in override_files():
         validate(f"values.yaml + {path.relative_to(CHART)}", merge(values, load_yaml(path) or {}))
 
     # The schema must reject what the server would refuse or what would silently do nothing.
@@ -141,106 +178,66 @@ def check_values() -> dict:
         ("a negative stream max age", {"proxyAuth": {"streamMaxAge": -1}}),
         ("an unknown audit level", {"audit": {"level": "warn"}}),
         ("a metrics port out of range", {"metrics": {"port": 70000}}),
+        ("a misspelt Headlamp key", {"httpRoute": {"parentRef": []}}),
+        ("an HTTPRoute host name with a scheme", {"httpRoute": {"hostnames": ["https://dash.example.com"]}}),
+        ("a misspelt Headlamp OIDC key", {"config": {"oidc": {"externalSecret": {"enable": True}}}}),
+        ("an unknown probe scheme", {"probes": {"scheme": "TCP"}}),
     ]:
-        if validator.is_valid(merge(values, bad)):
-            fail(f"values.schema.json accepts {label}")
+        try:
+            chart().validate_schema(merge(values, bad))
+        except helm_python.HelmValuesError:
+            ok(f"values.schema.json rejects {label} (Helm)")
         else:
-            ok(f"values.schema.json rejects {label}")
+            fail(f"values.schema.json accepts {label}")
     return values
 
 
-# --- 3/4. templates ------------------------------------------------------------------------------
-
-OPENERS = {"if", "range", "with", "define", "block"}
-
-
-def actions(text: str) -> list[str]:
-    return [body for _, _, body, _, _ in render.actions(text) if not body.startswith("/*")]
+def override_files() -> list[Path]:
+    return (sorted((CHART / "ci").glob("*-values.yaml")) + sorted(HEADLAMP.glob("*.yaml"))
+            + sorted((CHART / "examples").glob("*.yaml")))
 
 
-def strip_actions(text: str) -> str:
-    """The static YAML of a template: lines that are only actions go, inline actions become X."""
-    pieces, pos = [], 0
-    for start, end, body, _, _ in render.actions(text):
-        pieces.append(text[pos:start])
-        pieces.append("\0" if body.startswith("/*") else "\1")
-        pos = end
-    pieces.append(text[pos:])
-    lines = []
-    for line in "".join(pieces).splitlines():
-        if line.strip() and not line.replace("\0", "").replace("\1", "").strip():
-            continue
-        lines.append(line.replace("\0", "").replace("\1", "X"))
-    return "\n".join(lines) + "\n"
+# Oldest Kubernetes the chart supports (Chart.yaml kubeVersion) and the newest schemas at hand.
+KUBE_VERSIONS = ["1.25.0", kubernetes_validate.latest_version()]
 
 
-def check_templates(values: dict) -> None:
-    templates = sorted((CHART / "templates").iterdir())
-    defines: set[str] = set()
-    includes: list[tuple[str, str]] = []
-    value_refs: list[tuple[str, str]] = []
-    for path in templates:
-        text = path.read_text(encoding="utf-8")
-        name = f"templates/{path.name}"
-        depth = 0
-        for body in actions(text):
-            word = body.split(None, 1)[0] if body else ""
-            if word in OPENERS:
-                depth += 1
-            elif word == "end":
-                depth -= 1
-                if depth < 0:
-                    break
-            defines.update(re.findall(r'^define\s+"([^"]+)"', body))
-            includes.extend((name, n) for n in re.findall(r'(?:include|template)\s+"([^"]+)"', body))
-            value_refs.extend((name, ref) for ref in re.findall(r"\$?\.Values((?:\.[A-Za-z_][A-Za-z0-9_]*)+)", body))
-        if depth != 0:
-            fail(f"{name}: unbalanced if/range/with/define ... end ({depth:+d})")
-        else:
-            ok(f"{name}: control blocks balanced")
-        if path.suffix == ".yaml":
-            try:
-                documents = [d for d in yaml.safe_load_all(strip_actions(text)) if d is not None]
-            except yaml.YAMLError as error:
-                fail(f"{name}: static YAML does not parse once actions are stripped: {error}")
-            else:
-                kinds = [d.get("kind", "?") for d in documents if isinstance(d, dict)]
-                ok(f"{name}: static YAML parses ({', '.join(kinds) or 'no document'})")
-
-    for name, target in includes:
-        if target not in defines:
-            fail(f"{name}: include \"{target}\" has no define")
-    if all(target in defines for _, target in includes):
-        ok(f"{len(includes)} includes all name a define")
-
-    missing = set()
-    for name, ref in value_refs:
-        node = values
-        for key in ref.strip(".").split("."):
-            if isinstance(node, dict) and key in node:
-                node = node[key]
-            else:
-                missing.add((name, ref))
-                break
-    for name, ref in sorted(missing):
-        fail(f"{name}: reads .Values{ref}, which values.yaml does not define")
-    if not missing:
-        ok(f"{len(value_refs)} .Values references all exist in values.yaml")
+def check_lint() -> None:
+    """`helm lint --strict` with each values file, for both Kubernetes versions."""
+    cases = [("defaults", {})] + [(str(p.relative_to(CHART)), load_yaml(p) or {}) for p in override_files()
+                                  if p != HEADLAMP / "values.yaml"]
+    # Headlamp's own defaults are linted without `image` (Headlamp's image is refused on purpose).
+    headlamp = load_yaml(HEADLAMP / "values.yaml")
+    headlamp.pop("image")
+    cases.append(("ci/headlamp/values.yaml without image", headlamp))
+    for version in KUBE_VERSIONS:
+        bad = []
+        for label, values in cases:
+            report = helm_python.lint(str(CHART), values, strict=True, kube_version=f"v{version}", namespace="lamplight")
+            problems = report["errors"] + [m["error"] for m in report["messages"] if m["severity"] >= 2]
+            if problems:
+                bad.append(label)
+                fail(f"helm lint --strict --kube-version {version} ({label}): {'; '.join(p.strip() for p in problems)[:400]}")
+        if not bad:
+            ok(f"helm lint --strict --kube-version {version}: {len(cases)} values files")
 
 
 # --- 6. README ----------------------------------------------------------------------------------
 
-def leaf_paths(node, prefix=""):
+def leaf_paths(node, prefix="", headlamp=False):
     """Documented units: scalars, lists and empty maps; non-empty maps recurse."""
-    if isinstance(node, dict) and node and prefix not in OPAQUE:
+    opaque = OPAQUE | HEADLAMP_OPAQUE if headlamp else OPAQUE
+    if isinstance(node, dict) and node and prefix not in opaque:
         for key, value in node.items():
-            yield from leaf_paths(value, f"{prefix}.{key}" if prefix else key)
+            yield from leaf_paths(value, f"{prefix}.{key}" if prefix else key, headlamp)
     else:
         yield prefix
 
 
 # Maps documented as one value (their keys are Kubernetes fields, not chart settings).
 OPAQUE = {"podSecurityContext", "securityContext", "resources"}
+# Headlamp maps documented as one row (sub-features Lamplight takes or refuses as a whole).
+HEADLAMP_OPAQUE = {"config.clusterInventory", "pluginsManager", "persistentVolumeClaim", "config.staticPlugins",
+                   "probes.livenessProbe", "probes.readinessProbe"}
 
 
 def check_readme(values: dict) -> None:
@@ -254,40 +251,27 @@ def check_readme(values: dict) -> None:
     if not undocumented:
         ok(f"README.md documents all {len(paths)} values")
     known = set(paths)
-    for row in sorted(documented - known):
+    headlamp_table = re.split(r"\n#", readme.split("### Headlamp chart values", 1)[-1], maxsplit=1)[0]
+    headlamp_rows = set(re.findall(r"^\|\s*`([A-Za-z0-9_.]+)`\s*\|", headlamp_table, re.M))
+    for row in sorted(documented - known - headlamp_rows):
         fail(f"README.md documents `{row}`, which values.yaml does not have")
-
-
-# --- 7. guards ----------------------------------------------------------------------------------
-
-def check_guards() -> None:
-    helpers = (CHART / "templates" / "_helpers.tpl").read_text(encoding="utf-8")
-    deployment = (CHART / "templates" / "deployment.yaml").read_text(encoding="utf-8")
-    if 'include "lamplight.validate"' not in deployment:
-        fail("deployment.yaml does not include lamplight.validate: the render-time guards never run")
-    for needle, what in [
-        ("proxyAuth.trustedProxies is empty", "proxy-auth without trusted proxies"),
-        ("trusts every address", "trusted proxies covering every address"),
-        ("no sign-in is configured", "an Ingress without sign-in"),
-        ("would replace the list the chart passes", "-allowed-hosts in extraArgs overriding the chart's"),
-        ("choose one way of signing users in", "proxy-auth together with OIDC"),
-        ("proxyAuth.impersonate needs proxyAuth.enabled", "impersonation without proxy-auth"),
-        ("proxyAuth.jwt.audience is empty", "a signed assertion without an audience"),
-        ("needs proxyAuth.jwt.issuer", "a preset without the issuer it needs"),
-        ("is not a preset Lamplight knows", "an unknown preset"),
-        ("does not serve HTTPS", "a client CA without TLS"),
-        ("but proxyAuth.enabled is false, so nothing would use it", "a trust anchor without proxy-auth"),
-    ]:
-        if needle in helpers:
-            ok(f"guard present: {what}")
-        else:
-            fail(f"guard missing from _helpers.tpl: {what}")
+    headlamp_paths = [p for p in leaf_paths(load_yaml(HEADLAMP / "values.yaml"), headlamp=True)]
+    missing = [p for p in headlamp_paths if p not in headlamp_rows]
+    for path in missing:
+        fail(f"README.md's Headlamp compatibility table has no row for Headlamp's `{path}`")
+    if not missing:
+        ok(f"README.md's Headlamp compatibility table covers all {len(headlamp_paths)} values of Headlamp's chart")
+    for row in headlamp_table.splitlines():
+        if row.startswith("| `") and not re.search(r"\*(same meaning|accepted and ignored with a warning|refused)\*", row):
+            fail(f"README.md's Headlamp table row says neither *same meaning*, *accepted and ignored with a warning* nor *refused*: {row[:80]}")
 
 
 # --- 8/9. rendering -----------------------------------------------------------------------------
 
 # Proxy auth as the CI cases set it up, for guard cases that vary one thing.
 PROXY = {"enabled": True, "trustedProxies": ["10.42.0.0/16"]}
+HTTPROUTE = {"enabled": True, "parentRefs": [{"name": "gateway", "namespace": "traefik"}], "hostnames": ["dash.example.com"]}
+HEADLAMP_DEFAULTS = load_yaml(HEADLAMP / "values.yaml")
 PEERS = {"proxyPeers": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "traefik"}}}]}
 INGRESS = {"enabled": True, "hosts": [{"host": "dash.example.com", "paths": [{"path": "/"}]}]}
 
@@ -310,7 +294,7 @@ GUARD_CASES = [
     ("-allowed-hosts in extraArgs beside the Ingress hosts", {"proxyAuth": PROXY, "networkPolicy": PEERS, "ingress": INGRESS, "config": {"extraArgs": ["-allowed-hosts=other.example.com"]}}, "would replace the list the chart passes"),
     ("HEADLAMP_CONFIG_ALLOWED_HOSTS beside config.allowedHosts", {"config": {"allowedHosts": ["dash.example.com"]}, "env": [{"name": "HEADLAMP_CONFIG_ALLOWED_HOSTS", "value": "other.example.com"}]}, "would be ignored"),
     # Trust anchors.
-    ("an unknown preset", {"proxyAuth": {"enabled": True, "preset": "google", "jwt": {"audience": "x"}}, "networkPolicy": PEERS}, "is not a preset Lamplight knows"),
+    ("an unknown preset (values.schema.json refuses it first)", {"proxyAuth": {"enabled": True, "preset": "google", "jwt": {"audience": "x"}}, "networkPolicy": PEERS}, "/proxyAuth/preset': value must be one of"),
     ("a preset without an audience", {"proxyAuth": {"enabled": True, "preset": "google-iap"}, "networkPolicy": PEERS}, "proxyAuth.jwt.audience is empty"),
     ("an assertion header without an audience", {"proxyAuth": {"enabled": True, "jwt": {"header": "X-Jwt-Assertion", "jwksURL": "https://idp.example.com/jwks"}}, "networkPolicy": PEERS}, "proxyAuth.jwt.audience is empty"),
     *[(f"the {preset} preset without an issuer", {"proxyAuth": {"enabled": True, "preset": preset, "jwt": {"audience": "x"}}, "networkPolicy": PEERS}, f"proxyAuth.preset={preset} needs proxyAuth.jwt.issuer")
@@ -327,6 +311,21 @@ GUARD_CASES = [
     ("the metrics port on the main port", {"metrics": {"enabled": True, "port": 4466}}, "needs a port of its own"),
     ("a ServiceMonitor without metrics", {"metrics": {"serviceMonitor": {"enabled": True}}}, "there would be nothing to scrape"),
     ("metricsPeers with /metrics on the main port", {"proxyAuth": PROXY, "networkPolicy": {**PEERS, "metricsPeers": PEERS["proxyPeers"]}, "metrics": {"enabled": True, "port": 0}}, "would admit Prometheus to Lamplight's main port"),
+    # Traefik and the Gateway API.
+    ("oauth2-proxy's Service in another namespace without allowCrossNamespace", {"proxyAuth": PROXY, "networkPolicy": PEERS, "ingress": {**INGRESS, "authProxy": {"type": "traefik", "traefik": {"signInService": {"name": "oauth2-proxy", "namespace": "oauth2-proxy", "port": 80}}}}}, "Traefik refuses a Middleware that points at a Service in another namespace"),
+    ("an HTTPRoute without any sign-in", {"httpRoute": HTTPROUTE}, "no sign-in is configured"),
+    ("an HTTPRoute without parentRefs", {"proxyAuth": PROXY, "networkPolicy": PEERS, "httpRoute": {**HTTPROUTE, "parentRefs": []}}, "httpRoute.parentRefs is empty"),
+    ("an HTTPRoute with ingress-nginx auth annotations", {"proxyAuth": PROXY, "networkPolicy": PEERS, "ingress": {"authProxy": {"type": "nginx"}}, "httpRoute": HTTPROUTE}, "which a Gateway API HTTPRoute ignores"),
+    # Headlamp values that are refused.
+    ("Headlamp's own default values.yaml (Headlamp's image)", HEADLAMP_DEFAULTS, "is Headlamp's image"),
+    ("config.clusterInventory.enabled", {"config": {"clusterInventory": {"enabled": True}}}, "config.clusterInventory.enabled=true"),
+    ("config.serviceAccountTokenPath", {"config": {"serviceAccountTokenPath": "/var/run/token"}}, "config.serviceAccountTokenPath=/var/run/token"),
+    ("-service-account-token-path in extraArgs", {"config": {"extraArgs": ["-service-account-token-path=/var/run/token"]}}, "-service-account-token-path=/var/run/token in config.extraArgs"),
+    ("OIDC_CLIENT_ID in env without OIDC_ISSUER_URL", {"env": [{"name": "OIDC_CLIENT_ID", "value": "x"}]}, "OIDC_ISSUER_URL is not"),
+    ("an external OIDC Secret without a name", {"config": {"oidc": {"externalSecret": {"enabled": True}}}}, "externalSecret.name is empty"),
+    ("OIDC twice: clientID and the external Secret", {"config": {"oidc": {"clientID": "x", "issuerURL": "https://idp.example.com", "externalSecret": {"enabled": True, "name": "oidc"}}}}, "OIDC is configured twice"),
+    ("Headlamp's env OIDC together with proxy auth", {"proxyAuth": PROXY, "networkPolicy": PEERS, "env": [{"name": "OIDC_CLIENT_ID", "value": "x"}, {"name": "OIDC_ISSUER_URL", "value": "https://idp.example.com"}]}, "choose one way of signing users in"),
+    ("an Ingress whose only sign-in is HEADLAMP_CONFIG_OIDC_CLIENT_ID... with proxy auth", {"proxyAuth": PROXY, "networkPolicy": PEERS, "env": [{"name": "HEADLAMP_CONFIG_OIDC_CLIENT_ID", "value": "x"}]}, "choose one way of signing users in"),
 ]
 
 # Trusted-proxy lists and whether together they cover every address of a family. The chart must
@@ -371,24 +370,38 @@ NO_GUARD_CASES = [
     ("HEADLAMP_CONFIG_PROXY_AUTH with a secret file in env", {"env": [{"name": "HEADLAMP_CONFIG_PROXY_AUTH", "value": "true"}, {"name": "HEADLAMP_CONFIG_PROXY_AUTH_SECRET_FILE", "value": "/etc/secret/s"}], "networkPolicy": PEERS}),
     ("metricsPeers with a metrics port of its own", {"proxyAuth": PROXY, "networkPolicy": {**PEERS, "metricsPeers": PEERS["proxyPeers"]}, "metrics": {"enabled": True, "port": 9090}}),
     ("metricsPeers without the NetworkPolicy's other reasons", {"networkPolicy": {"metricsPeers": PEERS["proxyPeers"]}, "metrics": {"enabled": True}}),
+    ("oauth2-proxy in another namespace with allowCrossNamespace", {"proxyAuth": PROXY, "networkPolicy": PEERS, "ingress": {**INGRESS, "authProxy": {"type": "traefik", "traefik": {"allowCrossNamespace": True, "signInService": {"name": "oauth2-proxy", "namespace": "oauth2-proxy", "port": 80}}}}}),
+    ("an HTTPRoute with Traefik's middlewares", {"proxyAuth": PROXY, "networkPolicy": PEERS, "ingress": {"authProxy": {"type": "traefik"}}, "httpRoute": HTTPROUTE}),
+    ("an HTTPRoute without sign-in, allowWithoutSignIn", {"httpRoute": {**HTTPROUTE, "allowWithoutSignIn": True}}),
+    ("Headlamp's own default values.yaml without image", {k: v for k, v in HEADLAMP_DEFAULTS.items() if k != "image"}),
+    ("Headlamp's paths[].type, backend, ingressClassName", {"config": {"oidc": {"clientID": "x", "issuerURL": "https://idp.example.com"}}, "service": {"extraServicePorts": [{"name": "extra", "port": 9090}]},
+                                                           "ingress": {"enabled": True, "ingressClassName": "nginx", "hosts": [{"host": "dash.example.com", "paths": [{"path": "/", "type": "ImplementationSpecific"}, {"path": "/extra", "type": "Prefix", "backend": {"service": {"port": {"name": "extra"}}}}]}]}}),
+    ("Headlamp's probes, hostUsers, hostAliases, PDB maxUnavailable, podLabels with tpl, topologySpreadConstraints",
+     {"probes": {"scheme": "HTTP", "livenessProbe": {"initialDelaySeconds": 5, "periodSeconds": 7, "timeoutSeconds": 1, "successThreshold": 1, "failureThreshold": 3}},
+      "hostUsers": False, "hostAliases": [{"ip": "10.0.0.1", "hostnames": ["idp.internal"]}], "podDisruptionBudget": {"maxUnavailable": 1, "minAvailable": None},
+      "podLabels": {"release": "{{ .Release.Name }}"}, "topologySpreadConstraints": [{"maxSkew": 1, "topologyKey": "topology.kubernetes.io/zone", "whenUnsatisfiable": "ScheduleAnyway"}],
+      "persistentVolumeClaim": {"enabled": True, "accessModes": ["ReadWriteOnce"], "size": "1Gi"},
+      "extraManifests": ["apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-extra\ndata:\n  key: value\n"]}),
 ]
 
 
 def render_cases():
     cases = [("defaults", [])]
-    for path in sorted((CHART / "ci").glob("*-values.yaml")) + sorted((CHART / "examples").glob("*.yaml")):
-        cases.append((str(path.relative_to(CHART)), [load_yaml(path) or {}]))
+    for path in override_files():
+        if path != HEADLAMP / "values.yaml":
+            cases.append((str(path.relative_to(CHART)), [load_yaml(path) or {}]))
     return cases
 
 
 def check_rendering(binary: str | None) -> None:
     for label, overrides in render_cases():
         try:
-            docs = render.manifests(render.render(overrides))
-        except (render.Fail, render.TemplateError, yaml.YAMLError) as error:
+            rendered = render(overrides)
+            docs = manifests(rendered)
+        except (Fail, helm_python.HelmError, yaml.YAMLError) as error:
             fail(f"render {label}: {type(error).__name__}: {error}")
             continue
-        problems = check_objects(docs) + kubernetes_schema_problems(docs)
+        problems = check_objects(docs, overrides) + kubernetes_schema_problems(docs) + headlamp_problems(label, overrides, docs, notes(rendered))
         for problem in problems:
             fail(f"render {label}: {problem}")
         if not problems:
@@ -398,22 +411,23 @@ def check_rendering(binary: str | None) -> None:
 
     for label, overrides, message in GUARD_CASES:
         try:
-            render.render([overrides])
-        except render.Fail as error:
+            render([overrides])
+        except Fail as error:
             if message in str(error):
-                ok(f"guard fires: {label}")
+                ok(f"guard fires (Helm's fail): {label}")
             else:
-                fail(f"guard for {label} fired with another message: {str(error).strip()[:120]}")
+                fail(f"guard for {label} fired with another message: {str(error).strip()[:160]}")
         else:
             fail(f"guard did not fire: {label}")
 
     for label, overrides in NO_GUARD_CASES:
         try:
-            docs = render.manifests(render.render([overrides]))
-        except render.Fail as error:
+            rendered = render([overrides])
+            docs = manifests(rendered)
+        except Fail as error:
             fail(f"guard fired for {label}: {str(error).strip()[:160]}")
         else:
-            problems = check_objects(docs)
+            problems = check_objects(docs, [overrides]) + kubernetes_schema_problems(docs) + headlamp_problems(label, [overrides], docs, notes(rendered))
             for problem in problems:
                 fail(f"render {label}: {problem}")
             if not problems:
@@ -428,8 +442,8 @@ def check_rendering(binary: str | None) -> None:
             ("extraArgs", {"config": {"extraArgs": ["-proxy-auth=true", f"-proxy-auth-trusted-proxies={networks}"]}, "networkPolicy": PEERS}),
         ]:
             try:
-                docs = render.manifests(render.render([overrides]))
-            except render.Fail as error:
+                docs = manifests(render([overrides]))
+            except Fail as error:
                 if not covers:
                     fail(f"{label} ({where}): the chart refuses a list that does not cover every address: {str(error).strip()[:120]}")
                 elif "trusts every address" not in str(error):
@@ -447,31 +461,101 @@ def check_rendering(binary: str | None) -> None:
             check_binary_refuses(binary, label, ["-proxy-auth=true", f"-proxy-auth-trusted-proxies={networks}"], "cover every")
 
 
-# Oldest Kubernetes the chart supports (Chart.yaml kubeVersion) and the newest schemas at hand.
-SCHEMA_VERSIONS = ["1.25.0", "latest"]
+def headlamp_problems(label: str, overrides: list[dict], docs, notes_text: str) -> list[str]:
+    """What porting Headlamp values must give: OIDC with a cookie secret, no Headlamp-only flag on
+    the command line, the ignored values named in the install notes, Headlamp's pod settings."""
+    problems = []
+    values = {}
+    for override in overrides:
+        values = merge(values, override)
+    deployment = next((doc for _, doc in docs if doc["kind"] == "Deployment"), None)
+    if deployment is None:
+        return ["no Deployment"]
+    pod = deployment["spec"]["template"]["spec"]
+    container = pod["containers"][0]
+    args = container.get("args", [])
+    env = {e["name"]: e for e in container.get("env", [])}
+    # Headlamp flags Lamplight's server accepts and ignores: passed on (as by Headlamp's chart) and
+    # named in the install notes; the server says why at start-up (--binary runs it).
+    ignored = {"watch-plugins-changes", "enable-helm", "oidc-use-cookie", "me-user-info-url", "insecure-ssl",
+               "enable-dynamic-clusters", "allow-kubeconfig-changes", "proxy-urls", "enable-cluster-inventory"}
+    extra_args = [str(a) for a in (values.get("config", {}).get("extraArgs") or [])]
+    for arg in extra_args:
+        name = re.match(r"^--?([a-z-]+)", arg)
+        if name and name.group(1) in ignored and arg not in notes_text:
+            problems.append(f"the Headlamp flag {arg}, which Lamplight ignores, is not named in the install notes")
+    if args[-len(extra_args):] != extra_args if extra_args else False:
+        problems.append(f"config.extraArgs do not end the command line as given: {args[-len(extra_args):]}")
+    config = values.get("config", {})
+    for key, flag in [("pluginsDir", "-plugins-dir="), ("podDebugImage", "-pod-debug-image="), ("nodeShellImage", "-node-shell-image=")]:
+        if config.get(key) and f"{flag}{config[key]}" not in args:
+            problems.append(f"config.{key} did not become {flag}{config[key]}")
+    oidc = values.get("config", {}).get("oidc", {})
+    env_names = {e.get("name") for e in values.get("env", [])}
+    configured = oidc.get("clientID") or oidc.get("externalSecret", {}).get("enabled") or "OIDC_CLIENT_ID" in env_names \
+        or "HEADLAMP_CONFIG_OIDC_CLIENT_ID" in env_names
+    if configured:
+        if not (any(a.startswith("-oidc-client-id=") for a in args) or "HEADLAMP_CONFIG_OIDC_CLIENT_ID" in env):
+            problems.append("OIDC is configured but no client ID reaches the server: the dashboard would have no sign-in")
+        cookie = env.get("HEADLAMP_CONFIG_OIDC_COOKIE_SECRET")
+        if not cookie:
+            problems.append("OIDC is configured but no cookie secret reaches the server: it would exit")
+        elif "valueFrom" in cookie and not oidc.get("existingSecret"):
+            secret_name = cookie["valueFrom"]["secretKeyRef"]["name"]
+            if not any(d["kind"] == "Secret" and d["metadata"]["name"] == secret_name for _, d in docs):
+                problems.append(f"the cookie secret comes from Secret {secret_name}, which the chart does not create")
+        secret_env = env.get("HEADLAMP_CONFIG_OIDC_CLIENT_SECRET")
+        if any("OIDC_CLIENT_SECRET" in a for a in args):
+            problems.append("the client secret is on the command line (visible in ps)")
+        if ("OIDC_CLIENT_SECRET" in env_names or oidc.get("externalSecret", {}).get("enabled")) and not secret_env:
+            problems.append("Headlamp's OIDC_CLIENT_SECRET does not reach HEADLAMP_CONFIG_OIDC_CLIENT_SECRET")
+        if oidc.get("externalSecret", {}).get("enabled") and {"secretRef": {"name": oidc["externalSecret"]["name"]}} not in container.get("envFrom", []):
+            problems.append("config.oidc.externalSecret is not the container's envFrom")
+        if oidc.get("usePKCE") is False and "PKCE" not in notes_text:
+            problems.append("usePKCE=false is not named in the install notes")
+    for key, word in [("enableHelm", "config.enableHelm"), ("watchPlugins", "config.watchPlugins")]:
+        if values.get("config", {}).get(key) and word not in notes_text:
+            problems.append(f"{word} is ignored without a warning in the install notes")
+    if oidc.get("meUserInfoURL") and "meUserInfoURL" not in notes_text:
+        problems.append("config.oidc.meUserInfoURL is ignored without a warning")
+    if values.get("clusterRoleBinding", {}).get("clusterRoleName") == "cluster-admin" and "cluster-admin" not in notes_text:
+        problems.append("cluster-admin is bound without a warning in the install notes")
+    if values.get("hostUsers") is False and pod.get("hostUsers") is not False:
+        problems.append("hostUsers: false did not reach the pod")
+    if values.get("hostAliases") and pod.get("hostAliases") != values["hostAliases"]:
+        problems.append("hostAliases did not reach the pod")
+    for constraint in pod.get("topologySpreadConstraints", []):
+        if not constraint.get("labelSelector"):
+            problems.append(f"a topology spread constraint without labelSelector: {constraint}")
+    for key, template in (values.get("podLabels") or {}).items():
+        if "{{" in str(template) and "{{" in str(pod_labels := deployment["spec"]["template"]["metadata"]["labels"].get(key)):
+            problems.append(f"podLabels.{key} was not run through tpl: {pod_labels}")
+    liveness = (values.get("probes") or {}).get("livenessProbe")
+    if liveness and container["livenessProbe"].get("periodSeconds") != liveness.get("periodSeconds"):
+        problems.append("probes.livenessProbe.periodSeconds did not reach the liveness probe")
+    return problems
 
 
 def kubernetes_schema_problems(docs) -> list[str]:
-    """Strict validation against Kubernetes' own schemas, when kubernetes-validate is installed."""
-    try:
-        import kubernetes_validate
-    except ImportError:
-        return []
+    """Strict validation against Kubernetes' own schemas (kubernetes-validate), oldest and newest."""
     problems = []
-    for version in SCHEMA_VERSIONS:
-        version = kubernetes_validate.latest_version() if version == "latest" else version
+    for version in KUBE_VERSIONS:
         for name, doc in docs:
             try:
                 kubernetes_validate.validate(doc, version, strict=True)
             except kubernetes_validate.SchemaNotFoundError:
-                pass  # CRDs (Traefik's Middleware) have no schema there
+                pass  # CRDs (Traefik's Middleware, HTTPRoute, ServiceMonitor) have no schema there
             except kubernetes_validate.ValidationError as error:
                 problems.append(f"{name}: {doc['kind']} invalid for Kubernetes {version}: {error.message}")
     return problems
 
 
-def check_objects(docs) -> list[str]:
+def check_objects(docs, overrides: list[dict] | None = None) -> list[str]:
     problems = []
+    values = {}
+    for override in overrides or []:
+        values = merge(values, override)
+    asked_cluster_admin = values.get("clusterRoleBinding", {}).get("clusterRoleName") == "cluster-admin"
     for name, doc in docs:
         if not (doc.get("apiVersion") and doc.get("kind") and doc.get("metadata", {}).get("name")):
             problems.append(f"{name}: an object without apiVersion/kind/metadata.name")
@@ -479,7 +563,7 @@ def check_objects(docs) -> list[str]:
     for _, doc in docs:
         by_kind.setdefault(doc["kind"], []).append(doc)
     for binding in by_kind.get("ClusterRoleBinding", []):
-        if binding["roleRef"]["name"] == "cluster-admin":
+        if binding["roleRef"]["name"] == "cluster-admin" and not asked_cluster_admin:
             problems.append("binds cluster-admin")
     for role in by_kind.get("ClusterRole", []):
         for rule in role["rules"]:
@@ -490,6 +574,7 @@ def check_objects(docs) -> list[str]:
             verbs = set(rule.get("verbs", []))
             if not (verbs <= {"get", "list", "watch"} or verbs == {"impersonate"}):
                 problems.append(f"the ClusterRole grants {sorted(verbs)}")
+    problems += traefik_problems(by_kind)
     for deployment in by_kind.get("Deployment", []):
         pod = deployment["spec"]["template"]["spec"]
         container = pod["containers"][0]
@@ -509,6 +594,10 @@ def check_objects(docs) -> list[str]:
             for rule in ingress["spec"].get("rules", []):
                 if rule.get("host") and rule["host"] not in allowed and allowed != ["*"]:
                     problems.append(f"Ingress host {rule['host']} is not in -allowed-hosts ({','.join(allowed)}): it would get 421")
+        for route in by_kind.get("HTTPRoute", []):
+            for host in route["spec"].get("hostnames", []):
+                if host not in allowed and allowed != ["*"]:
+                    problems.append(f"HTTPRoute host name {host} is not in -allowed-hosts ({','.join(allowed)}): it would get 421")
         anchors = ("-proxy-auth-trusted-proxies=", "-proxy-auth-insecure-trust-any-peer", "-proxy-auth-preset=",
                    "-proxy-auth-jwt-header=", "-proxy-auth-client-ca-file=", "-proxy-auth-secret-file=")
         if "-proxy-auth=true" in args and not any(a.startswith(anchors) for a in args):
@@ -520,6 +609,50 @@ def check_objects(docs) -> list[str]:
             rules = [r for role in by_kind.get("ClusterRole", []) for r in role["rules"]]
             if any(set(r["verbs"]) != {"impersonate"} for r in rules):
                 problems.append("impersonation is on but the ClusterRole grants more than impersonate")
+    return problems
+
+
+def traefik_problems(by_kind) -> list[str]:
+    """The Traefik middlewares: security headers outermost, an `rd={url}` query with nothing in front
+    of {url}, ForwardAuth and the sign-in page at the same oauth2-proxy (one namespace), every
+    middleware an Ingress or HTTPRoute names exists."""
+    problems = []
+    middlewares = {m["metadata"]["name"]: m for m in by_kind.get("Middleware", [])}
+    if not middlewares:
+        return problems
+    chains = []
+    for ingress in by_kind.get("Ingress", []):
+        refs = ingress["metadata"].get("annotations", {}).get("traefik.ingress.kubernetes.io/router.middlewares", "")
+        prefix = ingress["metadata"]["namespace"] + "-"
+        chains.append(("Ingress", [r.split("@")[0].removeprefix(prefix) for r in refs.split(",") if r.endswith("@kubernetescrd")]))
+    for route in by_kind.get("HTTPRoute", []):
+        for rule in route["spec"]["rules"]:
+            names = [f["extensionRef"]["name"] for f in rule.get("filters", []) if f.get("type") == "ExtensionRef"]
+            if names:
+                chains.append(("HTTPRoute", names))
+    for ingress in by_kind.get("Ingress", []):
+        annotations = ingress["metadata"].get("annotations", {})
+        if ingress["spec"].get("tls") and annotations.get("traefik.ingress.kubernetes.io/router.entrypoints", "") in ("", "web"):
+            problems.append("Ingress with TLS has no HTTPS-only entrypoint: Traefik would serve it on plain HTTP too")
+    for where, chain in chains:
+        ours = [n for n in chain if n in middlewares]
+        if any(n.endswith("-security-headers") for n in middlewares) and (not ours or not ours[0].endswith("-security-headers")):
+            problems.append(f"{where}: the security-headers middleware is not the outermost, so the sign-in page lacks its headers: {chain}")
+        if not any(n.endswith("-auth") for n in ours):
+            problems.append(f"{where}: no ForwardAuth middleware in {chain}")
+    for name, middleware in middlewares.items():
+        spec = middleware["spec"]
+        if "errors" in spec:
+            query = spec["errors"]["query"]
+            if "rd=" in query and not query.endswith("rd={url}"):
+                problems.append(f"{name}: the sign-in query {query!r} puts something in front of {{url}} (Traefik expands it to the absolute URL)")
+            service = spec["errors"]["service"]
+            namespace = service.get("namespace", middleware["metadata"]["namespace"])
+            for other in middlewares.values():
+                address = other["spec"].get("forwardAuth", {}).get("address", "")
+                match = re.match(r"^https?://([^./:]+)\.([^./:]+)\.svc", address)
+                if match and (match.group(1), match.group(2)) != (service["name"], namespace):
+                    problems.append(f"ForwardAuth goes to {match.group(1)}.{match.group(2)} but the sign-in page to {service['name']}.{namespace}")
     return problems
 
 
@@ -685,11 +818,17 @@ def check_binary(binary: str, label: str, docs) -> None:
         Path(sa, "namespace").write_text("lamplight")
         env = {k: v for k, v in os.environ.items() if not k.startswith("HEADLAMP_CONFIG_")}
         env.update({"KUBERNETES_SERVICE_HOST": "127.0.0.1", "KUBERNETES_SERVICE_PORT": "1", "LAMPLIGHT_SERVICE_ACCOUNT_DIR": sa})
+        for source in container.get("envFrom", []):
+            if "secretRef" in source:  # Headlamp's OIDC external Secret
+                env.update({"OIDC_CLIENT_ID": "lamplight-ci", "OIDC_CLIENT_SECRET": "ci-client-secret",
+                            "OIDC_ISSUER_URL": "https://idp.example.com", "OIDC_SCOPES": "profile,email"})
         for var in container.get("env", []):
             if "value" in var:
-                env[var["name"]] = str(var["value"])
+                # Kubernetes expands $(NAME) from the variables defined before it.
+                env[var["name"]] = re_module.sub(r"\$\(([A-Za-z_][A-Za-z0-9_]*)\)", lambda m: env.get(m.group(1), m.group(0)), str(var["value"]))
             elif var["name"].endswith("COOKIE_SECRET"):
                 env[var["name"]] = "x" * 48  # what the chart's Secret would hold
+        args = [re_module.sub(r"\$\(([A-Za-z_][A-Za-z0-9_]*)\)", lambda m: env.get(m.group(1), m.group(0)), a) for a in args]
         # Files named by flags or variables become test files of the same kind.
         allowed_names = next((a.split("=", 1)[1].split(",") for a in args if a.startswith("-proxy-auth-allowed-names=")), [])
         if any(re_module.match(rf"^--?({'|'.join(FILE_FLAGS)})=", a) for a in args) or any(
@@ -703,6 +842,8 @@ def check_binary(binary: str, label: str, docs) -> None:
         tls = any(a.startswith("-tls-cert-path=") for a in args) or bool(env.get("HEADLAMP_CONFIG_TLS_CERT_PATH"))
         endpoint = Endpoint(port, files if tls else None)
         process = subprocess.Popen([binary, *args], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        if any("$(" in a for a in args):
+            fail(f"binary {label}: an argument refers to a variable the container does not define: {[a for a in args if '$(' in a]}")
         try:
             base = next((a.split("=", 1)[1] for a in args if a.startswith("-base-url=")), "")
             deadline = time.time() + 20
@@ -718,6 +859,7 @@ def check_binary(binary: str, label: str, docs) -> None:
                 if status == 200:
                     ok(f"binary {label}: the server starts with the rendered args and env{' (HTTPS)' if tls else ''}")
                     check_hosts(label, endpoint, f"{base}/healthz", args)
+                    check_sign_in(label, endpoint, base, args, env)
                     check_anchors(label, endpoint, base, args, env)
                     check_metrics(label, endpoint, base, args, metrics_port)
                     return
@@ -726,6 +868,24 @@ def check_binary(binary: str, label: str, docs) -> None:
         finally:
             process.terminate()
             process.wait(timeout=10)
+
+
+def check_sign_in(label: str, endpoint: Endpoint, base: str, args: list[str], env: dict) -> None:
+    """Where the render configures OIDC (however: values, Headlamp's env or external Secret,
+    HEADLAMP_CONFIG_OIDC_*), the running server's /config says its sign-in is OIDC."""
+    import json as json_module
+
+    if not (any(a.startswith("-oidc-client-id=") for a in args) or env.get("HEADLAMP_CONFIG_OIDC_CLIENT_ID")):
+        return
+    status, body = endpoint.get(f"{base}/config")
+    try:
+        mode = json_module.loads(body).get("auth", {}).get("mode")
+    except ValueError:
+        mode = None
+    if status == 200 and mode == "oidc":
+        ok(f"binary {label}: the server signs users in with OIDC (/config auth.mode)")
+    else:
+        fail(f"binary {label}: OIDC is configured but the server's /config says auth.mode={mode!r} ({status})")
 
 
 def check_hosts(label: str, endpoint: Endpoint, path: str, args: list[str]) -> None:
@@ -859,16 +1019,15 @@ def main() -> int:
         sys.exit("usage: validate.py [--binary PATH-TO-LAMPLIGHT]")
     check_chart_yaml()
     values = check_values()
+    check_lint()
     if values:
-        check_templates(values)
         check_readme(values)
         check_rendering(binary)
-    check_guards()
     print()
     if failures:
         print(f"{len(failures)} check(s) failed")
         return 1
-    print("all chart checks passed (rendered with ci/render.py, a Go-template subset interpreter: not Helm)")
+    print(f"all chart checks passed (rendered and linted by Helm {helm_python.helm_sdk_version()} through helm-python-sdk {helm_python.__version__})")
     return 0
 
 

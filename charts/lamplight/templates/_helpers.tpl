@@ -56,7 +56,16 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 
 {{/* The Secret holding the OIDC client secret and cookie secret. */}}
 {{- define "lamplight.oidcSecretName" -}}
-{{- default (printf "%s-oidc" (include "lamplight.fullname" .)) .Values.config.oidc.existingSecret }}
+{{- $oidc := .Values.config.oidc }}
+{{- if $oidc.existingSecret }}
+{{- $oidc.existingSecret }}
+{{- else if (dig "externalSecret" "enabled" false $oidc) }}
+{{- printf "%s-oidc-cookie" (include "lamplight.fullname" .) }}
+{{- else if and (dig "secret" "create" true $oidc) (dig "secret" "name" "" $oidc) }}
+{{- dig "secret" "name" "" $oidc }}
+{{- else }}
+{{- printf "%s-oidc" (include "lamplight.fullname" .) }}
+{{- end }}
 {{- end }}
 
 {{/* Health routes live under the base URL, like every other route. */}}
@@ -125,7 +134,7 @@ need -proxy-auth-trusted-proxies (when given, it must hold too).
 
 {{/* "true" when Lamplight serves HTTPS itself: config.tlsSecretName, or -tls-cert-path in config.extraArgs / env. */}}
 {{- define "lamplight.tlsOn" -}}
-{{- $on := .Values.config.tlsSecretName }}
+{{- $on := or .Values.config.tlsSecretName (dig "tlsCertPath" "" .Values.config) }}
 {{- range .Values.config.extraArgs }}
 {{- if regexMatch "^--?tls-cert-path=.+$" (toString .) }}
 {{- $on = true }}
@@ -155,7 +164,7 @@ chart's OIDC values, or OIDC given as flags or variables. A cookie secret alone 
 all the server needs when the OIDC client comes from a kubeconfig context (`auth-provider: oidc`).
 */}}
 {{- define "lamplight.signInOn" -}}
-{{- $on := or (include "lamplight.proxyAuthOn" .) (include "lamplight.oidcOn" .) }}
+{{- $on := or (include "lamplight.proxyAuthOn" .) (include "lamplight.oidcAny" .) }}
 {{- range .Values.config.extraArgs }}
 {{- if regexMatch "^--?oidc-(client-id|cookie-secret|cookie-secret-file)=.+$" (toString .) }}
 {{- $on = true }}
@@ -201,6 +210,11 @@ server always answers to (localhost, *.localhost, IP addresses, the -oidc-callba
 {{- with .host }}
 {{- $hosts = append $hosts (lower (trimSuffix "." (toString .))) }}
 {{- end }}
+{{- end }}
+{{- end }}
+{{- if .Values.httpRoute.enabled }}
+{{- range .Values.httpRoute.hostnames }}
+{{- $hosts = append $hosts (lower (trimSuffix "." (toString .))) }}
 {{- end }}
 {{- end }}
 {{- if has "*" $hosts }}*{{ else }}{{ join "," (uniq $hosts) }}{{ end }}
@@ -343,6 +357,7 @@ Render-time guards. Each mirrors a refusal of the server at start-up (which woul
 up as a CrashLoopBackOff) or a combination that would expose the cluster.
 */}}
 {{- define "lamplight.validate" -}}
+{{- include "lamplight.headlampValidate" . }}
 {{- $proxyAuth := include "lamplight.proxyAuthOn" . }}
 {{- if and $proxyAuth (not (include "lamplight.trustedProxiesGiven" .)) (not (include "lamplight.otherAnchorGiven" .)) }}
 {{- fail "\n\nproxy-auth is on (proxyAuth.enabled, or -proxy-auth=true in config.extraArgs / HEADLAMP_CONFIG_PROXY_AUTH in env) but proxyAuth.trustedProxies is empty and no other trust anchor is configured.\nLamplight refuses to start like this: anyone who can reach the pod could send `X-Forwarded-User: admin`.\nSet proxyAuth.trustedProxies to the addresses the auth proxy connects from, e.g.\n  --set 'proxyAuth.trustedProxies={10.42.0.0/16}'   (the pod CIDR of your ingress controller / oauth2-proxy pods)\n  --set 'proxyAuth.trustedProxies={127.0.0.1/32}'   (an auth proxy sidecar in the same pod)\nor a stronger anchor: proxyAuth.preset with proxyAuth.jwt.audience (a signed assertion: Google IAP, Cloudflare Access, AWS ALB, Pomerium, oauth2-proxy),\nproxyAuth.clientCA.existingSecret (the proxy's client certificate) or proxyAuth.sharedSecret.existingSecret.\nSee docs/identity-aware-proxy.md, \"Trust anchors\" and \"Choosing -proxy-auth-trusted-proxies\"." }}
@@ -374,8 +389,8 @@ up as a CrashLoopBackOff) or a combination that would expose the cluster.
 {{- if and (include "lamplight.insecureTrustAnyPeerOn" .) (not (and .Values.networkPolicy.enabled .Values.networkPolicy.proxyPeers)) }}
 {{- fail "\n\nproxyAuth.insecureTrustAnyPeer (or -proxy-auth-insecure-trust-any-peer) accepts identity headers from any peer; it is only safe when a NetworkPolicy admits nothing but the proxy.\nKeep networkPolicy.enabled=true and set networkPolicy.proxyPeers to the proxy's pods/namespace." }}
 {{- end }}
-{{- if and $proxyAuth (include "lamplight.oidcOn" .) }}
-{{- fail "\n\nproxy-auth and config.oidc.clientID are both set: choose one way of signing users in (Lamplight refuses both at once)." }}
+{{- if and $proxyAuth (include "lamplight.oidcAny" .) }}
+{{- fail "\n\nproxy-auth and OIDC (config.oidc.clientID, config.oidc.externalSecret, OIDC_CLIENT_ID or HEADLAMP_CONFIG_OIDC_CLIENT_ID in env, -oidc-client-id) are both set: choose one way of signing users in (Lamplight refuses both at once)." }}
 {{- end }}
 {{- /* Trust anchors and their settings. Each mirrors the server's refusal at start-up. */ -}}
 {{- with .Values.proxyAuth }}
@@ -444,6 +459,21 @@ up as a CrashLoopBackOff) or a combination that would expose the cluster.
 {{- if and $proxyAuth .Values.networkPolicy.enabled (not .Values.networkPolicy.proxyPeers) }}
 {{- fail "\n\nproxy-auth is on and networkPolicy.enabled=true, but networkPolicy.proxyPeers is empty, so the NetworkPolicy would not know which pods are the proxy.\nSet networkPolicy.proxyPeers to the proxy's pods/namespace, e.g.\n  networkPolicy:\n    proxyPeers:\n      - namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: traefik}}\n        podSelector: {matchLabels: {app.kubernetes.io/name: traefik}}\nor set networkPolicy.enabled=false if your cluster enforces no NetworkPolicies (then trustedProxies is the only guard)." }}
 {{- end }}
+{{- if and .Values.httpRoute.enabled (not (include "lamplight.signInOn" .)) (not .Values.httpRoute.allowWithoutSignIn) }}
+{{- fail "\n\nhttpRoute.enabled=true publishes Lamplight through a Gateway, but no sign-in is configured: neither proxy auth (proxyAuth.enabled, -proxy-auth) nor OpenID Connect (config.oidc.clientID, -oidc-client-id, Headlamp's OIDC_CLIENT_ID in env).\nAnyone who can reach the Gateway would use the dashboard.\nPut an identity-aware proxy in front (proxyAuth.* with ingress.authProxy.type=traefik and Traefik's Gateway provider, or the gateway's own external auth: see examples/gateway-*.yaml) or configure config.oidc.*.\nIf something outside this chart authenticates every request, set httpRoute.allowWithoutSignIn=true (UNSAFE)." }}
+{{- end }}
+{{- if and .Values.httpRoute.enabled (not .Values.httpRoute.parentRefs) }}
+{{- fail "\n\nhttpRoute.enabled=true but httpRoute.parentRefs is empty: name the Gateway the route attaches to, e.g. httpRoute.parentRefs: [{name: my-gateway, namespace: gateway-system}]." }}
+{{- end }}
+{{- if and (eq .Values.ingress.authProxy.type "nginx") .Values.httpRoute.enabled (not .Values.httpRoute.rules) }}
+{{- fail "\n\ningress.authProxy.type=nginx sets ingress-nginx annotations, which a Gateway API HTTPRoute ignores: httpRoute would be published without ForwardAuth.\nWith httpRoute use ingress.authProxy.type=traefik (Traefik's Gateway provider, ExtensionRef filters) or the gateway's own external auth with your own httpRoute.rules (examples/gateway-envoy-oauth2-proxy.yaml)." }}
+{{- end }}
+{{- if and (eq .Values.ingress.authProxy.type "traefik") (or .Values.ingress.enabled .Values.httpRoute.enabled) }}
+{{- $signInNs := .Values.ingress.authProxy.traefik.signInService.namespace | default (include "lamplight.namespace" .) }}
+{{- if and (ne $signInNs (include "lamplight.namespace" .)) (not .Values.ingress.authProxy.traefik.allowCrossNamespace) }}
+{{- fail (printf "\n\ningress.authProxy.traefik.signInService.namespace=%s is not Lamplight's namespace (%s): Traefik refuses a Middleware that points at a Service in another namespace unless its providers.kubernetesCRD.allowCrossNamespace=true, and then rejects the whole router: the dashboard would be a 404.\nInstall oauth2-proxy in %s (the default: leave signInService.namespace and authURL empty), or enable allowCrossNamespace in Traefik and set ingress.authProxy.traefik.allowCrossNamespace=true." $signInNs (include "lamplight.namespace" .) (include "lamplight.namespace" .)) }}
+{{- end }}
+{{- end }}
 {{- if and .Values.ingress.enabled (not (include "lamplight.signInOn" .)) (not .Values.ingress.allowWithoutSignIn) }}
 {{- fail "\n\ningress.enabled=true publishes Lamplight, but no sign-in is configured: neither proxy auth (proxyAuth.enabled, -proxy-auth) nor OpenID Connect (config.oidc.clientID, -oidc-client-id).\nAnyone who can reach the Ingress would use the dashboard: with config.unsafeUseServiceAccountToken as the service account, otherwise with whatever token they bring.\nPut an identity-aware proxy in front (proxyAuth.*, ingress.authProxy.*; see docs/identity-aware-proxy.md) or configure config.oidc.*.\nIf something outside this chart authenticates every request and that is really what you want, set ingress.allowWithoutSignIn=true (UNSAFE)." }}
 {{- end }}
@@ -460,7 +490,7 @@ up as a CrashLoopBackOff) or a combination that would expose the cluster.
 {{- end }}
 {{- end }}
 {{- end }}
-{{- if and .Values.ingress.enabled (eq .Values.ingress.authProxy.type "traefik" "nginx") (not $proxyAuth) }}
+{{- if and (or .Values.ingress.enabled .Values.httpRoute.enabled) (eq .Values.ingress.authProxy.type "traefik" "nginx") (not $proxyAuth) }}
 {{- fail (printf "\n\ningress.authProxy.type=%s puts oauth2-proxy in front, but proxyAuth.enabled is false, so Lamplight would ignore the identity it sends. Set proxyAuth.enabled=true (with trustedProxies)." .Values.ingress.authProxy.type) }}
 {{- end }}
 {{- end }}
@@ -486,6 +516,13 @@ up as a CrashLoopBackOff) or a combination that would expose the cluster.
 {{- if .Values.config.tlsSecretName }}
 - "-tls-cert-path=/etc/lamplight/tls/tls.crt"
 - "-tls-key-path=/etc/lamplight/tls/tls.key"
+{{- else }}
+{{- with (dig "tlsCertPath" "" .Values.config) }}
+- {{ printf "-tls-cert-path=%s" . | quote }}
+{{- end }}
+{{- with (dig "tlsKeyPath" "" .Values.config) }}
+- {{ printf "-tls-key-path=%s" . | quote }}
+{{- end }}
 {{- end }}
 {{- if .Values.proxyAuth.enabled }}
 - "-proxy-auth=true"
@@ -591,6 +628,8 @@ up as a CrashLoopBackOff) or a combination that would expose the cluster.
 {{- end }}
 - {{ printf "-session-ttl=%d" (int .Values.config.sessionTTL) | quote }}
 {{- end }}
+{{- include "lamplight.headlampOidcArgs" . }}
+{{- include "lamplight.headlampConfigArgs" . }}
 {{- range .Values.config.extraArgs }}
 - {{ toString . | quote }}
 {{- end }}
@@ -609,22 +648,35 @@ up as a CrashLoopBackOff) or a combination that would expose the cluster.
 {{- end }}
 {{- end }}
 
-{{/* The public host the sign-in page sends the browser back to. */}}
-{{- define "lamplight.ingressHost" -}}
-{{- $first := first .Values.ingress.hosts | default dict }}
-{{- $first.host | default "localhost" }}
+
+{{/* The Traefik Middleware names the chart creates, in the order the router applies them (outermost first). */}}
+{{- define "lamplight.traefikMiddlewareNames" -}}
+{{- $full := include "lamplight.fullname" . }}
+{{- $names := list }}
+{{- if .Values.ingress.authProxy.traefik.securityHeaders }}
+{{- $names = append $names (printf "%s-security-headers" $full) }}
+{{- end }}
+{{- toJson (concat $names (list (printf "%s-strip-identity" $full) (printf "%s-sign-in" $full) (printf "%s-auth" $full))) }}
+{{- end }}
+
+{{/*
+oauth2-proxy's auth endpoint: ingress.authProxy.authURL, or the sign-in Service's, so both point
+at one namespace (the release's unless signInService.namespace says otherwise).
+*/}}
+{{- define "lamplight.authURL" -}}
+{{- with .Values.ingress.authProxy.authURL }}
+{{- . }}
+{{- else }}
+{{- $svc := .Values.ingress.authProxy.traefik.signInService }}
+{{- printf "http://%s.%s.svc.cluster.local:%v/oauth2/auth" $svc.name ($svc.namespace | default (include "lamplight.namespace" .)) $svc.port }}
+{{- end }}
 {{- end }}
 
 {{/* Traefik Middleware names, in the order the router applies them (outermost first). */}}
 {{- define "lamplight.traefikMiddlewares" -}}
 {{- $ns := include "lamplight.namespace" . }}
-{{- $full := include "lamplight.fullname" . }}
-{{- $names := list (printf "%s-strip-identity" $full) (printf "%s-sign-in" $full) (printf "%s-auth" $full) }}
-{{- if .Values.ingress.authProxy.traefik.securityHeaders }}
-{{- $names = append $names (printf "%s-security-headers" $full) }}
-{{- end }}
 {{- $refs := list }}
-{{- range $names }}
+{{- range (include "lamplight.traefikMiddlewareNames" . | fromJsonArray) }}
 {{- $refs = append $refs (printf "%s-%s@kubernetescrd" $ns .) }}
 {{- end }}
 {{- join "," (concat $refs .Values.ingress.authProxy.traefik.extraMiddlewares) }}
