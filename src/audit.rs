@@ -46,20 +46,50 @@ pub fn forwarded(
         .and_then(|p| p.strip_prefix("/clusters/"))
         .unwrap_or_default();
     let (cluster, rest) = after.split_once('/').unwrap_or((after, ""));
+    let cluster = percent_encoding::percent_decode_str(cluster).decode_utf8_lossy();
+    let call = Call {
+        cluster: &cluster,
+        method: request.method().as_str(),
+        rest,
+        query: request.uri().query().unwrap_or_default(),
+    };
+    record_call(request, user, &call, status, started);
+}
+
+/// A request to a cluster's API server: its method, the path after the cluster's prefix
+/// (without the leading `/`) and its query.
+pub struct Call<'a> {
+    pub cluster: &'a str,
+    pub method: &'a str,
+    pub rest: &'a str,
+    pub query: &'a str,
+}
+
+/// A request Lamplight made to a cluster on the caller's behalf (Headlamp's node drain), logged as
+/// the caller's own forwarded request would be.
+pub fn record_call(
+    request: &HttpRequest,
+    user: Option<&User>,
+    call: &Call<'_>,
+    status: StatusCode,
+    started: Instant,
+) {
+    let Call {
+        cluster,
+        method,
+        rest,
+        query,
+    } = *call;
     // Most requests are reads, logged only at debug: they are told apart without parsing the path
     // (a GET is a read unless it opens a stream into a container).
-    let plain_read = matches!(request.method().as_str(), "GET" | "HEAD" | "OPTIONS")
+    let plain_read = matches!(method, "GET" | "HEAD" | "OPTIONS")
         && !["/exec", "/attach", "/portforward"]
             .iter()
             .any(|connect| rest.contains(connect));
     if plain_read && !tracing::enabled!(target: TARGET, tracing::Level::DEBUG) {
         return;
     }
-    let info = RequestInfo::new(
-        request.method().as_str(),
-        &format!("/{rest}"),
-        request.uri().query().unwrap_or_default(),
-    );
+    let info = RequestInfo::new(method, &format!("/{rest}"), query);
     // Asking what one may do (the UI does it for every button) changes nothing: it is a read.
     let write = info.is_write()
         && !matches!(
@@ -78,7 +108,7 @@ pub fn forwarded(
         "groups": user.map(|u| u.groups.as_slice()).unwrap_or_default(),
         "auth": user.map(|u| u.method.as_str()),
         "anchors": user.map(|u| u.anchors.as_slice()).unwrap_or_default(),
-        "cluster": percent_encoding::percent_decode_str(cluster).decode_utf8_lossy(),
+        "cluster": cluster,
         "verb": info.verb,
         "api_group": info.api_group,
         "resource": info.resource,

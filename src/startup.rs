@@ -16,6 +16,7 @@ use actix_web::middleware::Next;
 use crate::auth::Authenticator;
 use crate::auth::hosts::{AllowedHosts, require_allowed_host};
 use crate::auth::oidc::{Oidc, OidcSetupError, PendingCookies};
+use crate::auth::token_cookie::TokenCookies;
 use crate::auth::trust::{TrustedProxies, client_certificate};
 use crate::clusters::{ClusterRegistry, KubeconfigError};
 use crate::demo::{Demo, DemoError};
@@ -141,6 +142,7 @@ impl Application {
         };
         let metrics_on_main = settings.metrics.enabled && metrics_address.is_none();
         let hosts = web::Data::new(AllowedHosts::new(&settings));
+        let token_cookies = token_cookies(&settings, &trusted)?;
         let trusted = web::Data::new(trusted);
         let registry_data = web::Data::from(registry.clone());
         let settings = web::Data::new(settings);
@@ -164,6 +166,9 @@ impl Application {
                 .configure(|cfg| {
                     if let Some(oidc) = &oidc {
                         cfg.app_data(web::Data::new(oidc.clone()));
+                    }
+                    if let Some(cookies) = &token_cookies {
+                        cfg.app_data(cookies.clone());
                     }
                 })
                 .configure(routes::configure(&settings, oidc_enabled, metrics_on_main))
@@ -212,6 +217,32 @@ impl Application {
         }
         self.server.await
     }
+}
+
+/// Headlamp's token sign-in, when a cookie secret can seal its cookie (see `auth::token_cookie`).
+fn token_cookies(
+    settings: &Settings,
+    trusted: &TrustedProxies,
+) -> Result<Option<web::Data<TokenCookies>>, StartupError> {
+    let Some(secret) = settings.cookie_secret() else {
+        return Ok(None);
+    };
+    let ttl = settings
+        .oidc
+        .as_ref()
+        .map(|o| o.session_ttl)
+        .or_else(|| settings.oidc_template.as_ref().map(|t| t.session_ttl))
+        .unwrap_or(std::time::Duration::from_secs(86_400));
+    let proxy = &settings.proxy_auth;
+    let cookies = TokenCookies::new(
+        secret,
+        &settings.server.base_url,
+        ttl,
+        trusted.clone(),
+        !proxy.enabled || proxy.allow_set_token,
+    )
+    .map_err(|error| StartupError::Oidc(OidcSetupError::from(error)))?;
+    Ok(Some(web::Data::new(cookies)))
 }
 
 /// Why `-tls-cert-path` / `-tls-key-path` (or the client CA) cannot serve HTTPS.

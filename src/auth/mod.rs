@@ -5,6 +5,7 @@ mod error;
 pub mod hosts;
 pub mod oidc;
 pub mod proxy;
+pub mod token_cookie;
 pub mod trust;
 mod user;
 mod verified;

@@ -35,6 +35,18 @@ impl RequestBody {
         }
     }
 
+    /// A body Lamplight wrote itself, sent whole.
+    pub(super) fn full(bytes: Bytes) -> Self {
+        let length = bytes.len() as u64;
+        let (sender, chunks) = mpsc::channel(1);
+        // The channel has room for this one chunk, and the sender goes: the body ends after it.
+        let _ = sender.try_send(Ok(bytes));
+        RequestBody {
+            chunks: Some(chunks),
+            length: Some(length),
+        }
+    }
+
     /// Streams `payload` from a task on the current (actix) worker.
     pub(super) fn streamed(mut payload: Payload, length: Option<u64>) -> Self {
         let (sender, chunks) = mpsc::channel(CHUNKS_IN_FLIGHT);

@@ -2,6 +2,7 @@
 //! with WebSocket upgrades bridged, and with exactly the credentials the identity policy allows.
 
 mod body;
+pub mod call;
 mod clients;
 mod data_not_page;
 mod error;
@@ -9,7 +10,7 @@ mod headers;
 mod http;
 mod identity;
 mod limits;
-mod origin;
+pub(crate) mod origin;
 mod prepare;
 pub mod request_info;
 mod websocket;
@@ -78,6 +79,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/clusters")
             .wrap(actix_web::middleware::from_fn(data_not_page::data_not_page))
+            // Outermost: a set-token cookie becomes `Authorization` before anything reads the request.
+            .wrap(actix_web::middleware::from_fn(
+                crate::auth::token_cookie::authorize,
+            ))
             .default_service(web::to(forward)),
     );
 }

@@ -14,7 +14,7 @@ use crate::auth::trust::TrustedProxies;
 /// The origin must name the host the browser asked for (`X-Forwarded-Host` from a trusted proxy,
 /// else `Host`, else `:authority`), which the host allowlist has already accepted: a rebinding
 /// page, whose own name is in `Host`, never gets this far. The refusal does not echo the origin.
-pub(super) fn check(request: &HttpRequest, trusted: &TrustedProxies) -> Result<(), ForwardError> {
+pub(crate) fn check(request: &HttpRequest, trusted: &TrustedProxies) -> Result<(), ForwardError> {
     let Some(origin) = request.headers().get(header::ORIGIN) else {
         return Ok(());
     };

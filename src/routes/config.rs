@@ -4,6 +4,7 @@ use serde_json::{Value, json};
 
 use crate::auth::{Authenticator, User};
 use crate::clusters::{Cluster, ClusterRegistry, ClusterSource};
+use crate::settings::Settings;
 
 /// What a caller who has not signed in learns of a cluster that failed to load: that it did.
 pub const UNAVAILABLE: &str =
@@ -17,34 +18,60 @@ pub const UNAVAILABLE: &str =
 pub async fn config(
     authenticator: web::Data<Authenticator>,
     registry: web::Data<ClusterRegistry>,
+    settings: Option<web::Data<Settings>>,
     user: Option<User>,
 ) -> HttpResponse {
     let hints = authenticator.hints();
     let detailed = user.is_some();
+    // One identity provider signs users in for every cluster: Headlamp's UI then offers its OIDC
+    // sign-in (`/oidc?cluster=`) for each, as Headlamp does for clusters with -oidc-* flags.
+    let oidc = hints.mode == "oidc";
     let clusters: Vec<Value> = registry
         .iter()
-        .map(|cluster| describe(cluster, detailed))
+        .map(|cluster| describe(cluster, detailed, oidc))
         .collect();
+    let mut body = json!({
+        "clusters": clusters,
+        "isDynamicClusterEnabled": false,
+        "allowKubeconfigChanges": false,
+        "auth": {
+            "mode": hints.mode,
+            "loginUrl": hints.login_url,
+            "logoutUrl": hints.logout_url,
+        },
+    });
+    if let Some(settings) = settings {
+        headlamp_defaults(&mut body, &settings);
+    }
     HttpResponse::Ok()
         .insert_header(CacheControl(vec![CacheDirective::NoStore]))
         .insert_header((VARY, "Cookie"))
-        .json(json!({
-            "clusters": clusters,
-            "isDynamicClusterEnabled": false,
-            "allowKubeconfigChanges": false,
-            "auth": {
-                "mode": hints.mode,
-                "loginUrl": hints.login_url,
-                "logoutUrl": hints.logout_url,
-            },
-        }))
+        .json(body)
+}
+
+/// The UI defaults Headlamp's `/config` carries (the themes only when set, as Headlamp omits them).
+fn headlamp_defaults(body: &mut Value, settings: &Settings) {
+    let defaults = &settings.ui.defaults;
+    body["defaultPodDebugImage"] = json!(defaults.pod_debug_image);
+    body["defaultNodeShellImage"] = json!(defaults.node_shell_image);
+    body["defaultNodeShellNamespace"] = json!(defaults.node_shell_namespace);
+    for (key, value) in [
+        ("defaultLightTheme", &defaults.default_light_theme),
+        ("defaultDarkTheme", &defaults.default_dark_theme),
+        ("forceTheme", &defaults.force_theme),
+    ] {
+        if !value.is_empty() {
+            body[key] = json!(value);
+        }
+    }
 }
 
 /// A cluster in Headlamp's shape.
-fn describe(cluster: &Cluster, detailed: bool) -> Value {
+fn describe(cluster: &Cluster, detailed: bool, oidc: bool) -> Value {
+    let auth_type = if oidc { "oidc" } else { cluster.auth_type };
     let mut entry = json!({
         "name": cluster.name,
-        "auth_type": cluster.auth_type,
+        "auth_type": auth_type,
     });
     if detailed {
         let (source, origin) = match &cluster.source {

@@ -1,5 +1,6 @@
 //! The web UI: the build in `frontend/dist`, embedded in the binary (or a folder given with
-//! `-html-static-dir`), with an SPA fallback to `index.html` and strict security headers.
+//! `-html-static-dir`, Headlamp's own build included: see [`super::ui_policy`]), with an SPA
+//! fallback to `index.html` and security headers (a strict policy for the embedded UI).
 //!
 //! The build precompresses its files (`frontend/scripts/compress.mjs`: `x.js.br`, `x.js.gz`):
 //! a client that accepts Brotli or gzip gets that sibling with `Content-Encoding`, and every file
@@ -12,16 +13,16 @@ use actix_web::http::header::{self, ContentEncoding, HeaderValue};
 use actix_web::http::{Method, StatusCode};
 use actix_web::{HttpRequest, HttpResponse, web};
 
+use super::ui_policy;
+use crate::auth::trust::TrustedProxies;
 use crate::status::Status;
 
 #[derive(rust_embed::RustEmbed)]
 #[folder = "frontend/dist"]
 struct Embedded;
 
-/// No inline script or style anywhere in the UI, so the policy can be strict.
-pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
-     img-src 'self' data:; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; \
-     form-action 'self'; frame-ancestors 'none'";
+/// No inline script or style anywhere in the embedded UI, so the policy can be strict.
+pub const CONTENT_SECURITY_POLICY: &str = ui_policy::STRICT;
 /// Vite puts content hashes in every file name under `assets/`.
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 
@@ -35,24 +36,27 @@ const API_PREFIXES: &[&str] = &[
     "oidc",
     "oidc-callback",
     "oidc-logout",
+    "plugins",
+    "user-plugins",
+    "static-plugins",
+    "drain-node",
+    "drain-node-status",
 ];
 
 #[derive(Clone)]
 pub struct Frontend {
-    base_url: String,
-    static_dir: Option<PathBuf>,
+    pub base_url: String,
+    pub static_dir: Option<PathBuf>,
+    /// `-ui-csp`, when the operator chose the policy.
+    pub csp_override: Option<HeaderValue>,
+    /// Plugins are configured: Headlamp runs them with `new Function`.
+    pub plugins: bool,
 }
 
-pub fn configure(
-    base_url: String,
-    static_dir: Option<PathBuf>,
-) -> impl FnOnce(&mut web::ServiceConfig) {
+pub fn configure(frontend: Frontend) -> impl FnOnce(&mut web::ServiceConfig) {
     move |cfg| {
-        cfg.app_data(web::Data::new(Frontend {
-            base_url,
-            static_dir,
-        }))
-        .default_service(web::to(serve));
+        cfg.app_data(web::Data::new(frontend))
+            .default_service(web::to(serve));
     }
 }
 
@@ -138,27 +142,9 @@ impl Frontend {
     async fn asset(&self, path: &str) -> Option<Asset> {
         match &self.static_dir {
             None => Embedded::get(path).map(Asset::Embedded),
-            Some(dir) => {
-                let relative = Path::new(path);
-                if relative
-                    .components()
-                    .any(|c| !matches!(c, Component::Normal(_)))
-                {
-                    return None;
-                }
-                let full = dir.join(relative);
-                // Opening stats the file: on the blocking pool too (actix-files streams from there).
-                let opened = web::block(move || {
-                    full.is_file()
-                        .then(|| actix_files::NamedFile::open(full).ok())
-                        .flatten()
-                })
-                .await;
-                opened
-                    .ok()
-                    .flatten()
-                    .map(|file| Asset::File(Box::new(file)))
-            }
+            Some(dir) => file_in(dir, path)
+                .await
+                .map(|file| Asset::File(Box::new(file))),
         }
     }
 
@@ -189,19 +175,102 @@ impl Frontend {
         Some(plain.into())
     }
 
-    /// `index.html` with `<base href>` set, so deep links load `./assets/...` from the right place.
-    async fn index(&self) -> Option<Vec<u8>> {
+    /// `index.html` as served, and its policy. A Headlamp build gets Headlamp's base-URL rewrite
+    /// and a policy with its inline scripts' hashes (read and hashed per request, so a rebuilt UI
+    /// is served without a restart); any other page gets `<base href>` set, so deep links load
+    /// `./assets/...` from the right place.
+    async fn index(&self, host: Option<&str>) -> Option<(Vec<u8>, HeaderValue)> {
         let html: Cow<'static, [u8]> = match &self.static_dir {
             None => Embedded::get("index.html")?.data,
             Some(dir) => tokio::fs::read(dir.join("index.html")).await.ok()?.into(),
         };
         let html = String::from_utf8_lossy(&html);
-        let base = format!(
-            "<head>\n    <base href=\"{}/\" />",
-            html_escape(&self.base_url)
-        );
-        Some(html.replacen("<head>", &base, 1).into_bytes())
+        let page = if self.static_dir.is_some() && ui_policy::is_headlamp_build(&html) {
+            ui_policy::headlamp_rewrite(&html, &self.base_url)
+        } else {
+            let base = format!(
+                "<head>\n    <base href=\"{}/\" />",
+                html_escape(&self.base_url)
+            );
+            html.replacen("<head>", &base, 1)
+        };
+        let policy = match (&self.csp_override, &self.static_dir) {
+            (Some(policy), _) => policy.clone(),
+            (None, None) => HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+            (None, Some(_)) => {
+                let hashes = ui_policy::inline_script_hashes(&page);
+                HeaderValue::from_str(&ui_policy::external(&hashes, self.plugins, host)).ok()?
+            }
+        };
+        Some((page.into_bytes(), policy))
     }
+
+    /// The policy for the UI's other files: the operator's, the strict one for the embedded UI,
+    /// or an external build's without inline scripts (a worker script gets the policy it is
+    /// served with).
+    fn file_policy(&self) -> HeaderValue {
+        match (&self.csp_override, &self.static_dir) {
+            (Some(policy), _) => policy.clone(),
+            (None, None) => HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+            (None, Some(_)) => HeaderValue::from_str(&ui_policy::external(&[], self.plugins, None))
+                .unwrap_or_else(|_| HeaderValue::from_static(CONTENT_SECURITY_POLICY)),
+        }
+    }
+}
+
+/// A regular file at `relative` under `dir`, opened by actix-files (off the worker thread, with
+/// ETag, Last-Modified and range requests). Only plain names: no `..`, no root, no `\`, and
+/// nothing a symbolic link takes outside `dir`.
+pub(super) async fn file_in(dir: &Path, relative: &str) -> Option<actix_files::NamedFile> {
+    let relative_path = Path::new(relative);
+    if relative.contains(['\\', '\0'])
+        || relative_path
+            .components()
+            .any(|c| !matches!(c, Component::Normal(_)))
+    {
+        return None;
+    }
+    let dir = dir.to_path_buf();
+    let full = dir.join(relative_path);
+    // Opening stats the file: on the blocking pool too (actix-files streams from there).
+    let opened = web::block(move || {
+        let inside = full
+            .canonicalize()
+            .ok()
+            .zip(dir.canonicalize().ok())
+            .is_some_and(|(file, dir)| file.starts_with(dir));
+        (inside && full.is_file())
+            .then(|| actix_files::NamedFile::open(full).ok())
+            .flatten()
+    })
+    .await;
+    opened.ok().flatten()
+}
+
+/// A file of `dir` for this request: its precompressed sibling in the first coding the client
+/// accepts (when the file itself exists), with `Vary: Accept-Encoding` and `cache`.
+pub(super) async fn serve_file(
+    request: &HttpRequest,
+    dir: &Path,
+    relative: &str,
+    cache: &'static str,
+) -> Option<HttpResponse> {
+    let plain = file_in(dir, relative).await?;
+    let mut file = plain;
+    for coding in accepted_codings(request) {
+        if let Some(encoded) = file_in(dir, &format!("{relative}{}", coding.extension())).await {
+            file = encoded
+                .set_content_type(file.content_type().clone())
+                .set_content_encoding(coding.header())
+                .disable_content_disposition();
+            break;
+        }
+    }
+    let mut response = file.into_response(request);
+    let headers = response.headers_mut();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+    headers.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
+    Some(response)
 }
 
 /// What `negotiated` found: a finished response, or a file for actix-files to answer (it needs the
@@ -237,12 +306,12 @@ fn html_escape(text: &str) -> String {
         .replace('>', "&gt;")
 }
 
-fn with_security_headers(mut response: HttpResponse) -> HttpResponse {
+pub(super) fn with_security_headers(
+    mut response: HttpResponse,
+    policy: HeaderValue,
+) -> HttpResponse {
     let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(CONTENT_SECURITY_POLICY),
-    );
+    headers.insert(header::CONTENT_SECURITY_POLICY, policy);
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     headers.insert(
         header::REFERRER_POLICY,
@@ -255,7 +324,11 @@ fn with_security_headers(mut response: HttpResponse) -> HttpResponse {
     response
 }
 
-async fn serve(request: HttpRequest, frontend: web::Data<Frontend>) -> HttpResponse {
+async fn serve(
+    request: HttpRequest,
+    frontend: web::Data<Frontend>,
+    trusted: Option<web::Data<TrustedProxies>>,
+) -> HttpResponse {
     if request.method() != Method::GET && request.method() != Method::HEAD {
         return Status::failure(StatusCode::METHOD_NOT_ALLOWED, "the UI only answers GET")
             .into_response();
@@ -303,7 +376,7 @@ async fn serve(request: HttpRequest, frontend: web::Data<Frontend>) -> HttpRespo
         let headers = response.headers_mut();
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
         headers.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
-        return with_security_headers(response);
+        return with_security_headers(response, frontend.file_policy());
     }
     // A missing file is a 404: answering HTML for a script would only hide the mistake.
     let looks_like_a_file =
@@ -311,14 +384,17 @@ async fn serve(request: HttpRequest, frontend: web::Data<Frontend>) -> HttpRespo
     if looks_like_a_file && relative != "index.html" {
         return with_security_headers(
             Status::failure(StatusCode::NOT_FOUND, "no such file").into_response(),
+            frontend.file_policy(),
         );
     }
-    match frontend.index().await {
-        Some(html) => with_security_headers(
+    let host = trusted.as_ref().and_then(|trusted| trusted.host(&request));
+    match frontend.index(host).await {
+        Some((html, policy)) => with_security_headers(
             HttpResponse::Ok()
                 .content_type("text/html; charset=utf-8")
                 .insert_header((header::CACHE_CONTROL, "no-cache"))
                 .body(html),
+            policy,
         ),
         None => Status::failure(StatusCode::NOT_FOUND, "the UI has no index.html").into_response(),
     }

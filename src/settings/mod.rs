@@ -4,10 +4,12 @@
 mod anchors;
 mod error;
 pub mod flags;
+pub mod headlamp;
 mod networks;
 mod oidc;
 mod sources;
 mod streams;
+mod ui;
 mod validate;
 
 use std::net::IpAddr;
@@ -30,6 +32,8 @@ pub struct Settings {
     pub clusters: ClusterSettings,
     pub streams: StreamSettings,
     pub metrics: MetricsSettings,
+    /// What a Headlamp frontend build needs: its page policy, plugins and `/config` defaults.
+    pub ui: UiSettings,
     /// Lamplight's own OpenID Connect sign-in, when configured (and proxy-auth is off).
     pub oidc: Option<OidcSettings>,
     /// Without `-oidc-client-id` but with a cookie secret: the OIDC settings a kubeconfig context's
@@ -49,6 +53,42 @@ pub struct ServerSettings {
     pub base_url: String,
     pub html_static_dir: Option<PathBuf>,
     pub tls: Option<TlsFiles>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct UiSettings {
+    /// `-ui-csp`: the operator's policy for the UI's pages, instead of the one Lamplight builds.
+    pub csp: Option<String>,
+    pub plugins: PluginDirs,
+    pub defaults: HeadlampUiDefaults,
+}
+
+/// Headlamp's plugin folders, each served read-only under its own prefix.
+#[derive(Debug, Clone, Default)]
+pub struct PluginDirs {
+    /// `-plugins-dir`, at `/plugins/` (Headlamp's "development" plugins).
+    pub development: Option<PathBuf>,
+    /// `-user-plugins-dir`, at `/user-plugins/`.
+    pub user: Option<PathBuf>,
+    /// `-static-plugins-dir` (Headlamp: `$HEADLAMP_STATIC_PLUGINS_DIR`), at `/static-plugins/`.
+    pub shipped: Option<PathBuf>,
+}
+
+impl PluginDirs {
+    pub fn any(&self) -> bool {
+        self.development.is_some() || self.user.is_some() || self.shipped.is_some()
+    }
+}
+
+/// Headlamp's UI defaults, passed on in `/config` as its server does (empty: not set).
+#[derive(Debug, Clone, Default)]
+pub struct HeadlampUiDefaults {
+    pub pod_debug_image: String,
+    pub node_shell_image: String,
+    pub node_shell_namespace: String,
+    pub default_light_theme: String,
+    pub default_dark_theme: String,
+    pub force_theme: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -138,6 +178,8 @@ pub struct ProxyAuthSettings {
     pub logout_url: Option<String>,
     pub login_url: Option<String>,
     pub impersonate: bool,
+    /// `-proxy-auth-allow-set-token`: Headlamp's token sign-in stays available in proxy mode.
+    pub allow_set_token: bool,
 }
 
 /// The one or two secrets of `-proxy-auth-secret-file` (current, next); `Debug` shows only how many.
@@ -226,6 +268,15 @@ pub enum Loaded {
 }
 
 impl Settings {
+    /// The secret that seals cookies (`-oidc-cookie-secret`), whether or not OIDC sign-in is on:
+    /// Headlamp's token sign-in keeps its token in a cookie sealed with it too.
+    pub fn cookie_secret(&self) -> Option<&SecretString> {
+        self.oidc
+            .as_ref()
+            .map(|oidc| &oidc.cookie_secret)
+            .or_else(|| self.oidc_template.as_ref().map(|t| &t.cookie_secret))
+    }
+
     /// Reads the process's own command line and environment.
     pub fn load() -> Result<Loaded, SettingsError> {
         Self::load_from(std::env::args(), std::env::vars())

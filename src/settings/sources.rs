@@ -9,6 +9,7 @@ use clap::error::{ContextKind, ContextValue, ErrorKind};
 
 use super::SettingsError;
 use super::flags::{self, ENV_PREFIX, FLAGS, Key, Kind};
+use super::headlamp::{self, HEADLAMP_FLAGS, HeadlampFlag, Shape};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Source {
@@ -40,6 +41,8 @@ pub struct Raw {
 pub struct RawSettings {
     values: Vec<Raw>,
     pub warnings: Vec<String>,
+    /// Headlamp's flags that Lamplight does not implement, as set (validation warns or refuses).
+    pub headlamp_only: Vec<(&'static HeadlampFlag, Raw)>,
 }
 
 impl RawSettings {
@@ -61,11 +64,11 @@ where
     I: IntoIterator<Item = String>,
     E: IntoIterator<Item = (String, String)>,
 {
-    let cli = match parse_command_line(args)? {
-        CommandLine::Values(values) => values,
+    let (cli, cli_headlamp) = match parse_command_line(args)? {
+        CommandLine::Values(values, headlamp) => (values, headlamp),
         CommandLine::Print(text) => return Ok(Outcome::Print(text)),
     };
-    let (env, mut warnings) = read_env(env);
+    let (env, env_headlamp, mut warnings) = read_env(env);
 
     let mut values: Vec<Raw> = FLAGS
         .iter()
@@ -79,9 +82,9 @@ where
         .get(&Key::Config)
         .or_else(|| env.get(&Key::Config))
         .map(|raw| raw.value.clone());
-    let file = match config_path.filter(|path| !path.is_empty()) {
+    let (file, file_headlamp) = match config_path.filter(|path| !path.is_empty()) {
         Some(path) => read_file(Path::new(&path))?,
-        None => HashMap::new(),
+        None => (HashMap::new(), Vec::new()),
     };
     // Later layers win: file over default, environment over file, command line over environment.
     for layer in [file, env, cli] {
@@ -89,12 +92,27 @@ where
             values[key as usize] = raw;
         }
     }
+    let mut headlamp_only: HashMap<&'static str, (&'static HeadlampFlag, Raw)> = HashMap::new();
+    for layer in [file_headlamp, env_headlamp, cli_headlamp] {
+        for (flag, raw) in layer {
+            headlamp_only.insert(flag.name, (flag, raw));
+        }
+    }
+    let mut headlamp_only: Vec<_> = headlamp_only.into_values().collect();
+    headlamp_only.sort_by_key(|(flag, _)| flag.name);
     warnings.sort();
-    Ok(Outcome::Settings(RawSettings { values, warnings }))
+    Ok(Outcome::Settings(RawSettings {
+        values,
+        warnings,
+        headlamp_only,
+    }))
 }
 
+/// Headlamp-only flags as one layer gave them.
+type HeadlampLayer = Vec<(&'static HeadlampFlag, Raw)>;
+
 enum CommandLine {
-    Values(HashMap<Key, Raw>),
+    Values(HashMap<Key, Raw>, HeadlampLayer),
     Print(String),
 }
 
@@ -117,6 +135,18 @@ fn command() -> clap::Command {
                 .action(clap::ArgAction::Help)
                 .help("Print help"),
         );
+    // Headlamp's flags that Lamplight does not implement: parsed (so a Headlamp deployment's
+    // arguments start the server, which then warns or refuses by name), never listed in --help.
+    let command = HEADLAMP_FLAGS
+        .iter()
+        .filter(|flag| flag.headlamp_only())
+        .fold(command, |command, flag| {
+            let arg = clap::Arg::new(flag.name).long(flag.name).hide(true);
+            command.arg(match flag.shape {
+                Shape::Bool => arg.num_args(0..=1).default_missing_value("true"),
+                Shape::Text => arg.num_args(1),
+            })
+        });
     FLAGS.iter().fold(command, |command, flag| {
         let mut arg = clap::Arg::new(flag.name).long(flag.name).help(flag.help);
         arg = match flag.kind {
@@ -175,7 +205,24 @@ fn parse_command_line<I: IntoIterator<Item = String>>(
             ))
         })
         .collect();
-    Ok(CommandLine::Values(values))
+    let headlamp = HEADLAMP_FLAGS
+        .iter()
+        .filter(|flag| flag.headlamp_only())
+        .filter(|flag| {
+            matches.value_source(flag.name) == Some(clap::parser::ValueSource::CommandLine)
+        })
+        .filter_map(|flag| {
+            let value = matches.get_one::<String>(flag.name)?.clone();
+            Some((
+                flag,
+                Raw {
+                    value,
+                    source: Source::CommandLine,
+                },
+            ))
+        })
+        .collect();
+    Ok(CommandLine::Values(values, headlamp))
 }
 
 fn command_line_error(error: clap::Error) -> Result<CommandLine, SettingsError> {
@@ -206,8 +253,11 @@ fn normalise_key(key: &str) -> String {
     key.trim().to_lowercase().replace('_', "-")
 }
 
-fn read_env<E: IntoIterator<Item = (String, String)>>(env: E) -> (HashMap<Key, Raw>, Vec<String>) {
+fn read_env<E: IntoIterator<Item = (String, String)>>(
+    env: E,
+) -> (HashMap<Key, Raw>, HeadlampLayer, Vec<String>) {
     let mut values = HashMap::new();
+    let mut headlamp = Vec::new();
     let mut warnings = Vec::new();
     for (var, value) in env {
         let Some(suffix) = var.strip_prefix(ENV_PREFIX) else {
@@ -217,23 +267,23 @@ fn read_env<E: IntoIterator<Item = (String, String)>>(env: E) -> (HashMap<Key, R
         if value.is_empty() {
             continue;
         }
-        match flags::find(&normalise_key(suffix)) {
-            Some(flag) => {
-                values.insert(
-                    flag.key,
-                    Raw {
-                        value,
-                        source: Source::Env(var),
-                    },
-                );
-            }
-            None => warnings.push(format!("ignoring environment variable {var}: no such flag")),
+        let name = normalise_key(suffix);
+        let raw = Raw {
+            value,
+            source: Source::Env(var.clone()),
+        };
+        if let Some(flag) = flags::find(&name) {
+            values.insert(flag.key, raw);
+        } else if let Some(flag) = headlamp::find_only(&name) {
+            headlamp.push((flag, raw));
+        } else {
+            warnings.push(format!("ignoring environment variable {var}: no such flag"));
         }
     }
-    (values, warnings)
+    (values, headlamp, warnings)
 }
 
-fn read_file(path: &Path) -> Result<HashMap<Key, Raw>, SettingsError> {
+fn read_file(path: &Path) -> Result<(HashMap<Key, Raw>, HeadlampLayer), SettingsError> {
     let file_error = |reason: String| SettingsError::ConfigFile {
         path: path.to_path_buf(),
         reason,
@@ -249,22 +299,31 @@ fn read_file(path: &Path) -> Result<HashMap<Key, Raw>, SettingsError> {
         .map_err(|error| file_error(error.to_string()))?;
 
     let mut values = HashMap::new();
+    let mut headlamp = Vec::new();
     for (key, value) in table {
         let name = normalise_key(&key);
-        let flag = flags::find(&name)
-            .filter(|flag| flag.key != Key::Config)
-            .ok_or_else(|| file_error(format!("unknown key `{key}`")))?;
+        let own = flags::find(&name).filter(|flag| flag.key != Key::Config);
+        let headlamp_only = headlamp::find_only(&name);
+        if own.is_none() && headlamp_only.is_none() {
+            return Err(file_error(format!("unknown key `{key}`")));
+        }
         let value =
             file_value(value).map_err(|reason| file_error(format!("key `{key}`: {reason}")))?;
-        values.insert(
-            flag.key,
-            Raw {
-                value,
-                source: Source::File(path.to_path_buf()),
-            },
-        );
+        let raw = Raw {
+            value,
+            source: Source::File(path.to_path_buf()),
+        };
+        match (own, headlamp_only) {
+            (Some(flag), _) => {
+                values.insert(flag.key, raw);
+            }
+            (None, Some(flag)) => {
+                headlamp.push((flag, raw));
+            }
+            (None, None) => {}
+        }
     }
-    Ok(values)
+    Ok((values, headlamp))
 }
 
 /// Lists (`proxy-auth-trusted-proxies = ["10.0.0.0/8", ...]`) become the comma-separated flag form.

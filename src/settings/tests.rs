@@ -593,3 +593,136 @@ fn anchor_flags_are_refused_by_name_when_they_cannot_work() {
         );
     }
 }
+
+#[test]
+fn every_headlamp_flag_starts_the_server_or_stops_it_by_name() {
+    use super::headlamp::{Decision, HEADLAMP_FLAGS, Shape};
+    for flag in HEADLAMP_FLAGS.iter().filter(|flag| flag.headlamp_only()) {
+        let arg = match flag.shape {
+            Shape::Bool => format!("-{}", flag.name),
+            Shape::Text => format!("-{}=x", flag.name),
+        };
+        match flag.decision {
+            Decision::Ignored(why) => {
+                let settings = load(&[&arg], &[]).unwrap_or_else(|e| panic!("{arg}: {e}"));
+                assert!(
+                    settings
+                        .warnings
+                        .iter()
+                        .any(|w| w.contains(&format!("-{} ", flag.name)) && w.contains(why)),
+                    "{arg}: {:?}",
+                    settings.warnings
+                );
+                // The environment and the config file name it too.
+                let env = load(&[], &[(&flag.env_var(), "1")]).unwrap();
+                assert!(
+                    env.warnings.iter().any(|w| w.contains(&flag.env_var())),
+                    "{:?}",
+                    env.warnings
+                );
+            }
+            Decision::Refused(why) => {
+                let message = error(&[&arg], &[]);
+                assert!(message.contains(&format!("-{}", flag.name)), "{message}");
+                assert!(message.contains(why), "{message}");
+                let file = config_file(&format!("{} = \"x\"\n", flag.name));
+                let message = error(&["--config", file.path().to_str().unwrap()], &[]);
+                assert!(message.contains(why), "{message}");
+            }
+            Decision::Supported(_) => unreachable!(),
+        }
+    }
+    assert!(
+        super::headlamp::unsupported_claims().is_empty(),
+        "Headlamp flags said to be supported but missing from Lamplight's table: {:?}",
+        super::headlamp::unsupported_claims()
+    );
+}
+
+#[test]
+fn headlamp_only_flags_stay_out_of_help() {
+    let help = match Settings::load_from(
+        ["lamplight", "--help"].map(String::from),
+        std::iter::empty(),
+    )
+    .unwrap()
+    {
+        Loaded::Print(text) => text,
+        Loaded::Run(_) => panic!("--help printed nothing"),
+    };
+    assert!(!help.contains("--enable-helm"), "{help}");
+    assert!(help.contains("--plugins-dir"));
+}
+
+/// `docs/headlamp-compatibility.md` holds the table the code decides; regenerate it with
+/// `LAMPLIGHT_WRITE_DOCS=1 cargo test -p lamplight --lib headlamp_compatibility`.
+#[test]
+fn headlamp_compatibility_doc_matches_the_code() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/docs/headlamp-compatibility.md"
+    );
+    let table = super::headlamp::markdown_table();
+    let doc = std::fs::read_to_string(path).unwrap_or_default();
+    const START: &str = "<!-- table: generated from src/settings/headlamp.rs -->\n";
+    const END: &str = "<!-- end of table -->";
+    if std::env::var_os("LAMPLIGHT_WRITE_DOCS").is_some() {
+        let (before, after) = match (doc.find(START), doc.find(END)) {
+            (Some(start), Some(end)) => (doc[..start].to_string(), doc[end..].to_string()),
+            _ => (doc.clone(), END.to_string()),
+        };
+        std::fs::write(path, format!("{before}{START}{table}{after}")).unwrap();
+        return;
+    }
+    assert!(
+        doc.contains(&format!("{START}{table}{END}")),
+        "docs/headlamp-compatibility.md is out of date: run LAMPLIGHT_WRITE_DOCS=1 cargo test -p lamplight --lib headlamp_compatibility"
+    );
+}
+
+#[test]
+fn headlamp_frontend_settings() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().to_str().unwrap();
+    // Headlamp's image names its shipped plugins with a variable, not a flag.
+    let settings = load(&[], &[("HEADLAMP_STATIC_PLUGINS_DIR", path)]).unwrap();
+    assert_eq!(settings.ui.plugins.shipped.as_deref(), Some(dir.path()));
+    let settings = load(&[&format!("-plugins-dir={path}/not-yet")], &[]).unwrap();
+    assert!(
+        settings.ui.plugins.any(),
+        "a folder that does not exist yet holds no plugins"
+    );
+    let file = config_file("");
+    let message = error(&[&format!("-plugins-dir={}", file.path().display())], &[]);
+    assert!(
+        message.contains("-plugins-dir") && message.contains("not a directory"),
+        "{message}"
+    );
+
+    assert!(error(&["-ui-csp=default-src 'self'\nX-Injected: 1"], &[]).contains("-ui-csp"));
+
+    let secret = "-oidc-cookie-secret=0123456789abcdef0123456789abcdef";
+    let proxy = ["-proxy-auth", "-proxy-auth-trusted-proxies=127.0.0.1"];
+    let message = error(&["-proxy-auth-allow-set-token"], &[]);
+    assert!(message.contains("needs -proxy-auth=true"), "{message}");
+    let message = error(&[proxy[0], proxy[1], "-proxy-auth-allow-set-token"], &[]);
+    assert!(message.contains("-oidc-cookie-secret"), "{message}");
+    let settings = load(
+        &[proxy[0], proxy[1], "-proxy-auth-allow-set-token", secret],
+        &[],
+    )
+    .unwrap();
+    assert!(settings.proxy_auth.allow_set_token);
+    assert!(settings.cookie_secret().is_some());
+
+    let static_dir = format!("-html-static-dir={path}");
+    let warned = load(&[&static_dir], &[]).unwrap();
+    assert!(
+        warned
+            .warnings
+            .iter()
+            .any(|w| w.contains("set-token") && w.contains("-oidc-cookie-secret"))
+    );
+    let quiet = load(&[&static_dir, secret], &[]).unwrap();
+    assert!(!quiet.warnings.iter().any(|w| w.contains("set-token")));
+}

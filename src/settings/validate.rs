@@ -143,6 +143,8 @@ fn validate(reader: &Reader, env: &Env) -> Result<Settings, SettingsError> {
     let clusters = clusters(reader, env)?;
     let streams = super::streams::settings(reader)?;
     let metrics = metrics(reader, &server)?;
+    let ui = super::ui::settings(reader, env)?;
+    let headlamp_warnings = super::ui::headlamp_only(&reader.raw)?;
     let parsed_oidc = super::oidc::settings(reader)?;
     let (oidc, oidc_template) = (parsed_oidc.complete, parsed_oidc.template);
     if oidc.is_some() && proxy_auth.enabled {
@@ -158,7 +160,28 @@ fn validate(reader: &Reader, env: &Env) -> Result<Settings, SettingsError> {
                 .to_string(),
         ));
     }
+    let has_cookie_secret = oidc.is_some() || oidc_template.is_some();
+    if proxy_auth.allow_set_token && !proxy_auth.enabled {
+        return Err(SettingsError::Conflict(
+            "-proxy-auth-allow-set-token needs -proxy-auth=true: without it, token sign-in is always on".to_string(),
+        ));
+    }
+    if proxy_auth.allow_set_token && !has_cookie_secret {
+        return Err(SettingsError::Conflict(
+            "-proxy-auth-allow-set-token needs -oidc-cookie-secret (or -oidc-cookie-secret-file) to seal the token \
+             cookie: at least 32 random bytes, the same on every replica"
+                .to_string(),
+        ));
+    }
     let mut warnings = reader.raw.warnings.clone();
+    warnings.extend(headlamp_warnings);
+    if server.html_static_dir.is_some() && !has_cookie_secret && !proxy_auth.enabled {
+        warnings.push(
+            "Headlamp's token sign-in (POST /clusters/{cluster}/set-token) answers 501: it keeps the token in a \
+             sealed cookie, which needs -oidc-cookie-secret (at least 32 random bytes, the same on every replica)"
+                .to_string(),
+        );
+    }
     let no_sign_in = !proxy_auth.enabled && oidc.is_none() && oidc_template.is_none();
     if no_sign_in && !server.listen_addr.is_loopback() {
         warnings.push(format!(
@@ -211,6 +234,7 @@ fn validate(reader: &Reader, env: &Env) -> Result<Settings, SettingsError> {
         clusters,
         streams,
         metrics,
+        ui,
         oidc,
         oidc_template,
         warnings,
@@ -494,6 +518,7 @@ fn proxy_auth(reader: &Reader, tls: bool) -> Result<ProxyAuthSettings, SettingsE
         logout_url: url(Key::ProxyAuthLogoutUrl)?,
         login_url: url(Key::ProxyAuthLoginUrl)?,
         impersonate,
+        allow_set_token: reader.bool(Key::ProxyAuthAllowSetToken)?,
     })
 }
 

@@ -6,6 +6,8 @@
 mod assertion;
 mod audit_and_metrics;
 mod client_certificate;
+mod headlamp_routes;
+mod headlamp_ui;
 mod metrics;
 mod proxy_auth;
 mod rebinding;

@@ -8,4 +8,5 @@ mod attacks;
 mod browser;
 mod flow;
 mod hardening;
+mod headlamp;
 mod sealing;

@@ -8,7 +8,7 @@ mod http_client;
 mod page;
 mod provider;
 pub mod routes;
-mod session;
+pub(crate) mod session;
 mod site;
 
 use std::collections::HashMap;
@@ -232,6 +232,13 @@ impl Oidc {
     /// (`__Host-` ones over HTTPS at the root).
     pub fn has_session_cookie(&self, request: &HttpRequest) -> bool {
         self.cookie_scope(request).has_session(request)
+    }
+
+    /// Removals of the session cookies: Headlamp's "Log out" (`set-token` with no token) ends
+    /// the sign-in here, as it clears Headlamp's own per-cluster cookie (not at the IdP: that
+    /// is `POST /oidc-logout`).
+    pub fn session_removals(&self, request: &HttpRequest) -> Vec<Cookie<'static>> {
+        self.cookie_scope(request).clear_session()
     }
 
     fn cookie_scope(&self, request: &HttpRequest) -> CookieScope<'_> {

@@ -46,6 +46,19 @@ fn safe_return_path(candidate: Option<&str>, base_url: &str) -> String {
     }
 }
 
+/// Where the callback sends the browser: the UI's own `returnTo`; else, when Headlamp's UI
+/// started the sign-in for a cluster (its popup opens `/oidc?cluster=X`), Headlamp's
+/// `{base}/auth?cluster=X`, the page that tells the main window the sign-in is done.
+fn return_path(query: &StartQuery, base_url: &str) -> String {
+    match (&query.return_to, &query.cluster) {
+        (None, Some(cluster)) if !cluster.is_empty() => format!(
+            "{base_url}/auth?cluster={}",
+            percent_encoding::utf8_percent_encode(cluster, percent_encoding::NON_ALPHANUMERIC)
+        ),
+        (return_to, _) => safe_return_path(return_to.as_deref(), base_url),
+    }
+}
+
 fn redirect(location: &str) -> actix_web::HttpResponseBuilder {
     let mut builder = HttpResponse::Found();
     builder
@@ -92,7 +105,7 @@ async fn start(
         nonce: nonce.secret().clone(),
         pkce_verifier: verifier,
         cluster: query.cluster.clone(),
-        return_to: safe_return_path(query.return_to.as_deref(), &oidc.base_url),
+        return_to: return_path(&query, &oidc.base_url),
         callback_url,
     };
     let sealed = oidc
@@ -295,6 +308,24 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::safe_return_path;
+
+    #[test]
+    fn headlamps_sign_in_returns_to_its_auth_page() {
+        use super::{StartQuery, return_path};
+        let query = |cluster: Option<&str>, return_to: Option<&str>| StartQuery {
+            cluster: cluster.map(String::from),
+            return_to: return_to.map(String::from),
+        };
+        assert_eq!(
+            return_path(&query(Some("a b/c"), None), "/ui"),
+            "/ui/auth?cluster=a%20b%2Fc"
+        );
+        assert_eq!(
+            return_path(&query(Some("main"), Some("/c/main")), ""),
+            "/c/main"
+        );
+        assert_eq!(return_path(&query(None, None), ""), "/");
+    }
 
     #[test]
     fn return_paths_stay_on_this_server() {

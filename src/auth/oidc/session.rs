@@ -39,6 +39,8 @@ pub enum Purpose {
     LoginState,
     /// [`Session`], the signed-in user's tokens.
     Session,
+    /// A token given to Headlamp's `set-token` for one cluster (`crate::auth::token_cookie`).
+    ClusterToken,
 }
 
 impl Purpose {
@@ -46,6 +48,7 @@ impl Purpose {
         match self {
             Purpose::LoginState => "oidc-login-state",
             Purpose::Session => "oidc-session",
+            Purpose::ClusterToken => "cluster-token",
         }
     }
 
@@ -54,6 +57,7 @@ impl Purpose {
         match self {
             Purpose::LoginState => LOGIN_COOKIE,
             Purpose::Session => SESSION_COOKIE,
+            Purpose::ClusterToken => "lamplight-token",
         }
     }
 }
@@ -99,6 +103,7 @@ pub struct DuplicateCookie {
 pub struct Sealer {
     login: Key,
     session: Key,
+    cluster_token: Key,
 }
 
 impl Sealer {
@@ -107,6 +112,7 @@ impl Sealer {
         Ok(Sealer {
             login: derive_key(secret, Purpose::LoginState, base_url)?,
             session: derive_key(secret, Purpose::Session, base_url)?,
+            cluster_token: derive_key(secret, Purpose::ClusterToken, base_url)?,
         })
     }
 
@@ -114,6 +120,7 @@ impl Sealer {
         match purpose {
             Purpose::LoginState => &self.login,
             Purpose::Session => &self.session,
+            Purpose::ClusterToken => &self.cluster_token,
         }
     }
 
@@ -181,7 +188,7 @@ fn derive_key(secret: &[u8], purpose: Purpose, base_url: &str) -> Result<Key, Ke
 
 /// The value of each cookie in `names` (`None` when absent), read from every `Cookie` header line
 /// exactly as sent: no percent-decoding, names compared byte for byte.
-fn cookies_named(
+pub(crate) fn cookies_named(
     request: &HttpRequest,
     names: &[String],
 ) -> Result<Vec<Option<String>>, DuplicateCookie> {
