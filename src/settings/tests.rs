@@ -654,30 +654,33 @@ fn headlamp_only_flags_stay_out_of_help() {
     assert!(help.contains("--plugins-dir"));
 }
 
-/// `docs/headlamp-compatibility.md` holds the table the code decides; regenerate it with
+/// `docs/headlamp-compatibility.md` and the chart's README (its "Headlamp server flags") hold the
+/// table the code decides; regenerate both with
 /// `LAMPLIGHT_WRITE_DOCS=1 cargo test -p lamplight --lib headlamp_compatibility`.
 #[test]
 fn headlamp_compatibility_doc_matches_the_code() {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/docs/headlamp-compatibility.md"
-    );
-    let table = super::headlamp::markdown_table();
-    let doc = std::fs::read_to_string(path).unwrap_or_default();
     const START: &str = "<!-- table: generated from src/settings/headlamp.rs -->\n";
     const END: &str = "<!-- end of table -->";
-    if std::env::var_os("LAMPLIGHT_WRITE_DOCS").is_some() {
-        let (before, after) = match (doc.find(START), doc.find(END)) {
-            (Some(start), Some(end)) => (doc[..start].to_string(), doc[end..].to_string()),
-            _ => (doc.clone(), END.to_string()),
-        };
-        std::fs::write(path, format!("{before}{START}{table}{after}")).unwrap();
-        return;
+    let table = super::headlamp::markdown_table();
+    for file in [
+        "docs/headlamp-compatibility.md",
+        "charts/lamplight/README.md",
+    ] {
+        let path = format!("{}/{file}", env!("CARGO_MANIFEST_DIR"));
+        let doc = std::fs::read_to_string(&path).unwrap_or_default();
+        if std::env::var_os("LAMPLIGHT_WRITE_DOCS").is_some() {
+            let (before, after) = match (doc.find(START), doc.find(END)) {
+                (Some(start), Some(end)) => (doc[..start].to_string(), doc[end..].to_string()),
+                _ => (doc.clone(), END.to_string()),
+            };
+            std::fs::write(&path, format!("{before}{START}{table}{after}")).unwrap();
+            continue;
+        }
+        assert!(
+            doc.contains(&format!("{START}{table}{END}")),
+            "{file} is out of date: run LAMPLIGHT_WRITE_DOCS=1 cargo test -p lamplight --lib headlamp_compatibility"
+        );
     }
-    assert!(
-        doc.contains(&format!("{START}{table}{END}")),
-        "docs/headlamp-compatibility.md is out of date: run LAMPLIGHT_WRITE_DOCS=1 cargo test -p lamplight --lib headlamp_compatibility"
-    );
 }
 
 #[test]

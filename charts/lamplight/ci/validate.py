@@ -1011,6 +1011,30 @@ def check_binary_refuses(binary: str, label: str, args: list[str], message: str)
         fail(f"binary {label}: expected exit status 2 and {message!r}, got {done.returncode}: {done.stderr.strip()[:200]}")
 
 
+def check_headlamp_flags() -> None:
+    """The chart's list of Headlamp flags the server ignores or refuses (templates/_headlamp.tpl)
+    is the server's own (docs/headlamp-compatibility.md, generated from src/settings/headlamp.rs)."""
+    tpl = (CHART / "templates" / "_headlamp.tpl").read_text()
+    block = tpl[tpl.index('define "lamplight.headlampOnlyFlags"'):]
+    block = block[: block.index("{{- end }}")]
+    chart = dict(re.findall(r'"([a-z0-9-]+)" "(warn|refuse)"', block))
+    doc = (CHART.parent.parent / "docs" / "headlamp-compatibility.md").read_text()
+    server = {}
+    for flag, decision in re.findall(r"^\| `-([a-z0-9-]+)` \| [^|]* \| ([^|]+?) \|", doc, re.M):
+        if decision.startswith("accepted, ignored"):
+            server[flag] = "warn"
+        elif decision.startswith("refused"):
+            server[flag] = "refuse"
+    if not server:
+        fail("docs/headlamp-compatibility.md: no ignored or refused flag found in its table")
+    elif chart != server:
+        only_chart = sorted(set(chart.items()) - set(server.items()))
+        only_server = sorted(set(server.items()) - set(chart.items()))
+        fail(f"lamplight.headlampOnlyFlags differs from the server's table: chart only {only_chart}, server only {only_server}")
+    else:
+        ok(f"lamplight.headlampOnlyFlags matches the server's table ({len(chart)} flags)")
+
+
 def main() -> int:
     binary = None
     if sys.argv[1:2] == ["--binary"] and len(sys.argv) == 3:
@@ -1018,6 +1042,7 @@ def main() -> int:
     elif len(sys.argv) > 1:
         sys.exit("usage: validate.py [--binary PATH-TO-LAMPLIGHT]")
     check_chart_yaml()
+    check_headlamp_flags()
     values = check_values()
     check_lint()
     if values:
