@@ -41,7 +41,39 @@ impl ResourcePath {
     }
 }
 
+/// The path as Go's `net/http` gives it to the API server's handlers (`URL.Path`): percent-escapes
+/// decoded (`node%2D2` is `node-2`; `%2F` becomes a `/` that splits segments). A `%` not followed
+/// by two hex digits is kept as it is (Go refuses such a URL with 400 before any handler).
+pub fn decode(path: &str) -> std::borrow::Cow<'_, str> {
+    if !path.contains('%') {
+        return std::borrow::Cow::Borrowed(path);
+    }
+    let bytes = path.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| char::from(b).to_digit(16);
+        match (
+            bytes[i],
+            bytes.get(i + 1).copied().and_then(hex),
+            bytes.get(i + 2).copied().and_then(hex),
+        ) {
+            (b'%', Some(high), Some(low)) => {
+                // Two hex digits make at most 255.
+                out.push(u8::try_from(high * 16 + low).unwrap_or(b'%'));
+                i += 3;
+            }
+            (byte, _, _) => {
+                out.push(byte);
+                i += 1;
+            }
+        }
+    }
+    std::borrow::Cow::Owned(String::from_utf8_lossy(&out).into_owned())
+}
+
 pub fn route(path: &str) -> Route {
+    let path = decode(path);
     let segments: Vec<&str> = path
         .trim_end_matches('/')
         .split('/')
@@ -146,5 +178,16 @@ mod tests {
             Route::NotFound
         ));
         assert!(matches!(route("/apis/apps/v1"), Route::GroupResources(..)));
+    }
+
+    #[test]
+    fn percent_escapes_are_decoded_as_go_does() {
+        let r = resource("/api/v1/nodes/node%2D2");
+        assert_eq!(r.name.as_deref(), Some("node-2"));
+        let r = resource("/api/v1/namespaces/team%2da/pods/web%2D1/log");
+        assert_eq!(r.namespace.as_deref(), Some("team-a"));
+        assert_eq!(r.name.as_deref(), Some("web-1"));
+        assert_eq!(decode("/a%zz/b%2"), "/a%zz/b%2");
+        assert_eq!(decode("/caf%C3%A9"), "/café");
     }
 }

@@ -15,6 +15,7 @@ mod binary;
 mod crud;
 mod discovery;
 mod exec;
+mod headlamp;
 mod kubectl;
 mod lists;
 mod logs;
