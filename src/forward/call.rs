@@ -101,19 +101,7 @@ impl<'a> ClusterCall<'a> {
         content_type: Option<&'static str>,
         body: Option<Vec<u8>>,
     ) -> Result<Answer, ForwardError> {
-        let cluster = self
-            .forwarding
-            .registry
-            .get(&self.cluster)
-            .ok_or_else(|| ForwardError::UnknownCluster(self.cluster.clone()))?;
-        let connection =
-            cluster
-                .connection
-                .as_ref()
-                .map_err(|reason| ForwardError::ClusterUnavailable {
-                    cluster: cluster.name.clone(),
-                    reason: reason.to_string(),
-                })?;
+        let (cluster, connection) = self.forwarding.reach(&self.cluster)?;
         let clients = self
             .clients
             .get(&cluster.name)

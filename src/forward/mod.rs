@@ -27,7 +27,7 @@ pub use limits::StreamLimits;
 
 use crate::auth::trust::TrustedProxies;
 use crate::auth::{AuthMethod, Caller, User};
-use crate::clusters::ClusterRegistry;
+use crate::clusters::{Cluster, ClusterRegistry, Connection};
 use crate::metrics::Metrics;
 use crate::settings::Settings;
 use crate::telemetry::RoutePattern;
@@ -68,6 +68,24 @@ impl Forwarding {
             stream_max_age: proxy.stream_max_age,
             metrics,
         }
+    }
+
+    /// The cluster by name, and how to reach it: unknown and unusable clusters are errors that
+    /// name the cluster.
+    fn reach(&self, name: &str) -> Result<(&Cluster, &Connection), ForwardError> {
+        let cluster = self
+            .registry
+            .get(name)
+            .ok_or_else(|| ForwardError::UnknownCluster(name.to_string()))?;
+        let connection =
+            cluster
+                .connection
+                .as_ref()
+                .map_err(|reason| ForwardError::ClusterUnavailable {
+                    cluster: cluster.name.clone(),
+                    reason: reason.to_string(),
+                })?;
+        Ok((cluster, connection))
     }
 }
 

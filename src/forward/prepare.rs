@@ -29,18 +29,7 @@ pub(super) async fn prepare<'a>(
     user: Option<&User>,
 ) -> Result<Prepared<'a>, ForwardError> {
     let (cluster_name, rest) = split_path(&forwarding.base_url, request)?;
-    let cluster = forwarding
-        .registry
-        .get(&cluster_name)
-        .ok_or_else(|| ForwardError::UnknownCluster(cluster_name.clone()))?;
-    let connection =
-        cluster
-            .connection
-            .as_ref()
-            .map_err(|reason| ForwardError::ClusterUnavailable {
-                cluster: cluster.name.clone(),
-                reason: reason.to_string(),
-            })?;
+    let (cluster, connection) = forwarding.reach(&cluster_name)?;
     if let Some(name) = headers::impersonation_attempt(request.headers()) {
         return Err(ForwardError::ImpersonationRefused {
             header: name.to_string(),

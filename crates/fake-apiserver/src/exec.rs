@@ -67,6 +67,32 @@ pub fn pod_exec(
     if argv.is_empty() {
         return Err(ApiError::bad_request("you must specify at least 1 command"));
     }
+    start(req, payload, name, query, argv)
+}
+
+/// `pods/attach`: joins the container's own process. The fake's containers started with a TTY run
+/// a line-echoing program, so what the client types comes back on stdout until it closes stdin.
+pub fn pod_attach(
+    shared: &Arc<Shared>,
+    req: &HttpRequest,
+    payload: web::Payload,
+    pods: &'static ResourceType,
+    namespace: &str,
+    name: &str,
+    query: &Query,
+) -> Result<HttpResponse, ApiError> {
+    pod_with_container(shared, pods, namespace, name, query)?;
+    start(req, payload, name, query, Vec::new())
+}
+
+/// Upgrades to a channel protocol and runs `argv` (none: an attach) in the background.
+fn start(
+    req: &HttpRequest,
+    payload: web::Payload,
+    pod: &str,
+    query: &Query,
+    argv: Vec<String>,
+) -> Result<HttpResponse, ApiError> {
     if !wsstream::is_websocket(req) {
         // The SPDY upgrade older clients fall back to is not implemented.
         return Err(ApiError::bad_request("Upgrade request required"));
@@ -85,44 +111,9 @@ pub fn pod_exec(
         stderr: query.flag("stderr"),
         tty: query.flag("tty"),
         argv,
-        pod: name.to_string(),
+        pod: pod.to_string(),
     };
     actix_web::rt::spawn(exec.run());
-    Ok(response)
-}
-
-/// `pods/attach`: joins the container's own process. The fake's containers started with a TTY run
-/// a line-echoing program, so what the client types comes back on stdout until it closes stdin.
-pub fn pod_attach(
-    shared: &Arc<Shared>,
-    req: &HttpRequest,
-    payload: web::Payload,
-    pods: &'static ResourceType,
-    namespace: &str,
-    name: &str,
-    query: &Query,
-) -> Result<HttpResponse, ApiError> {
-    pod_with_container(shared, pods, namespace, name, query)?;
-    if !wsstream::is_websocket(req) {
-        return Err(ApiError::bad_request("Upgrade request required"));
-    }
-    let (name_sent, protocol) = wsstream::negotiate(req, PROTOCOLS)?;
-    let protocols: Vec<&str> = name_sent.into_iter().collect();
-    let (response, session, messages) =
-        actix_ws::handle_with_protocols(req, payload, &protocols)
-            .map_err(|e| ApiError::bad_request(format!("websocket upgrade failed: {e}")))?;
-    let attach = Exec {
-        session,
-        messages,
-        protocol,
-        stdin: query.flag("stdin"),
-        stdout: query.flag("stdout"),
-        stderr: query.flag("stderr"),
-        tty: query.flag("tty"),
-        argv: Vec::new(),
-        pod: name.to_string(),
-    };
-    actix_web::rt::spawn(attach.run());
     Ok(response)
 }
 

@@ -25,7 +25,7 @@ import fs from 'node:fs';
 import https from 'node:https';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { launchPage } from './support.mjs';
 
 function required(name) {
   const value = process.env[name];
@@ -209,17 +209,7 @@ function assertSignInPage(response, what) {
 
 before(async () => {
   apiStart = recorded().length;
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-  context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-  page = await context.newPage();
-  page.setDefaultTimeout(15_000);
-  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-  page.on('console', (message) => {
-    if (message.type() === 'error' && /Content Security Policy|Uncaught|TypeError|ReferenceError/.test(message.text())) problems.push(`console: ${message.text()}`);
-  });
+  ({ browser, context, page } = await launchPage(problems));
 });
 
 after(async () => {
