@@ -30,6 +30,24 @@ export async function launch() {
   });
 }
 
+/** Reports `securitypolicyviolation` events to `__reportCsp` (run through the DevTools protocol, which the page's CSP does not govern). */
+function reportCspViolations() {
+  document.addEventListener('securitypolicyviolation', (e) => {
+    // eslint-disable-next-line no-undef
+    __reportCsp({
+      page: location.pathname,
+      origin: location.origin,
+      directive: e.effectiveDirective || e.violatedDirective,
+      blocked: e.blockedURI,
+      source: e.sourceFile ? `${e.sourceFile}:${e.lineNumber}` : '',
+      sample: e.sample,
+      disposition: e.disposition,
+    });
+  });
+}
+
+const newRecord = () => ({ csp: [], errors: [], failed: [], sockets: [], console: [] });
+
 /**
  * A page that records, in `page.record`:
  * - csp: `securitypolicyviolation` events (directive, blocked URI, source) and console CSP errors;
@@ -39,28 +57,45 @@ export async function launch() {
  */
 export async function recordingPage(context) {
   const page = await context.newPage();
-  page.setDefaultTimeout(15_000);
-  const record = { csp: [], errors: [], failed: [], sockets: [], console: [] };
-  page.record = record;
+  const record = newRecord();
   await page.exposeBinding('__reportCsp', (_source, violation) => record.csp.push(violation));
-  // Run through the DevTools protocol, which the page's CSP does not govern.
-  await page.addInitScript(() => {
-    document.addEventListener('securitypolicyviolation', (e) => {
-      // eslint-disable-next-line no-undef
-      __reportCsp({
-        page: location.pathname,
-        directive: e.effectiveDirective || e.violatedDirective,
-        blocked: e.blockedURI,
-        source: e.sourceFile ? `${e.sourceFile}:${e.lineNumber}` : '',
-        sample: e.sample,
-        disposition: e.disposition,
-      });
-    });
-  });
+  await page.addInitScript(reportCspViolations);
+  await instrument(context, page, record);
+  return page;
+}
+
+/**
+ * Records, as `recordingPage` does, on every page the context opens from now on, popups included
+ * (Headlamp's OIDC sign-in window): the CSP listener is installed before any of their documents
+ * runs. Call before opening the first page; `context.newPage()` then gives recording pages.
+ */
+export async function recordingContext(context) {
+  const records = new WeakMap();
+  const recordOf = (page) => {
+    if (!records.has(page)) records.set(page, newRecord());
+    return records.get(page);
+  };
+  await context.exposeBinding('__reportCsp', ({ page }, violation) => recordOf(page).csp.push(violation));
+  await context.addInitScript(reportCspViolations);
+  const ready = new WeakMap();
+  context.on('page', (page) => ready.set(page, instrument(context, page, recordOf(page))));
+  /** Resolves once `page`'s recording is set up. */
+  return async (page) => {
+    await ready.get(page);
+    return page;
+  };
+}
+
+async function instrument(context, page, record) {
+  page.setDefaultTimeout(15_000);
+  page.record = record;
   page.on('pageerror', (error) => record.errors.push(`${page.url()}: ${error.message}`));
   page.on('console', (message) => {
     const text = message.text();
-    if (/Content.Security.Policy/i.test(text)) record.csp.push({ page: new URL(page.url()).pathname, console: text.slice(0, 400) });
+    if (/Content.Security.Policy/i.test(text)) {
+      const at = URL.canParse(page.url()) ? new URL(page.url()) : { pathname: page.url(), origin: 'null' };
+      record.csp.push({ page: at.pathname, origin: at.origin, console: text.slice(0, 400) });
+    }
     else if (message.type() === 'error') record.console.push(text.slice(0, 300));
   });
   page.on('response', async (response) => {
@@ -102,7 +137,6 @@ export async function recordingPage(context) {
     ws.on('socketerror', (error) => (entry.error = String(error)));
     ws.on('close', () => (entry.closed = true));
   });
-  return page;
 }
 
 /** What went wrong on the page, for a failure message. */
