@@ -15,18 +15,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { launchPage } from './support.mjs';
-
-function required(name) {
-  const value = process.env[name];
-  if (!value) {
-    console.error(`${name} is not set: start this test with tests/e2e/iap/run.sh`);
-    process.exit(2);
-  }
-  return value;
-}
+import { fetchManual, launchPage, required, shot } from './support.mjs';
 
 const FRONT = new URL(required('COMPOSE_URL'));
 const APACHE_ACCESS_LOG = required('COMPOSE_APACHE_ACCESS_LOG');
@@ -42,8 +31,6 @@ const POD = 'web-6d4b9c7f5b-x2k9p';
 const DEEP_LINK = new URL(`/c/${CLUSTER}/core/v1/pods?ns=default&q=web`, FRONT);
 /** compose's security-headers middleware: what every answer of its routers must carry. */
 const SECURITY_HEADERS = { 'x-frame-options': 'DENY', 'x-content-type-options': 'nosniff', 'referrer-policy': 'same-origin' };
-const here = path.dirname(fileURLToPath(import.meta.url));
-const OUT = path.join(here, 'output');
 
 let browser;
 let context;
@@ -52,23 +39,8 @@ let page;
 let sessionCookie;
 const problems = [];
 
-async function shot(name) {
-  fs.mkdirSync(OUT, { recursive: true });
-  await page.screenshot({ path: path.join(OUT, `${name}.png`), fullPage: true });
-}
-
 /** A request through compose's Traefik, redirects not followed. */
-async function front(pathAndQuery, headers = {}) {
-  const response = await fetch(new URL(pathAndQuery, FRONT), { redirect: 'manual', headers, signal: AbortSignal.timeout(15_000) });
-  const text = await response.text();
-  let json;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  return { status: response.status, headers: response.headers, text, json };
-}
+const front = (pathAndQuery, headers = {}) => fetchManual(FRONT, pathAndQuery, headers);
 
 function assertSecurityHeaders(headers, what) {
   for (const [name, value] of Object.entries(SECURITY_HEADERS)) {
@@ -147,7 +119,7 @@ describe("compose's Traefik configuration (deploy/compose/traefik) in front of L
     const first = await page.goto(DEEP_LINK.href);
     assert.equal(first.status(), 401, 'compose\'s Traefik answers the deep link with the sign-in page');
     await page.locator('#iap-sign-in').waitFor();
-    await shot('compose-01-sign-in');
+    await shot(page, 'compose-01-sign-in');
     // Every hop back from the provider, for the message if the landing goes wrong.
     const hops = [];
     page.on('response', (r) => {
@@ -179,7 +151,7 @@ describe("compose's Traefik configuration (deploy/compose/traefik) in front of L
     const now = new URL(page.url());
     assert.equal(now.searchParams.get('ns'), 'default', 'the namespace from ?ns= is kept');
     assert.equal(now.searchParams.get('q'), 'web', 'the filter from ?q= is kept');
-    await shot('compose-02-deep-link');
+    await shot(page, 'compose-02-deep-link');
 
     const cookies = await context.cookies(FRONT.href);
     assert.ok(cookies.some((c) => c.name === 'iap_session' && c.httpOnly), `the proxy's HttpOnly session cookie (${cookies.map((c) => c.name)})`);

@@ -24,17 +24,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import https from 'node:https';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { launchPage } from './support.mjs';
-
-function required(name) {
-  const value = process.env[name];
-  if (!value) {
-    console.error(`${name} is not set: start this test with tests/e2e/iap/run.sh`);
-    process.exit(2);
-  }
-  return value;
-}
+import { fetchManual, launchPage, required, shot } from './support.mjs';
 
 const FRONT = new URL(required('IAP_URL'));
 const DIRECT = new URL(required('LAMPLIGHT_DIRECT_URL'));
@@ -50,8 +40,6 @@ const EMAIL = 'alice@example.com';
 const PODS_PATH = `/clusters/${CLUSTER}/api/v1/namespaces/default/pods`;
 // A pod the fake API server seeds in `default`.
 const POD = 'web-6d4b9c7f5b-x2k9p';
-const here = path.dirname(fileURLToPath(import.meta.url));
-const OUT = path.join(here, 'output');
 const pem = (name) => fs.readFileSync(path.join(PKI_DIR, name), 'utf8');
 /** The CA that issued Lamplight's serving certificate and the client certificates it accepts. */
 const CA = pem('lamplight-proxy-ca.crt');
@@ -87,23 +75,9 @@ let apiStart = 0;
 // ---------------------------------------------------------------------------------------------
 // Helpers.
 
-async function shot(name) {
-  fs.mkdirSync(OUT, { recursive: true });
-  await page.screenshot({ path: path.join(OUT, `${name}.png`), fullPage: true });
-}
 
 /** A request through the front door (Traefik), as a plain HTTP client: redirects not followed. */
-async function front(pathAndQuery, headers = {}) {
-  const response = await fetch(new URL(pathAndQuery, FRONT), { redirect: 'manual', headers, signal: AbortSignal.timeout(15_000) });
-  const text = await response.text();
-  let json;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  return { status: response.status, headers: response.headers, text, json };
-}
+const front = (pathAndQuery, headers = {}) => fetchManual(FRONT, pathAndQuery, headers);
 
 /**
  * A request straight to Lamplight over HTTPS from `localAddress`, bypassing Traefik: Lamplight's
@@ -257,18 +231,18 @@ describe('Lamplight behind Traefik ForwardAuth + mod_auth_openidc', () => {
     const first = await page.goto(FRONT.href);
     assert.equal(first.status(), 401, 'Traefik answers the first visit with the sign-in page');
     await page.locator('#iap-sign-in').waitFor();
-    await shot('01-sign-in');
+    await shot(page, '01-sign-in');
     await page.getByTestId('iap-sign-in-button').click();
 
     // The provider's login form (any password), then its consent form.
     await page.waitForURL((url) => url.href.startsWith(ISSUER));
     await page.locator('input[name="login"]').fill(USER);
     await page.locator('input[name="password"]').fill('any password');
-    await shot('02-provider-login');
+    await shot(page, '02-provider-login');
     await page.locator('button[type="submit"]').click();
     await page.locator('input[name="prompt"][value="consent"]').waitFor({ state: 'attached' });
     assert.ok(page.url().startsWith(ISSUER), `consent at the provider (${page.url()})`);
-    await shot('03-provider-consent');
+    await shot(page, '03-provider-consent');
     await page.locator('button[type="submit"]').click();
 
     // Back through /oauth2/callback and /oauth2/start to the dashboard, which opens a cluster.
@@ -290,7 +264,7 @@ describe('Lamplight behind Traefik ForwardAuth + mod_auth_openidc', () => {
     await page.goto(new URL(`/c/${CLUSTER}/core/v1/pods`, FRONT).href);
     await page.getByTestId('resource-table').waitFor();
     await page.locator(`[data-testid="resource-table"] tbody tr[data-name="${POD}"]`).waitFor();
-    await shot('04-dashboard-pods');
+    await shot(page, '04-dashboard-pods');
 
     await page.getByTestId('user-menu-button').click();
     const menu = page.getByTestId('user-menu');
@@ -298,7 +272,7 @@ describe('Lamplight behind Traefik ForwardAuth + mod_auth_openidc', () => {
     assert.deepEqual(await menu.getByTestId('user-groups').locator('li').allTextContents(), GROUPS);
     assert.ok((await menu.textContent()).includes(EMAIL), 'the menu shows her email');
     assert.equal(await menu.getByTestId('sign-out').getAttribute('href'), '/oauth2/sign_out');
-    await shot('05-user-menu');
+    await shot(page, '05-user-menu');
     await page.keyboard.press('Escape');
 
     // What the UI reads: GET /me, same origin, with the browser's cookies.
@@ -537,11 +511,11 @@ describe('Lamplight behind Traefik ForwardAuth + mod_auth_openidc', () => {
     await page.getByTestId('sign-out').click();
     // mod_auth_openidc sends the browser to the provider's end_session_endpoint, which asks.
     await page.waitForURL((url) => url.href.startsWith(ISSUER));
-    await shot('06-provider-logout');
+    await shot(page, '06-provider-logout');
     await page.locator('button[name="logout"][value="yes"]').click();
     await page.waitForURL((url) => url.origin === FRONT.origin && url.pathname === '/oauth2/signed_out');
     await page.locator('#iap-signed-out').waitFor();
-    await shot('07-signed-out');
+    await shot(page, '07-signed-out');
 
     // The old session cookie is dead: Apache forgot the session.
     const me = await front('/me', { Cookie: sessionCookie });

@@ -10,7 +10,7 @@
 // is an ordering, not a race: the old sequence fails each assertion by the delay.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chromium } from 'playwright-core';
+import { launchChromium } from './support.mjs';
 
 const RAW = process.env.LAMPLIGHT_URL;
 if (!RAW) {
@@ -26,10 +26,7 @@ const HOLD_MS = 800;
 let browser;
 
 before(async () => {
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
 });
 
 after(async () => {

@@ -11,8 +11,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
-import { axeViolations, clusterApi } from './support.mjs';
+import { axeViolations, clusterApi, launchChromium, recordProblems } from './support.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const OUT = path.join(here, 'output');
@@ -53,18 +52,11 @@ async function until(what, condition, timeout = 5000) {
 const rowNames = (testId = 'resource-table') => page.locator(`[data-testid="${testId}"] tbody tr[data-name]`).evaluateAll((rows) => rows.map((r) => r.dataset.name));
 
 before(async () => {
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
   context = await browser.newContext({ viewport: { width: 1400, height: 900 }, extraHTTPHeaders: ALICE });
   page = await context.newPage();
   page.setDefaultTimeout(15_000);
-  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-  page.on('console', (message) => {
-    const text = message.text();
-    if (message.type() === 'error' && /Content Security Policy|Uncaught|TypeError|ReferenceError/.test(text)) problems.push(`console: ${text}`);
-  });
+  recordProblems(page, problems);
 });
 
 after(async () => {

@@ -16,8 +16,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
-import { axeViolations } from './support.mjs';
+import { axeViolations, launchChromium, recordProblems } from './support.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../../..');
@@ -45,14 +44,6 @@ const figures = {};
 /** The second server: { url, cluster, fakeUrl?, token?, stop() }. */
 let large = null;
 let largeSkip = '';
-
-function watchProblems(p) {
-  p.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-  p.on('console', (message) => {
-    const text = message.text();
-    if (message.type() === 'error' && /Content Security Policy|Uncaught|TypeError|ReferenceError/.test(text)) problems.push(`console: ${text}`);
-  });
-}
 
 async function shot(p, name) {
   fs.mkdirSync(OUT, { recursive: true });
@@ -121,14 +112,11 @@ async function startLarge() {
 }
 
 before(async () => {
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
   context = await browser.newContext({ viewport: { width: 1400, height: 860 }, extraHTTPHeaders: IDENTITY, colorScheme: 'light' });
   page = await context.newPage();
   page.setDefaultTimeout(15_000);
-  watchProblems(page);
+  recordProblems(page, problems);
   const started = await startLarge().catch((error) => ({ skip: String(error.message ?? error) }));
   if (started.skip) largeSkip = started.skip;
   else large = started;
@@ -318,7 +306,7 @@ describe('Bugs of issue 13', () => {
     const narrow = await browser.newContext({ viewport: { width: 390, height: 844 }, extraHTTPHeaders: IDENTITY, isMobile: true, hasTouch: true });
     try {
       const p = await narrow.newPage();
-      watchProblems(p);
+      recordProblems(p, problems);
       await p.goto(`${BASE}c/${CLUSTER}/core/v1/pods`);
       await p.getByTestId('resource-table').waitFor();
       const layout = await p.evaluate(() => {
@@ -353,7 +341,7 @@ describe('Dark mode', () => {
     const dark = await browser.newContext({ viewport: { width: 1400, height: 860 }, extraHTTPHeaders: IDENTITY, colorScheme: 'dark' });
     try {
       const p = await dark.newPage();
-      watchProblems(p);
+      recordProblems(p, problems);
       const background = () => p.evaluate(() => getComputedStyle(document.body).backgroundColor);
       await p.goto(`${BASE}c/${CLUSTER}`);
       await p.getByTestId('overview').waitFor();
@@ -421,7 +409,7 @@ describe(`A list of ${PODS} pods`, () => {
     });
     big = await bigContext.newPage();
     big.setDefaultTimeout(60_000);
-    watchProblems(big);
+    recordProblems(big, problems);
   });
 
   after(async () => {

@@ -1,6 +1,28 @@
-// What the browser tests share: the cluster API through Lamplight, and axe-core on a page.
+// What the browser tests share: the browser, the problems a page reports, the cluster API through
+// Lamplight, and axe-core on a page.
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
+import { chromium } from 'playwright-core';
+
+/** Debian's Chromium, headless, as every browser test runs it (CHROMIUM overrides the path). */
+export function launchChromium() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}
+
+/**
+ * Pushes the page's uncaught errors and console CSP violations onto `problems`, which each test
+ * file asserts stays empty. A failed API call the UI shows is not a problem; an uncaught one is.
+ */
+export function recordProblems(p, problems) {
+  p.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+  p.on('console', (message) => {
+    const text = message.text();
+    if (message.type() === 'error' && /Content Security Policy|Uncaught|TypeError|ReferenceError/.test(text)) problems.push(`console: ${text}`);
+  });
+}
 
 const AXE_SOURCE = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
