@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { axeViolations, clusterApi, launchChromium, recordProblems } from './support.mjs';
+import { axeViolations, clusterApi, launchChromium, recordProblems, until } from './support.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const OUT = path.join(here, 'output');
@@ -53,20 +53,12 @@ async function create(collection, object) {
   return body;
 }
 
+/** `until`, within LIVE_MS unless told. */
+const untilLive = (what, condition, timeout = LIVE_MS) => until(what, condition, timeout);
+
 async function shot(name, target = page) {
   fs.mkdirSync(OUT, { recursive: true });
   await target.screenshot({ path: path.join(OUT, `${name}.png`) });
-}
-
-async function until(what, condition, timeout = LIVE_MS) {
-  const started = Date.now();
-  let last;
-  for (;;) {
-    last = await condition();
-    if (last) return Date.now() - started;
-    if (Date.now() - started > timeout) assert.fail(`${what}: not within ${timeout} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 const deploymentPath = `/apis/apps/v1/namespaces/default/deployments/${DEPLOYMENT}`;
@@ -90,7 +82,7 @@ async function setEditorText(text) {
     data.setData('text/plain', pasted);
     el.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
   }, text);
-  await until('the editor holds the pasted text', async () => (await editorText()).trimEnd() === text.trimEnd());
+  await untilLive('the editor holds the pasted text', async () => (await editorText()).trimEnd() === text.trimEnd());
 }
 
 async function editorText() {
@@ -210,7 +202,9 @@ describe('Lamplight UI actions', () => {
     await shot('action-scale');
     await dialog.getByTestId('scale-apply').click();
     await dialog.waitFor({ state: 'detached' });
-    const ms = await until('the page shows 4 desired replicas', async () => (await desired.textContent()).trim() === '4');
+    const shownFrom = Date.now();
+    await untilLive('the page shows 4 desired replicas', async () => (await desired.textContent()).trim() === '4');
+    const ms = Date.now() - shownFrom;
     console.log(`scale: replicas shown ${ms} ms after the dialog closed`);
     assert.equal((await api(deploymentPath)).body.spec.replicas, 4);
     assert.match(await page.getByTestId('action-message').textContent(), /Scaled Deployment .* to 4 replicas/);
@@ -227,7 +221,7 @@ describe('Lamplight UI actions', () => {
     const restartedAt = (await api(deploymentPath)).body.spec.template.metadata.annotations?.['kubectl.kubernetes.io/restartedAt'];
     assert.match(restartedAt ?? '', /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
     assert.ok(Math.abs(Date.parse(restartedAt) - Date.now()) < 60_000, `restartedAt ${restartedAt} is now`);
-    await until('the YAML shows restartedAt', async () => (await page.getByTestId('yaml').textContent()).includes(`kubectl.kubernetes.io/restartedAt: ${restartedAt}`.replace(/: (.*)$/, ': "$1"')) || (await page.getByTestId('yaml').textContent()).includes(restartedAt));
+    await untilLive('the YAML shows restartedAt', async () => (await page.getByTestId('yaml').textContent()).includes(`kubectl.kubernetes.io/restartedAt: ${restartedAt}`.replace(/: (.*)$/, ': "$1"')) || (await page.getByTestId('yaml').textContent()).includes(restartedAt));
     assert.match(await page.getByTestId('action-message').textContent(), /Restart of Deployment .* requested/);
   });
 
@@ -257,7 +251,7 @@ describe('Lamplight UI actions', () => {
     await dialog.getByTestId('edit-apply').click();
     await dialog.waitFor({ state: 'detached' });
     assert.equal((await api(deploymentPath)).body.spec.template.spec.containers[0].image, 'nginx:1.27');
-    await until('the page shows the new image', async () => (await page.getByTestId('yaml').textContent()).includes('image: nginx:1.27'));
+    await untilLive('the page shows the new image', async () => (await page.getByTestId('yaml').textContent()).includes('image: nginx:1.27'));
     assert.match(await page.getByTestId('action-message').textContent(), /Saved Deployment/);
   });
 
@@ -295,7 +289,7 @@ describe('Lamplight UI actions', () => {
       await shot(`action-conflict-${resolution}`);
       if (resolution === 'reload') {
         await dialog.getByTestId('conflict-reload').click();
-        await until('the editor shows the live object', async () => (await editorText()).includes(`changed: ${label}`));
+        await untilLive('the editor shows the live object', async () => (await editorText()).includes(`changed: ${label}`));
         await dialog.getByTestId('edit-apply').click();
         await dialog.waitFor({ state: 'detached' });
         const now = (await api(deploymentPath)).body;
@@ -320,7 +314,7 @@ describe('Lamplight UI actions', () => {
     assert.equal(rows.length, 3, rows.join('\n'));
     assert.ok(rows.some((r) => r.includes(`e2e-drain-ds-${STAMP}`) && r.includes('skipped: managed by DaemonSet e2e-ds')), rows.join('\n'));
     await dialog.getByTestId('drain-confirm').click();
-    await until('2 of 2 evicted', async () => /2 of 2 evicted — done/.test((await dialog.getByTestId('drain-progress').textContent().catch(() => '')) ?? ''), 10_000).catch(async (e) => {
+    await untilLive('2 of 2 evicted', async () => /2 of 2 evicted — done/.test((await dialog.getByTestId('drain-progress').textContent().catch(() => '')) ?? ''), 10_000).catch(async (e) => {
       await shot('action-drain-failed');
       throw e;
     });
@@ -335,7 +329,7 @@ describe('Lamplight UI actions', () => {
     assert.match(await page.getByTestId('action-message').textContent(), /Drained node .*: cordoned, 2 pods evicted/);
     await (await enabled('action-uncordon')).click();
     await page.getByTestId('cordon-dialog').getByTestId('confirm').click();
-    await until('uncordoned', async () => !(await api(`/api/v1/nodes/${NODE}`)).body.spec?.unschedulable);
+    await untilLive('uncordoned', async () => !(await api(`/api/v1/nodes/${NODE}`)).body.spec?.unschedulable);
     await (await enabled('action-cordon')).waitFor();
   });
 
@@ -345,16 +339,16 @@ describe('Lamplight UI actions', () => {
     await (await enabled('action-scale')).click();
     await page.getByTestId('scale-input').fill('3');
     await page.getByTestId('scale-apply').click();
-    await until('spec.replicas 3', async () => (await api(`/apis/apps/v1/namespaces/default/statefulsets/${STATEFULSET}`)).body.spec.replicas === 3);
+    await untilLive('spec.replicas 3', async () => (await api(`/apis/apps/v1/namespaces/default/statefulsets/${STATEFULSET}`)).body.spec.replicas === 3);
     await (await enabled('action-restart')).click();
     await page.getByTestId('restart-dialog').getByTestId('confirm').click();
-    await until('restartedAt set', async () => !!(await api(`/apis/apps/v1/namespaces/default/statefulsets/${STATEFULSET}`)).body.spec.template.metadata.annotations?.['kubectl.kubernetes.io/restartedAt']);
+    await untilLive('restartedAt set', async () => !!(await api(`/apis/apps/v1/namespaces/default/statefulsets/${STATEFULSET}`)).body.spec.template.metadata.annotations?.['kubectl.kubernetes.io/restartedAt']);
 
     await page.goto(`${BASE}c/${CLUSTER}/apps/v1/daemonsets/default/${DAEMONSET}`);
     await (await enabled('action-restart')).click();
     assert.equal(await page.getByTestId('action-scale').count(), 0, 'a DaemonSet has no Scale');
     await page.getByTestId('restart-dialog').getByTestId('confirm').click();
-    await until('restartedAt set', async () => !!(await api(`/apis/apps/v1/namespaces/default/daemonsets/${DAEMONSET}`)).body.spec.template.metadata.annotations?.['kubectl.kubernetes.io/restartedAt']);
+    await untilLive('restartedAt set', async () => !!(await api(`/apis/apps/v1/namespaces/default/daemonsets/${DAEMONSET}`)).body.spec.template.metadata.annotations?.['kubectl.kubernetes.io/restartedAt']);
   });
 
   test('suspends, resumes and runs a CronJob now', async (t) => {
@@ -363,11 +357,11 @@ describe('Lamplight UI actions', () => {
     await page.goto(`${BASE}c/${CLUSTER}/batch/v1/cronjobs/default/${CRONJOB}`);
     await (await enabled('action-suspend')).click();
     await page.getByTestId('suspend-dialog').getByTestId('confirm').click();
-    await until('suspended', async () => (await api(cronJobPath)).body.spec.suspend === true);
+    await untilLive('suspended', async () => (await api(cronJobPath)).body.spec.suspend === true);
     // The button follows the object live.
     await (await enabled('action-resume')).click();
     await page.getByTestId('suspend-dialog').getByTestId('confirm').click();
-    await until('resumed', async () => (await api(cronJobPath)).body.spec.suspend === false);
+    await untilLive('resumed', async () => (await api(cronJobPath)).body.spec.suspend === false);
     await (await enabled('action-suspend')).waitFor();
 
     await (await enabled('action-run-now')).click();
@@ -481,7 +475,7 @@ describe('Lamplight UI actions', () => {
       const other = await dev.newPage();
       await other.goto(`${BASE}c/${CLUSTER}/core/v1/configmaps?ns=default`);
       await other.getByTestId('nav-configmaps').waitFor();
-      await until('Secrets left out for dev', async () => (await other.getByTestId('nav-secrets').count()) === 0);
+      await untilLive('Secrets left out for dev', async () => (await other.getByTestId('nav-secrets').count()) === 0);
       await page.goto(`${BASE}c/${CLUSTER}/core/v1/configmaps?ns=default`);
       await page.getByTestId('nav-secrets').waitFor();
     } finally {

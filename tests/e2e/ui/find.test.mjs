@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { axeViolations, clusterApi, launchChromium, recordProblems } from './support.mjs';
+import { axeViolations, clusterApi, launchChromium, recordProblems, until } from './support.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const OUT = path.join(here, 'output');
@@ -35,18 +35,12 @@ const problems = [];
 const api = clusterApi(BASE, CLUSTER, ALICE);
 
 
+/** `until`, within 5 s unless told. */
+const untilSoon = (what, condition, timeout = 5000) => until(what, condition, timeout);
+
 async function shot(name) {
   fs.mkdirSync(OUT, { recursive: true });
   await page.screenshot({ path: path.join(OUT, `${name}.png`) });
-}
-
-async function until(what, condition, timeout = 5000) {
-  const started = Date.now();
-  for (;;) {
-    if (await condition()) return Date.now() - started;
-    if (Date.now() - started > timeout) assert.fail(`${what}: not within ${timeout} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 const rowNames = (testId = 'resource-table') => page.locator(`[data-testid="${testId}"] tbody tr[data-name]`).evaluateAll((rows) => rows.map((r) => r.dataset.name));
@@ -88,7 +82,7 @@ describe('Finding things', () => {
     await dialog.waitFor();
     assert.equal(await page.evaluate(() => document.activeElement?.dataset.testid), 'search-input', 'the box has the focus');
     await page.keyboard.type('web');
-    await until('the deployment web found', async () => (await dialog.locator('[data-testid="search-result"][data-name="web"]').count()) > 0 && !/Searching/.test(await page.getByTestId('search-status').textContent()));
+    await untilSoon('the deployment web found', async () => (await dialog.locator('[data-testid="search-result"][data-name="web"]').count()) > 0 && !/Searching/.test(await page.getByTestId('search-status').textContent()));
     const names = await dialog.getByTestId('search-result').evaluateAll((as) => as.map((a) => a.textContent));
     assert.ok(names.some((n) => /^Deployment web/.test(n)), `results: ${names}`);
     assert.ok(names.some((n) => /^Pod web-/.test(n)), `results: ${names}`);
@@ -116,7 +110,7 @@ describe('Finding things', () => {
     assert.match(recent[0] ?? '', /^Namespace team-a.*recent/, `recent: ${recent}`);
     assert.ok(recent.some((n) => /^Deployment web.*recent/.test(n)), `recent: ${recent}`);
     await page.getByTestId('search-input').fill('app=web');
-    await until('pods labelled app=web', async () => (await dialog.locator('[data-testid="search-result"]').count()) >= 2 && !/Searching/.test(await page.getByTestId('search-status').textContent()));
+    await untilSoon('pods labelled app=web', async () => (await dialog.locator('[data-testid="search-result"]').count()) >= 2 && !/Searching/.test(await page.getByTestId('search-status').textContent()));
     const labelled = await dialog.getByTestId('search-result').evaluateAll((as) => as.map((a) => a.dataset.name));
     const { body } = await api('/api/v1/pods?labelSelector=app%3Dweb');
     for (const p of body.items) assert.ok(labelled.includes(p.metadata.name), `${p.metadata.name} in ${labelled}`);
@@ -136,7 +130,7 @@ describe('Finding things', () => {
     await page.getByTestId('live').first().waitFor();
     const all = (await api('/api/v1/pods')).body.items;
     const expected = all.filter((p) => ['default', 'team-a'].includes(p.metadata.namespace)).map((p) => p.metadata.name).sort();
-    await until('the pods of default and team-a', async () => JSON.stringify((await rowNames()).sort()) === JSON.stringify(expected));
+    await untilSoon('the pods of default and team-a', async () => JSON.stringify((await rowNames()).sort()) === JSON.stringify(expected));
     const headers = (await page.locator('[data-testid="resource-table"] thead th').allTextContents()).map((h) => h.replace(/[▲▼]/g, '').trim().toUpperCase());
     assert.ok(headers.includes('NAMESPACE'), `a namespace column: ${headers}`);
     assert.equal(await page.getByTestId('row-count').textContent(), `${expected.length} ${expected.length === 1 ? 'item' : 'items'}`);

@@ -21,7 +21,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { axeViolations, clusterApi, launchChromium, recordProblems } from './support.mjs';
+import { axeViolations, clusterApi, launchChromium, recordProblems, until } from './support.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const OUT = path.join(here, 'output');
@@ -66,18 +66,12 @@ async function create(collection, object) {
 }
 
 
+/** `until`, within LIVE_MS unless told. */
+const untilLive = (what, condition, timeout = LIVE_MS) => until(what, condition, timeout);
+
 async function shot(name, target = page) {
   fs.mkdirSync(OUT, { recursive: true });
   await target.screenshot({ path: path.join(OUT, `${name}.png`) });
-}
-
-async function until(what, condition, timeout = LIVE_MS) {
-  const started = Date.now();
-  for (;;) {
-    if (await condition()) return Date.now() - started;
-    if (Date.now() - started > timeout) assert.fail(`${what}: not within ${timeout} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 const owner = (kind, name, uid) => [{ apiVersion: 'apps/v1', kind, name, uid, controller: true, blockOwnerDeletion: true }];
@@ -120,7 +114,7 @@ async function replicaSet(name, hash, image) {
 async function imagePullCount(p = page) {
   const card = p.getByTestId('health-imagepull');
   await card.waitFor();
-  await until('the image-pull count', async () => /^\d+$/.test(((await card.locator('.health-count').textContent()) ?? '').trim()), 15_000);
+  await untilLive('the image-pull count', async () => /^\d+$/.test(((await card.locator('.health-count').textContent()) ?? '').trim()), 15_000);
   return Number((await card.locator('.health-count').textContent()).trim());
 }
 
@@ -135,7 +129,7 @@ async function setEditorText(text) {
     data.setData('text/plain', pasted);
     el.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
   }, text);
-  await until('the editor holds the pasted text', async () => {
+  await untilLive('the editor holds the pasted text', async () => {
     const shown = await content.evaluate((el) => [...el.querySelectorAll('.cm-line')].map((l) => l.textContent).join('\n'));
     return shown.trimEnd() === text.trimEnd();
   });
@@ -219,7 +213,7 @@ describe('Issue 13 journey: diagnose and fix a broken deployment from the UI', (
   test('the overview counts it, and the count leads to the failing pod', async () => {
     await page.reload();
     await page.getByTestId('overview').waitFor();
-    await until('the overview counts one more pod failing to pull', async () => (await imagePullCount()) === baseline + 1, 15_000);
+    await untilLive('the overview counts one more pod failing to pull', async () => (await imagePullCount()) === baseline + 1, 15_000);
     await shot('journey-overview');
     assert.deepEqual(await axeViolations(page, 'overview'), []);
     await page.getByTestId('health-imagepull').click();
@@ -266,7 +260,7 @@ describe('Issue 13 journey: diagnose and fix a broken deployment from the UI', (
     await page.getByTestId('logs-toggle').click();
     await page.getByTestId('logs').waitFor();
     await page.getByTestId('logs-live').waitFor();
-    await until('a log line', async () => (await page.getByTestId('log-line').count()) > 0, 10_000);
+    await untilLive('a log line', async () => (await page.getByTestId('log-line').count()) > 0, 10_000);
     await page.getByTestId('logs-toggle').click();
   });
 
@@ -277,7 +271,7 @@ describe('Issue 13 journey: diagnose and fix a broken deployment from the UI', (
     await page.locator('[data-testid="terminal-host"] .xterm').click();
     await page.keyboard.type('echo journey');
     const text = () => page.locator('[data-testid="terminal-host"] .xterm-rows').innerText().catch(() => '');
-    await until('the echo in the terminal', async () => (await text()).includes('echo journey'));
+    await untilLive('the echo in the terminal', async () => (await text()).includes('echo journey'));
     await page.getByTestId('terminal-close').click();
     await page.getByTestId('terminal-exit').getByText('Exited with status 0').waitFor();
   });
@@ -314,17 +308,19 @@ describe('Issue 13 journey: diagnose and fix a broken deployment from the UI', (
       spec: podSpec(GOOD_IMAGE),
     });
     await api(`/api/v1/namespaces/${NS}/pods/${OLD_POD}`, { method: 'DELETE' });
-    const ms = await until('the new pod Running and the old one gone in the deployment page', async () => {
+    const shownFrom = Date.now();
+    await untilLive('the new pod Running and the old one gone in the deployment page', async () => {
       const row = pods.locator(`tr[data-name="${NEW_POD}"]`);
       if (!(await row.count())) return false;
       return /Running/.test(await row.textContent()) && (await pods.locator(`tr[data-name="${OLD_POD}"]`).count()) === 0;
     });
+    const ms = Date.now() - shownFrom;
     console.log(`journey: rollout shown ${ms} ms after the controller's writes`);
     await shot('journey-rollout');
     assert.deepEqual(await axeViolations(page, 'deployment'), []);
     await page.getByRole('link', { name: 'Overview' }).first().click();
     await page.getByTestId('overview').waitFor();
-    await until('the image-pull count back to where it was', async () => (await imagePullCount()) === baseline, 15_000);
+    await untilLive('the image-pull count back to where it was', async () => (await imagePullCount()) === baseline, 15_000);
   });
 
   test('a user without permission sees the actions disabled, with the reason', async () => {

@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { clusterApi, launchChromium, recordProblems } from './support.mjs';
+import { clusterApi, launchChromium, recordProblems, until } from './support.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const OUT = path.join(here, 'output');
@@ -37,16 +37,6 @@ const api = clusterApi(BASE, CLUSTER, IDENTITY);
 async function shot(name) {
   fs.mkdirSync(OUT, { recursive: true });
   await page.screenshot({ path: path.join(OUT, `${name}.png`), fullPage: false });
-}
-
-async function until(what, predicate, timeout = 10_000) {
-  const started = Date.now();
-  for (;;) {
-    const value = await predicate();
-    if (value) return value;
-    if (Date.now() - started > timeout) assert.fail(`timed out after ${timeout} ms: ${what}`);
-    await page.waitForTimeout(100);
-  }
 }
 
 const lineCount = () => page.getByTestId('log-line').count();

@@ -16,7 +16,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { axeViolations, launchChromium, recordProblems } from './support.mjs';
+import { axeViolations, launchChromium, recordProblems, until } from './support.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../../..');
@@ -50,16 +50,6 @@ async function shot(p, name) {
   await p.screenshot({ path: path.join(OUT, `${name}.png`) });
 }
 
-
-async function until(what, predicate, timeout = 10_000, p = page) {
-  const started = Date.now();
-  for (;;) {
-    const value = await predicate();
-    if (value) return value;
-    if (Date.now() - started > timeout) assert.fail(`timed out after ${timeout} ms: ${what}`);
-    await p.waitForTimeout(50);
-  }
-}
 
 /** Starts a process and resolves with the first match of `pattern` in its output. */
 function startProcess(bin, args, pattern, what) {
@@ -347,7 +337,7 @@ describe('Dark mode', () => {
       await p.getByTestId('overview').waitFor();
       assert.equal(await p.getByTestId('theme-switch').inputValue(), 'auto');
       assert.equal(await background(), 'rgb(15, 20, 26)', 'dark by the system setting');
-      await until('overview loaded', async () => !(await p.getByTestId('health').textContent()).includes('…'), 10_000, p);
+      await until('overview loaded', async () => !(await p.getByTestId('health').textContent()).includes('…'), 10_000);
       await shot(p, 'overview-dark');
       assert.deepEqual(await axeViolations(p, 'overview, dark'), []);
       await p.goto(`${BASE}c/${CLUSTER}/core/v1/pods?ns=default`);
@@ -614,14 +604,14 @@ describe(`A list of ${PODS} pods`, () => {
   test('the overview counts crash-looping pods and its link lists exactly them', async (t) => {
     if (!large) return t.skip(largeSkip);
     await big.goto(`${large.url}c/${large.cluster}`);
-    await until('counts', async () => !(await big.getByTestId('health').textContent()).includes('…'), 60_000, big);
+    await until('counts', async () => !(await big.getByTestId('health').textContent()).includes('…'), 60_000);
     const count = Number(await big.locator('[data-testid="health-crashloop"] .health-count').textContent());
     figures.crashLooping = count;
     assert.ok(count > 0, 'the load has crash-looping pods');
     await big.getByTestId('health-crashloop').click();
     await big.waitForURL(/problem=crashloop/);
     await big.getByTestId('problem-filter').waitFor();
-    await until('the filtered list', async () => /^\d+ of \d+/.test((await big.getByTestId('row-count').textContent().catch(() => '')) ?? ''), 60_000, big);
+    await until('the filtered list', async () => /^\d+ of \d+/.test((await big.getByTestId('row-count').textContent().catch(() => '')) ?? ''), 60_000);
     assert.equal(Number((await big.getByTestId('row-count').textContent()).split(' ')[0]), count);
     const statusIndex = (await big.locator('[data-testid="resource-table"] thead th').allTextContents()).map((h) => h.replace(/[▲▼]/g, '').trim().toUpperCase()).indexOf('STATUS');
     const statuses = await big.locator('[data-testid="resource-table"] tbody tr[data-name]').evaluateAll((rows, i) => rows.map((r) => r.children[i].textContent), statusIndex);

@@ -1,5 +1,6 @@
 // What the browser tests share: the browser, the problems a page reports, the cluster API through
 // Lamplight, and axe-core on a page.
+import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import { chromium } from 'playwright-core';
@@ -22,6 +23,20 @@ export function recordProblems(p, problems) {
     const text = message.text();
     if (message.type() === 'error' && /Content Security Policy|Uncaught|TypeError|ReferenceError/.test(text)) problems.push(`console: ${text}`);
   });
+}
+
+/**
+ * Polls `condition` every 50 ms until it answers something truthy, and returns that; fails the
+ * test after `timeout` ms, naming `what`.
+ */
+export async function until(what, condition, timeout = 10_000) {
+  const started = Date.now();
+  for (;;) {
+    const value = await condition();
+    if (value) return value;
+    if (Date.now() - started > timeout) assert.fail(`${what}: not within ${timeout} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
 
 const AXE_SOURCE = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
