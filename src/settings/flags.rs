@@ -23,9 +23,14 @@ pub struct Flag {
     pub help: &'static str,
 }
 
+/// The environment variable of a flag name, Lamplight's or one Headlamp alone has.
+pub fn env_var_of(name: &str) -> String {
+    format!("{ENV_PREFIX}{}", name.to_uppercase().replace('-', "_"))
+}
+
 impl Flag {
     pub fn env_var(&self) -> String {
-        format!("{ENV_PREFIX}{}", self.name.to_uppercase().replace('-', "_"))
+        env_var_of(self.name)
     }
 }
 

@@ -6,7 +6,7 @@
 //!
 //! `docs/headlamp-compatibility.md` is [`markdown_table`]'s output; a test keeps them equal.
 
-use super::flags::{self, ENV_PREFIX};
+use super::flags;
 
 /// What Lamplight does with one of Headlamp's flags.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,7 +35,7 @@ pub struct HeadlampFlag {
 
 impl HeadlampFlag {
     pub fn env_var(&self) -> String {
-        format!("{ENV_PREFIX}{}", self.name.to_uppercase().replace('-', "_"))
+        flags::env_var_of(self.name)
     }
 
     /// Not in Lamplight's own table: the command line, environment and file take it on the side.
