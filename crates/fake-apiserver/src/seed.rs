@@ -9,6 +9,8 @@ use crate::defaults::image_id;
 use crate::status::ApiError;
 use crate::store::Store;
 
+mod platform;
+
 pub const WEB_POD_NAMES: [&str; 2] = ["web-6d4b9c7f5b-x2k9p", "web-6d4b9c7f5b-q7w4m"];
 const WEB_REPLICASET: &str = "web-6d4b9c7f5b";
 const KUBE_VERSION: &str = "v1.32.4";
@@ -80,6 +82,7 @@ pub fn seed(store: &Store, bulk_namespace: bool) -> Result<(), ApiError> {
         "metadata": {"name": "web-credentials", "namespace": "default", "creationTimestamp": hours(5)},
         "data": {"username": "d2Vi", "password": "czNjcjN0LXBhc3N3b3Jk"}
     }));
+    objects.extend(platform::objects(&namespaces));
     objects.push(json!({
         "apiVersion": "example.com/v1", "kind": "Widget",
         "metadata": {"name": "blue-widget", "namespace": "default", "creationTimestamp": hours(2),
@@ -240,13 +243,17 @@ fn running_pod(
     })
 }
 
+fn web_pod_ip(index: usize) -> String {
+    format!("10.244.{index}.{}", 17 + index)
+}
+
 fn web_pod(name: &str, index: usize) -> Value {
     let node = if index == 0 { "node-1" } else { "node-2" };
     let mut pod = running_pod(
         name,
         "default",
         node,
-        &format!("10.244.{index}.{}", 17 + index),
+        &web_pod_ip(index),
         &hours(5),
         pod_template()["spec"]["containers"][0].clone(),
     );

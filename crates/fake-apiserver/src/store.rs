@@ -569,8 +569,23 @@ fn prepare_identity(
     Ok(())
 }
 
-/// DNS-subdomain names, as the API server validates most objects' names.
+/// DNS-subdomain names, as the API server validates most objects' names; RBAC objects only need to
+/// be a path segment (`system:coredns`).
 fn validate_name(resource: &ResourceType, name: &str) -> Result<(), ApiError> {
+    if resource.group == "rbac.authorization.k8s.io" {
+        return if matches!(name, "" | "." | "..") || name.contains(['/', '%']) {
+            Err(ApiError::invalid(
+                resource.kind,
+                resource.group,
+                name,
+                format!(
+                    "metadata.name: Invalid value: \"{name}\": may not be '.' or '..' and may not contain '/' or '%'"
+                ),
+            ))
+        } else {
+            Ok(())
+        };
+    }
     let valid = name.len() <= 253
         && name
             .chars()

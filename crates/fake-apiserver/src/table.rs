@@ -5,6 +5,8 @@ use serde_json::{Value, json};
 use crate::clock;
 use crate::resources::ResourceType;
 
+mod platform;
+
 /// `includeObject`: what each row carries besides its cells.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum IncludeObject {
@@ -333,7 +335,7 @@ fn columns(resource: &ResourceType) -> Vec<Column> {
         ],
         "CustomResourceDefinition" => vec![name_column(), created_at_column()],
         _ if resource.is_custom() => vec![name_column(), custom_age_column()],
-        _ => vec![name_column(), age_column()],
+        kind => platform::columns(kind).unwrap_or_else(|| vec![name_column(), age_column()]),
     }
 }
 

@@ -238,13 +238,77 @@ pub const ACCESS_REVIEW_SPEC: &[Field] = &[one(
     ]),
 )];
 
-pub const KINDS: [&str; 6] = [
+const OBJECT_REFERENCE: &[Field] = &[
+    one(1, "kind", Kind::String),
+    one(2, "namespace", Kind::String),
+    one(3, "name", Kind::String),
+    one(4, "uid", Kind::String),
+    one(5, "apiVersion", Kind::String),
+    one(6, "resourceVersion", Kind::String),
+    one(7, "fieldPath", Kind::String),
+];
+
+const SERVICE_ACCOUNT: &[Field] = &[
+    one(1, "metadata", Kind::Message(OBJECT_META)),
+    many(2, "secrets", Kind::Message(OBJECT_REFERENCE)),
+    many(
+        3,
+        "imagePullSecrets",
+        Kind::Message(&[one(1, "name", Kind::String)]),
+    ),
+    one(4, "automountServiceAccountToken", Kind::Bool),
+];
+
+const POLICY_RULE: &[Field] = &[
+    many(1, "verbs", Kind::String),
+    many(2, "apiGroups", Kind::String),
+    many(3, "resources", Kind::String),
+    many(4, "resourceNames", Kind::String),
+    many(5, "nonResourceURLs", Kind::String),
+];
+
+/// `Role` and `ClusterRole` (whose field 3, the aggregation rule, `kubectl create` does not set).
+const ROLE: &[Field] = &[
+    one(1, "metadata", Kind::Message(OBJECT_META)),
+    many(2, "rules", Kind::Message(POLICY_RULE)),
+];
+
+/// `RoleBinding` and `ClusterRoleBinding`.
+const BINDING: &[Field] = &[
+    one(1, "metadata", Kind::Message(OBJECT_META)),
+    many(
+        2,
+        "subjects",
+        Kind::Message(&[
+            one(1, "kind", Kind::String),
+            one(2, "apiGroup", Kind::String),
+            one(3, "name", Kind::String),
+            one(4, "namespace", Kind::String),
+        ]),
+    ),
+    one(
+        3,
+        "roleRef",
+        Kind::Message(&[
+            one(1, "apiGroup", Kind::String),
+            one(2, "kind", Kind::String),
+            one(3, "name", Kind::String),
+        ]),
+    ),
+];
+
+pub const KINDS: [&str; 11] = [
     "ConfigMap",
     "Secret",
     "Namespace",
     "Service",
     "Pod",
     "Deployment",
+    "ServiceAccount",
+    "Role",
+    "ClusterRole",
+    "RoleBinding",
+    "ClusterRoleBinding",
 ];
 
 pub fn for_kind(kind: &str) -> Option<&'static [Field]> {
@@ -255,6 +319,9 @@ pub fn for_kind(kind: &str) -> Option<&'static [Field]> {
         "Service" => SERVICE,
         "Pod" => POD,
         "Deployment" => DEPLOYMENT,
+        "ServiceAccount" => SERVICE_ACCOUNT,
+        "Role" | "ClusterRole" => ROLE,
+        "RoleBinding" | "ClusterRoleBinding" => BINDING,
         _ => return None,
     })
 }

@@ -362,3 +362,152 @@ async fn kubectl_exec_runs_commands_over_websocket() {
     assert!(output.status.success());
     assert_eq!(String::from_utf8_lossy(&output.stdout), "typed in\n");
 }
+
+/// Every section of a dashboard has rows: storage, networking, access control and policy kinds are
+/// served with their short names and printed with kubectl's columns.
+#[actix_web::test]
+async fn kubectl_gets_storage_networking_access_control_and_policy_kinds() {
+    let pki = Pki::new();
+    let fake = start_tls(&pki).await;
+    let kubectl = Kubectl::new(&fake, &pki, Credentials::Token(ADMIN));
+
+    let header_and_row = |output: &str, name: &str| -> (Vec<String>, Vec<String>) {
+        let words = |line: &str| line.split_whitespace().map(str::to_string).collect();
+        let row = output
+            .lines()
+            .find(|l| l.split_whitespace().any(|w| w == name))
+            .unwrap_or_else(|| panic!("{name} missing from {output}"));
+        (words(output.lines().next().unwrap_or_default()), words(row))
+    };
+
+    let claims = kubectl.ok(&["get", "pvc", "-A"]).await;
+    let (header, bound) = header_and_row(&claims, "web-cache");
+    assert_eq!(
+        header,
+        [
+            "NAMESPACE",
+            "NAME",
+            "STATUS",
+            "VOLUME",
+            "CAPACITY",
+            "ACCESS",
+            "MODES",
+            "STORAGECLASS",
+            "VOLUMEATTRIBUTESCLASS",
+            "AGE"
+        ]
+    );
+    assert_eq!(bound[2], "Bound");
+    assert_eq!(
+        bound[3..6],
+        ["pvc-5b8e2c1a-7f3d-4e6b-9a0c-2d1f4e8b6a73", "1Gi", "RWO"]
+    );
+    let (_, pending) = header_and_row(&claims, "scratch");
+    assert_eq!(pending[..3], ["team-a", "scratch", "Pending"]);
+
+    let volume = kubectl.ok(&["get", "pv"]).await;
+    assert!(
+        volume.contains("default/web-cache"),
+        "the claim is named: {volume}"
+    );
+    let classes = kubectl.ok(&["get", "sc"]).await;
+    assert!(classes.contains("standard (default)"), "{classes}");
+
+    let (_, ingress) = header_and_row(&kubectl.ok(&["get", "ing"]).await, "web");
+    assert_eq!(
+        ingress[1..5],
+        ["traefik", "web.example.com", "192.168.49.2", "80,"]
+    );
+    let endpoints = kubectl.ok(&["get", "endpoints", "web"]).await;
+    assert!(
+        endpoints.contains("10.244.0.17:8080,10.244.1.18:8080"),
+        "the web pods' addresses: {endpoints}"
+    );
+    let policies = kubectl.ok(&["get", "netpol", "-A"]).await;
+    assert!(
+        policies.contains("app=web") && policies.contains("<none>"),
+        "{policies}"
+    );
+
+    let bindings = kubectl
+        .ok(&["get", "rolebindings", "-A", "-o", "wide"])
+        .await;
+    let (_, team) = header_and_row(&bindings, "team-a-edit");
+    assert_eq!(team[2], "ClusterRole/edit");
+    assert!(
+        team.contains(&"team-a".to_string()),
+        "the group subject: {bindings}"
+    );
+    let accounts = kubectl.ok(&["get", "sa", "-A"]).await;
+    for namespace in ["default", "kube-system", "team-a"] {
+        assert!(
+            accounts
+                .lines()
+                .any(|l| l.starts_with(namespace) && l.contains(" default ")),
+            "each namespace has its default service account: {accounts}"
+        );
+    }
+
+    let (_, hpa) = header_and_row(&kubectl.ok(&["get", "hpa"]).await, "web");
+    assert_eq!(hpa[1..4], ["Deployment/web", "cpu:", "23%/70%"]);
+    let (_, pdb) = header_and_row(&kubectl.ok(&["get", "pdb"]).await, "web");
+    assert_eq!(pdb[1..4], ["1", "N/A", "1"]);
+    let quota = kubectl.ok(&["get", "quota", "-n", "team-a"]).await;
+    assert!(
+        quota.contains("requests.cpu: 0/4") && quota.contains("limits.cpu: 0/8"),
+        "{quota}"
+    );
+
+    // kubectl creates these imperatively in protobuf: decoded, stored and listed like any other.
+    kubectl
+        .ok(&["create", "serviceaccount", "builder", "-n", "team-a"])
+        .await;
+    kubectl
+        .ok(&[
+            "create",
+            "role",
+            "pod-reader",
+            "--verb=get,list",
+            "--resource=pods",
+            "-n",
+            "team-a",
+        ])
+        .await;
+    kubectl
+        .ok(&[
+            "create",
+            "rolebinding",
+            "builder-reads-pods",
+            "--role=pod-reader",
+            "--serviceaccount=team-a:builder",
+            "--user=alice",
+            "-n",
+            "team-a",
+        ])
+        .await;
+    let role = kubectl
+        .ok(&["get", "role", "pod-reader", "-n", "team-a", "-o", "json"])
+        .await;
+    let role: Value = serde_json::from_str(&role).unwrap();
+    assert_eq!(
+        role["rules"],
+        json!([{"apiGroups": [""], "resources": ["pods"], "verbs": ["get", "list"]}])
+    );
+    let binding = kubectl
+        .ok(&[
+            "get",
+            "rolebinding",
+            "builder-reads-pods",
+            "-n",
+            "team-a",
+            "-o",
+            "wide",
+        ])
+        .await;
+    let (_, row) = header_and_row(&binding, "builder-reads-pods");
+    assert_eq!(row[1], "Role/pod-reader");
+    assert!(
+        row.contains(&"alice".to_string()) && row.contains(&"team-a/builder".to_string()),
+        "{binding}"
+    );
+}
