@@ -100,6 +100,34 @@ describe('Finding things', () => {
     await page.getByTestId('detail-title').getByText('web').waitFor();
   });
 
+  test('Ctrl+K pressed while discovery is still on its way opens the search, which starts once it arrives', async () => {
+    // A list of an everyday kind shows before discovery answers; the shortcut must work then too.
+    const held = (url) => url.pathname === `${BASE_PATH}clusters/${CLUSTER}/apis`;
+    let release;
+    const released = new Promise((resolve) => (release = resolve));
+    await page.route(held, async (route) => {
+      const response = await route.fetch();
+      await released;
+      await route.fulfill({ response });
+    });
+    try {
+      await page.goto(`${BASE}c/${CLUSTER}/core/v1/configmaps`);
+      await page.getByTestId('resource-table').waitFor();
+      await page.keyboard.press('Control+k');
+      const dialog = page.getByTestId('search-dialog');
+      await dialog.waitFor();
+      assert.match(await page.getByTestId('search-status').textContent(), /Reading which kinds/);
+      await page.keyboard.type('web-config');
+      release();
+      await untilSoon('the config map found once discovery answered', async () => (await dialog.locator('[data-testid="search-result"][data-name="web-config"]').count()) > 0);
+      await page.keyboard.press('Escape');
+      await dialog.waitFor({ state: 'detached' });
+    } finally {
+      release();
+      await page.unroute(held);
+    }
+  });
+
   test('recent items come first, and labels are searched as key=value', async () => {
     await page.goto(`${BASE}c/${CLUSTER}/core/v1/namespaces/team-a`);
     await page.getByTestId('detail').waitFor();

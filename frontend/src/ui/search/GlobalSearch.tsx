@@ -10,9 +10,11 @@ const isMac = typeof navigator !== 'undefined' && /Mac|iPhone|iPad/.test(navigat
 export function GlobalSearch() {
   const ctx = useContext(ClusterContext);
   const [open, setOpen] = useState(false);
-  const usable = !!ctx?.discovery;
+  const present = !!ctx;
+  // Listening from the first frame: a list can show before discovery answers, and a Ctrl+K pressed
+  // then opens the dialog, which waits for discovery itself.
   useEffect(() => {
-    if (!usable) return;
+    if (!present) return;
     const onKey = (e: KeyboardEvent) => {
       if ((e.ctrlKey || e.metaKey) && !e.altKey && !e.shiftKey && e.key.toLowerCase() === 'k') {
         e.preventDefault();
@@ -21,12 +23,12 @@ export function GlobalSearch() {
     };
     document.addEventListener('keydown', onKey);
     return () => document.removeEventListener('keydown', onKey);
-  }, [usable]);
+  }, [present]);
   if (!ctx) return null;
   const shortcut = isMac ? '⌘K' : 'Ctrl+K';
   return (
     <>
-      <button type="button" className="search-button" onClick={() => setOpen(true)} disabled={!usable} aria-keyshortcuts="Control+K Meta+K" data-testid="search-button">
+      <button type="button" className="search-button" onClick={() => setOpen(true)} aria-keyshortcuts="Control+K Meta+K" data-testid="search-button">
         Search <kbd>{shortcut}</kbd>
       </button>
       {open && (

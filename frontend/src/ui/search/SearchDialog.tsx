@@ -38,7 +38,7 @@ export default function SearchDialog({ onClose }: { onClose: () => void }) {
     const timer = setTimeout(() => setWaited(true), 1500);
     return () => clearTimeout(timer);
   }, []);
-  const ready = !!rules || waited;
+  const ready = !!discovery && (!!rules || waited);
   const kinds = useMemo(() => (ready ? searchableKinds(discovery).filter((k) => rulesAllow(rules, 'list', k.group, k.resource)) : []), [discovery, rules, ready]);
 
   // Names and labels of every searchable kind, once per opening (metadata only: small answers).
@@ -109,8 +109,10 @@ export default function SearchDialog({ onClose }: { onClose: () => void }) {
     }
   };
 
-  const status = !ready
-    ? 'Reading what you may list…'
+  const status = !discovery
+    ? 'Reading which kinds the cluster serves…'
+    : !ready
+      ? 'Reading what you may list…'
     : loading > 0
       ? `Searching ${kinds.length} kinds…`
       : query.type === 'empty'
