@@ -37,13 +37,8 @@ const ALLOWED = [
   },
   {
     status: 404,
-    url: /^clusters\/[^/]+\/api\/v1\/(namespaces\/[^/]+\/)?(persistentvolumeclaims|persistentvolumes|serviceaccounts|endpoints|resourcequotas|limitranges)(\/|\?|$)/,
-    why: 'core kinds the demo\'s fake API server does not serve (it serves namespaces, nodes, pods, services, configmaps, secrets, events): its 404 Status, proxied as is; Headlamp shows the list empty',
-  },
-  {
-    status: 404,
-    url: /^clusters\/[^/]+\/apis\/(storage\.k8s\.io|discovery\.k8s\.io|networking\.k8s\.io|rbac\.authorization\.k8s\.io|autoscaling|policy|scheduling\.k8s\.io|node\.k8s\.io|coordination\.k8s\.io|admissionregistration\.k8s\.io)\//,
-    why: 'API groups the demo\'s fake API server does not serve (it serves apps, batch, apiextensions.k8s.io, example.com, authentication/authorization): its 404 Status, proxied as is; Headlamp shows the list empty',
+    url: /^clusters\/[^/]+\/apis\/storage\.k8s\.io\/v1\/volumeattributesclasses(\/|\?|$)/,
+    why: 'VolumeAttributesClass is storage.k8s.io/v1 from Kubernetes 1.34; the demo plays 1.32, whose kube-apiserver answers 404 too; Headlamp shows the list empty',
   },
   {
     status: 404,
@@ -91,7 +86,8 @@ async function settle(page, pending, timeout = 15_000) {
         const main = document.querySelector('main') ?? document.body;
         const text = main.innerText ?? '';
         const visible = (el) => !!(el.offsetWidth || el.offsetHeight || el.getClientRects().length);
-        const spinners = [...main.querySelectorAll('[role="progressbar"]')].filter(visible).length;
+        // A spinner is an indeterminate progress bar: a determinate one (a quota's usage) has a value.
+        const spinners = [...main.querySelectorAll('[role="progressbar"]:not([aria-valuenow])')].filter(visible).length;
         const headings = [...main.querySelectorAll('h1, h2, h3, [role="heading"]')].filter(visible).map((h) => h.innerText.trim()).filter(Boolean);
         const rows = main.querySelectorAll('table tbody tr').length;
         const tables = main.querySelectorAll('table').length;
