@@ -248,6 +248,8 @@ describe('every Headlamp page on Lamplight', () => {
     ];
     const failed = results.filter((r) => !r.ok);
     console.log(`# ${results.filter((r) => r.kind !== 'skip').length} pages visited (${results.filter((r) => r.kind === 'page').length} sidebar, ${results.filter((r) => r.kind === 'detail').length} detail), ${failed.length} failed, in ${Math.round((Date.now() - started) / 1000)} s\n${lines.map((l) => '# ' + l).join('\n')}`);
+    const consoleErrors = [...new Set(tabs.flatMap((t) => t.page.record.console).filter((e) => !/: Failed to load resource|WebSocket error/.test(e)))];
+    if (consoleErrors.length) console.log(`# console errors, with the page they were logged on:\n${consoleErrors.map((e) => '#   ' + e.replace(/\s+/g, ' ').slice(0, 260)).join('\n')}`);
     assert.equal(failed.length, 0, `${failed.length} page(s) failed:\n${failed.map((r) => `  ${r.page}: ${r.problems.join('\n    ')}`).join('\n')}\n${diagnose(page, () => false)}`);
   });
 

@@ -96,7 +96,10 @@ async function instrument(context, page, record) {
       const at = URL.canParse(page.url()) ? new URL(page.url()) : { pathname: page.url(), origin: 'null' };
       record.csp.push({ page: at.pathname, origin: at.origin, console: text.slice(0, 400) });
     }
-    else if (message.type() === 'error') record.console.push(text.slice(0, 300));
+    else if (message.type() === 'error') {
+      const at = URL.canParse(page.url()) ? new URL(page.url()).pathname : page.url();
+      record.console.push(`${at}: ${text.slice(0, 300)}`);
+    }
   });
   page.on('response', async (response) => {
     if (response.status() < 400 || !response.url().startsWith(BASE)) return;
@@ -155,7 +158,7 @@ export function diagnose(page, filter = () => true) {
   if (r.sockets.length) lines.push('websockets:', ...r.sockets.slice(-10).map((s) => `  ${s.url.replace(/^ws:\/\/[^/]+/, '')}${hs(s)} received=${s.received} sent=${s.sent} closed=${s.closed}${s.error ? ' error=' + s.error : ''}${s.first ? ' first=' + JSON.stringify(s.first.slice(0, 120)) : ''}`));
   if (r.errors.length) lines.push('page errors:', ...r.errors.slice(-5).map((e) => `  ${e}`));
   if (r.csp.length) lines.push(`CSP violations: ${r.csp.length} (see the CSP test)`);
-  const consoleErrors = r.console.filter((e) => !/^Failed to load resource/.test(e));
+  const consoleErrors = r.console.filter((e) => !/: Failed to load resource/.test(e));
   if (consoleErrors.length) lines.push('console errors:', ...consoleErrors.slice(-8).map((e) => `  ${e}`));
   return lines.join('\n');
 }
