@@ -1,4 +1,4 @@
-import { Fragment, useMemo } from 'react';
+import { Fragment, lazy, Suspense, useMemo } from 'react';
 import { envEntries, PROBES, probeText, quantitiesText, terminatedText, volumeSummary, type Terminated } from '../api/podspec';
 import { apiPath, routeToUrl } from '../api/routes';
 import type { K8sObject } from '../api/types';
@@ -8,6 +8,10 @@ import { ResourceTable } from './ResourceTable';
 import { Link } from './router';
 
 /* The few kind-specific views a platform engineer looks for first; everything else is in the YAML. */
+
+// Storage, networking, access control and policy: loaded with the first such page, so the initial
+// bundle stays within its budget (scripts/initial-js-budget.mjs).
+const PlatformDetails = lazy(() => import('./PlatformDetails'));
 
 interface Container {
   name: string;
@@ -459,6 +463,10 @@ export function KindDetails({ object }: { object: K8sObject }) {
       );
     }
     default:
-      return null;
+      return (
+        <Suspense fallback={null}>
+          <PlatformDetails object={object} />
+        </Suspense>
+      );
   }
 }
