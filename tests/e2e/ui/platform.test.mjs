@@ -33,6 +33,13 @@ before(async () => {
   page = await context.newPage();
   page.setDefaultTimeout(15_000);
   recordProblems(page, problems);
+  // The panels load on demand: their chunk is held back as on a slow link, so that every read
+  // below waits for what it reads (a fast machine would otherwise hide a missing wait).
+  await page.route(/\/assets\/PlatformDetails-[^/]+\.js$/, async (route) => {
+    const response = await route.fetch();
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    await route.fulfill({ response });
+  });
 });
 
 after(async () => {
@@ -47,8 +54,11 @@ async function open(path) {
 }
 
 const text = (testId) => page.getByTestId(testId).innerText();
-/** The cells of a table's rows, as text. */
-const cells = (testId) => page.locator(`[data-testid="${testId}"] tbody tr`).evaluateAll((rows) => rows.map((r) => [...r.cells].map((c) => c.innerText.trim())));
+/** The cells of a table's rows, as text, once the table is shown (the panels load on demand). */
+async function cells(testId) {
+  await page.getByTestId(testId).waitFor();
+  return page.locator(`[data-testid="${testId}"] tbody tr`).evaluateAll((rows) => rows.map((r) => [...r.cells].map((c) => c.innerText.trim())));
+}
 const at = (path) => page.waitForURL((url) => url.pathname === `${BASE_PATH}c/${CLUSTER}/${path}`);
 
 describe('Storage, networking, access control and policy pages', () => {
@@ -72,6 +82,7 @@ describe('Storage, networking, access control and policy pages', () => {
 
     // A wildcard verb is flagged.
     await open(`${RBAC}/clusterroles/cluster-admin`);
+    await page.getByTestId('rules').waitFor();
     assert.equal(await page.locator('[data-testid="rules"] tbody tr').first().locator('td').nth(3).locator('.bad').count(), 1);
 
     // A service account subject, namespaced like its binding.
