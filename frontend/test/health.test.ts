@@ -33,7 +33,16 @@ describe('health', () => {
     };
     const jobs = { items: [{ metadata: { name: 'j' }, status: { conditions: [{ type: 'Failed', status: 'True' }] } }, { metadata: { name: 'k' }, status: {} }] };
     const events = { items: [{ type: 'Warning' }, { type: 'Normal' }] };
-    expect(countProblems({ pods, nodes, jobs, events }, now)).toEqual({ crashloop: 1, imagepull: 1, pending: 1, oomkilled: 1, notready: 1, failed: 1, warning: 1 });
+    // A budget blocks a drain when it allows no eviction while covering pods; one that covers no pod
+    // yet (expectedPods 0) does not, nor does one that allows an eviction.
+    const budgets = {
+      items: [
+        { metadata: { name: 'tight' }, status: { disruptionsAllowed: 0, expectedPods: 2 } },
+        { metadata: { name: 'empty' }, status: { disruptionsAllowed: 0, expectedPods: 0 } },
+        { metadata: { name: 'fine' }, status: { disruptionsAllowed: 1, expectedPods: 2 } },
+      ],
+    };
+    expect(countProblems({ pods, nodes, jobs, events, budgets }, now)).toEqual({ crashloop: 1, imagepull: 1, pending: 1, oomkilled: 1, notready: 1, failed: 1, nodisruption: 1, warning: 1 });
     expect(countProblems({ pods: null }, now)).toEqual({});
     expect(isStuckPending(pod('x', { phase: 'Pending' }, '2024-06-01T11:56:00Z'), now)).toBe(false);
   });

@@ -8,7 +8,7 @@ type Obj = Record<string, unknown>;
 /** A pod Pending for longer than this is counted as stuck. */
 export const PENDING_THRESHOLD_MS = 5 * 60_000;
 
-export type Problem = 'crashloop' | 'imagepull' | 'pending' | 'oomkilled' | 'notready' | 'failed' | 'warning';
+export type Problem = 'crashloop' | 'imagepull' | 'pending' | 'oomkilled' | 'notready' | 'failed' | 'nodisruption' | 'warning';
 
 export interface ProblemInfo {
   /** The list it filters: `{group}/{resource}`, group '' for core. */
@@ -80,6 +80,15 @@ export function isJobFailed(job: Obj): boolean {
   return conditions(job).some((c) => c.type === 'Failed' && c.status === 'True');
 }
 
+/**
+ * A PodDisruptionBudget that allows no eviction now while it covers pods: a node drain (or a
+ * cluster upgrade) waits on it until more of its pods are healthy.
+ */
+export function blocksEvictions(budget: Obj): boolean {
+  const status = (budget.status ?? {}) as { disruptionsAllowed?: number; expectedPods?: number };
+  return (status.disruptionsAllowed ?? 0) === 0 && (status.expectedPods ?? 0) > 0;
+}
+
 export function isWarningEvent(event: Obj): boolean {
   return event.type === 'Warning';
 }
@@ -97,6 +106,7 @@ export const PROBLEMS: Record<Problem, ProblemInfo> = {
   oomkilled: { group: '', version: 'v1', resource: 'pods', label: 'Pods with an OOMKilled container', test: (o) => wasOomKilled(o) },
   notready: { group: '', version: 'v1', resource: 'nodes', label: 'Nodes not ready', test: (o) => isNodeNotReady(o) },
   failed: { group: 'batch', version: 'v1', resource: 'jobs', label: 'Failed jobs', test: (o) => isJobFailed(o) },
+  nodisruption: { group: 'policy', version: 'v1', resource: 'poddisruptionbudgets', label: 'Disruption budgets blocking drains (no eviction allowed)', test: (o) => blocksEvictions(o) },
   warning: { group: '', version: 'v1', resource: 'events', label: 'Warning events', test: (o) => isWarningEvent(o) },
 };
 
@@ -183,9 +193,12 @@ export interface ListOf<T = Obj> {
 }
 
 /** How many objects match each problem (a problem whose list was not read is absent). */
-export function countProblems(lists: { pods?: ListOf | null; nodes?: ListOf | null; jobs?: ListOf | null; events?: ListOf | null }, now: number): Partial<Record<Problem, number>> {
+export function countProblems(
+  lists: { pods?: ListOf | null; nodes?: ListOf | null; jobs?: ListOf | null; events?: ListOf | null; budgets?: ListOf | null },
+  now: number,
+): Partial<Record<Problem, number>> {
   const counts: Partial<Record<Problem, number>> = {};
-  const source: Record<string, ListOf | null | undefined> = { pods: lists.pods, nodes: lists.nodes, jobs: lists.jobs, events: lists.events };
+  const source: Record<string, ListOf | null | undefined> = { pods: lists.pods, nodes: lists.nodes, jobs: lists.jobs, events: lists.events, poddisruptionbudgets: lists.budgets };
   for (const [name, info] of Object.entries(PROBLEMS) as [Problem, ProblemInfo][]) {
     const list = source[info.resource];
     if (!list?.items) continue;

@@ -54,12 +54,13 @@ export function ClusterOverview() {
   const pods = useJson<ListOf>(discovery ? inNs('', 'pods') : null, tick);
   const jobs = useJson<ListOf>(discovery ? inNs('batch', 'jobs') : null, tick);
   const events = useJson<ListOf>(discovery ? inNs('', 'events') : null, tick);
+  const budgets = useJson<ListOf>(discovery ? inNs('policy', 'poddisruptionbudgets') : null, tick);
   const nodes = useJson<ListOf>(discovery && served('', 'nodes') ? prefix + '/api/v1/nodes' : null, tick);
   const metricsGroup = discovery?.groups.find((g) => g.name === 'metrics.k8s.io' && !g.error && g.resources.some((r) => r.resource === 'nodes'));
   const metrics = useJson<ListOf>(metricsGroup ? `${prefix}/apis/metrics.k8s.io/${encodeURIComponent(metricsGroup.version)}/nodes` : null, tick);
 
   const now = Date.now();
-  const counts = countProblems({ pods: only(pods.data), nodes: nodes.data, jobs: only(jobs.data), events: only(events.data) }, now);
+  const counts = countProblems({ pods: only(pods.data), nodes: nodes.data, jobs: only(jobs.data), events: only(events.data), budgets: only(budgets.data) }, now);
   const usage = nodeUsage(nodes.data, metrics.data);
   const hasMetrics = !!metricsGroup && !!metrics.data && !metrics.error;
   const recent = eventsWarningsFirst(only(events.data)?.items ?? [], (e) => Date.parse(eventLastSeen(e) ?? '')).slice(0, EVENTS_SHOWN);
@@ -105,12 +106,12 @@ export function ClusterOverview() {
         <>
           <Section title="Needs attention" id="attention">
             <p className="muted small">
-              Pods and jobs {where}; read every {REFRESH_MS / 1000} s. Each count opens the list of what it counts.
+              Pods, jobs and disruption budgets {where}; read every {REFRESH_MS / 1000} s. Each count opens the list of what it counts.
             </p>
             {pods.error && <ErrorBox error={pods.error} what="listing pods" />}
             {nodes.error && <ErrorBox error={nodes.error} what="listing nodes" />}
             <ul className="health-grid" data-testid="health">
-              {(['crashloop', 'imagepull', 'pending', 'oomkilled', 'notready', 'failed', 'warning'] as Problem[]).map(card)}
+              {(['crashloop', 'imagepull', 'pending', 'oomkilled', 'notready', 'failed', 'nodisruption', 'warning'] as Problem[]).map(card)}
             </ul>
           </Section>
 

@@ -16,7 +16,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { axeViolations, launchChromium, recordProblems, until } from './support.mjs';
+import { axeViolations, clusterApi, launchChromium, recordProblems, until } from './support.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../../..');
@@ -29,6 +29,7 @@ if (!RAW) {
 const BASE = RAW.endsWith('/') ? RAW : RAW + '/';
 const IDENTITY = { 'X-Forwarded-User': 'alice', 'X-Forwarded-Group': 'dev,ops' };
 const CLUSTER = process.env.LAMPLIGHT_CLUSTER ?? 'demo';
+const api = clusterApi(BASE, CLUSTER, IDENTITY);
 const PODS = Number(process.env.LAMPLIGHT_LARGE_PODS ?? 5000);
 
 // Targets of issue 13, section 4.
@@ -163,6 +164,41 @@ describe('Cluster overview and events', () => {
     // The overview read its count a moment ago; the demo keeps adding events.
     const shown = Number(count.split(' ')[0]);
     assert.ok(Math.abs(shown - warning.count) <= 3, `${count} vs ${warning.count}`);
+  });
+
+  test('a disruption budget that allows no eviction is counted as blocking drains, and its count opens just those budgets', async () => {
+    const name = `e2e-tight-${Date.now().toString(36)}`;
+    const budgets = '/apis/policy/v1/namespaces/default/poddisruptionbudgets';
+    const count = async () => {
+      await page.goto(`${BASE}c/${CLUSTER}`);
+      await page.getByTestId('health-nodisruption').waitFor();
+      return Number(await until('the budgets count', async () => {
+        const text = await page.locator('[data-testid="health-nodisruption"] .health-count').textContent();
+        return text === '…' ? null : text;
+      }));
+    };
+    const before = await count();
+    const created = await api(budgets, { method: 'POST', body: JSON.stringify({ apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: { name }, spec: { minAvailable: 2, selector: { matchLabels: { app: 'web' } } } }) });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    try {
+      // What the disruption controller writes for two healthy pods that must both stay up.
+      const patched = await api(`${budgets}/${name}/status`, {
+        method: 'PATCH',
+        headers: { 'Content-Type': 'application/merge-patch+json' },
+        body: JSON.stringify({ status: { currentHealthy: 2, desiredHealthy: 2, expectedPods: 2, disruptionsAllowed: 0, observedGeneration: 1 } }),
+      });
+      assert.equal(patched.status, 200, JSON.stringify(patched.body));
+      assert.equal(await count(), before + 1);
+      await page.getByTestId('health-nodisruption').click();
+      await page.waitForURL(/\/policy\/v1\/poddisruptionbudgets\?(.*&)?problem=nodisruption/);
+      await page.getByTestId('problem-filter').waitFor();
+      await until('only the budgets blocking drains', async () => {
+        const names = await page.locator('[data-testid="resource-table"] tbody tr[data-name]').evaluateAll((rows) => rows.map((r) => r.dataset.name));
+        return names.includes(name) && !names.includes('web');
+      });
+    } finally {
+      await api(`${budgets}/${name}`, { method: 'DELETE' });
+    }
   });
 
   test('events: newest first, live "last seen", time sorting, warnings-only switch, link to the involved object', async () => {
