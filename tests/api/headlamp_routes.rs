@@ -340,6 +340,36 @@ async fn drain_node_cordons_and_evicts_with_the_callers_credentials() {
     assert_eq!(stack.seen_user("/api/v1/pods").as_deref(), Some("dev"));
 }
 
+/// A PodDisruptionBudget that allows no eviction keeps its pod on the node (the API server answers
+/// the eviction 429); the drain still cordons, and its status names the pod left and why.
+#[actix_web::test]
+async fn a_disruption_budget_that_allows_no_eviction_keeps_its_pod_and_the_status_names_it() {
+    let stack = stack(&[SECRET]).await;
+    let mut budget = stack
+        .fake
+        .get("poddisruptionbudgets.policy", "default", "web")
+        .expect("the fake seeds the web budget");
+    budget["status"]["disruptionsAllowed"] = json!(0);
+    stack.fake.apply(budget).unwrap();
+    let web_on_node_2 = fake_apiserver::WEB_PODS[1];
+    let (_, before) = node_state(&stack, "node-2").await;
+    assert!(before.iter().any(|p| p == web_on_node_2), "{before:?}");
+
+    let admin = format!("Bearer {ADMIN_TOKEN}");
+    let (status, body) = drain(&stack, "node-2", &[("Authorization", &admin)]).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (cordoned, left) = node_state(&stack, "node-2").await;
+    assert!(cordoned);
+    assert_eq!(left, [web_on_node_2], "only the budget's pod stays");
+    let (_, body) = drain_status(&stack, "node-2", &[("Authorization", &admin)]).await;
+    let id = body["id"].as_str().unwrap_or_default();
+    assert!(
+        id.starts_with("error: 1 pod(s) not evicted (a PodDisruptionBudget")
+            && id.ends_with(&format!("default/{web_on_node_2}")),
+        "{body}"
+    );
+}
+
 #[actix_web::test]
 async fn a_drain_is_refused_when_the_caller_may_not_do_it() {
     let stack = Stack::builder()

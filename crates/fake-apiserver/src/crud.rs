@@ -9,6 +9,7 @@ use bytes::Bytes;
 use serde_json::{Value, json};
 
 use crate::bulk::{self, BulkList};
+use crate::disruption;
 use crate::http::{Query, Representation, json_response, ok_json};
 use crate::managed_fields::{self, Scope, Writer};
 use crate::paging;
@@ -355,9 +356,16 @@ impl Target<'_> {
         Ok(ok_json(&self.deleted_answer(&deleted)))
     }
 
-    /// `pods/eviction`: there are no PodDisruptionBudgets here, so an eviction is a delete,
-    /// answered as the API server answers an eviction (201 and a `Success` Status).
+    /// `pods/eviction`: admitted by the PodDisruptionBudgets that cover the pod (429 when one
+    /// allows no disruption), then a delete, answered as the API server answers an eviction (201
+    /// and a `Success` Status).
     pub fn evict(&self, name: &str) -> Result<HttpResponse, ApiError> {
+        let pod = self
+            .shared
+            .store
+            .get(self.resource, self.namespace.unwrap_or_default(), name)
+            .ok_or_else(|| ApiError::not_found(self.resource.plural, self.resource.group, name))?;
+        disruption::admit_eviction(&self.shared.store, &pod, self.dry_run())?;
         self.shared
             .store
             .delete(self.resource, self.namespace, name, self.dry_run())?;

@@ -73,10 +73,11 @@ pub fn keep_changing(objects: FakeObjects, tick: Duration) {
             } else {
                 "Started"
             };
-            let _ = objects.apply(event(round, index, reason));
+            // The oldest goes first, so a reader never sees more than EVENTS_KEPT.
             if let Some(old) = round.checked_sub(EVENTS_KEPT) {
                 let _ = objects.delete("events", "team-a", &event_name(old, old % WORKERS));
             }
+            let _ = objects.apply(event(round, index, reason));
         }
     });
 }

@@ -26,6 +26,7 @@ mod crud;
 mod defaults;
 pub mod demo;
 mod discovery;
+mod disruption;
 mod exec;
 mod fake_shell;
 mod http;

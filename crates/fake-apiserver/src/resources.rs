@@ -540,6 +540,12 @@ pub static SUBRESOURCES: &[Subresource] = &[
         verbs: &["create", "get"],
     },
     Subresource {
+        name: "pods/attach",
+        kind: "PodAttachOptions",
+        group_version: None,
+        verbs: &["create", "get"],
+    },
+    Subresource {
         name: "pods/portforward",
         kind: "PodPortForwardOptions",
         group_version: None,

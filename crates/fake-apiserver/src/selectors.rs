@@ -35,6 +35,42 @@ impl Selector {
         })
     }
 
+    /// A `metav1.LabelSelector` (`matchLabels`, `matchExpressions`), as a PodDisruptionBudget
+    /// holds one; an empty one selects everything.
+    pub fn from_label_selector(selector: &Value) -> Self {
+        let mut labels: Vec<LabelRequirement> = selector["matchLabels"]
+            .as_object()
+            .into_iter()
+            .flatten()
+            .map(|(k, v)| {
+                LabelRequirement::Equals(k.clone(), v.as_str().unwrap_or_default().into())
+            })
+            .collect();
+        for expression in selector["matchExpressions"]
+            .as_array()
+            .into_iter()
+            .flatten()
+        {
+            let key = expression["key"].as_str().unwrap_or_default().to_string();
+            let values: Vec<String> = expression["values"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect();
+            labels.push(match expression["operator"].as_str() {
+                Some("In") => LabelRequirement::In(key, values),
+                Some("NotIn") => LabelRequirement::NotIn(key, values),
+                Some("DoesNotExist") => LabelRequirement::DoesNotExist(key),
+                _ => LabelRequirement::Exists(key),
+            });
+        }
+        Selector {
+            labels,
+            fields: Vec::new(),
+        }
+    }
+
     pub fn matches(&self, object: &Value) -> bool {
         let labels = &object["metadata"]["labels"];
         let label = |key: &str| labels.get(key).and_then(Value::as_str);

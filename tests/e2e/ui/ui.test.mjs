@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { clusterApi, launchChromium, recordProblems } from './support.mjs';
+import { clusterApi, launchChromium, recordProblems, until } from './support.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const OUT = path.join(here, 'output');
@@ -198,7 +198,11 @@ describe('Lamplight UI', () => {
   test('switches namespace from the picker', async () => {
     await page.goto(`${BASE}c/${CLUSTER}/core/v1/pods`);
     await page.getByTestId('resource-table').waitFor();
-    const options = await page.getByTestId('namespace-picker').locator('option').allTextContents();
+    // The picker fills in when the namespaces list answers, which may be after the pods.
+    const options = await until('the namespaces in the picker', async () => {
+      const texts = await page.getByTestId('namespace-picker').locator('option').allTextContents();
+      return texts.length > 1 ? texts : null;
+    });
     for (const ns of ['All namespaces', 'default', 'kube-system', 'team-a']) assert.ok(options.includes(ns), `${ns} in ${options}`);
     for (const ns of ['kube-system', 'default']) {
       await page.getByTestId('namespace-picker').selectOption(ns);

@@ -266,3 +266,66 @@ async fn an_eviction_deletes_the_pod() {
     let (code, _) = send(client().post(&url), DEV, Some(eviction)).await;
     assert_eq!(code, StatusCode::NOT_FOUND);
 }
+
+/// The seeded `web` budget (minAvailable 1 of 2) admits one eviction of its pods and spends it;
+/// the next is refused with 429 naming the budget, and the pod stays.
+#[actix_web::test]
+async fn a_disruption_budget_admits_one_eviction_then_answers_429() {
+    let fake = start().await;
+    let evict = |name: &str| {
+        let url = format!(
+            "{}/api/v1/namespaces/default/pods/{name}/eviction",
+            fake.url()
+        );
+        let body = json!({"apiVersion": "policy/v1", "kind": "Eviction",
+                          "metadata": {"name": name, "namespace": "default"}});
+        async move { send(client().post(&url), DEV, Some(body)).await }
+    };
+    let budget = "/apis/policy/v1/namespaces/default/poddisruptionbudgets/web";
+    let (_, before) = get(&fake, budget, ADMIN).await;
+    assert_eq!(before["status"]["disruptionsAllowed"], 1, "{before}");
+
+    let (code, body) = evict(fake_apiserver::WEB_PODS[0]).await;
+    assert_eq!(code, StatusCode::CREATED, "{body}");
+    let (_, after) = get(&fake, budget, ADMIN).await;
+    assert_eq!(
+        after["status"]["disruptionsAllowed"], 0,
+        "the eviction spent it: {after}"
+    );
+
+    let (code, body) = evict(fake_apiserver::WEB_PODS[1]).await;
+    assert_eq!(code, StatusCode::TOO_MANY_REQUESTS, "{body}");
+    assert_eq!(body["reason"], "TooManyRequests");
+    assert_eq!(body["details"]["causes"][0]["reason"], "DisruptionBudget");
+    assert!(
+        body["details"]["causes"][0]["message"]
+            .as_str()
+            .is_some_and(|m| m.starts_with("The disruption budget web needs")),
+        "{body}"
+    );
+    let (code, _) = get(
+        &fake,
+        &format!(
+            "/api/v1/namespaces/default/pods/{}",
+            fake_apiserver::WEB_PODS[1]
+        ),
+        ADMIN,
+    )
+    .await;
+    assert_eq!(code, StatusCode::OK, "a refused eviction leaves the pod");
+
+    // A pod no budget covers is evicted as before.
+    let (_, system) = get(&fake, "/api/v1/namespaces/kube-system/pods", ADMIN).await;
+    let coredns = names(&system)
+        .into_iter()
+        .next()
+        .expect("a kube-system pod");
+    let url = format!(
+        "{}/api/v1/namespaces/kube-system/pods/{coredns}/eviction",
+        fake.url()
+    );
+    let body = json!({"apiVersion": "policy/v1", "kind": "Eviction",
+                      "metadata": {"name": coredns, "namespace": "kube-system"}});
+    let (code, _) = send(client().post(&url), ADMIN, Some(body)).await;
+    assert_eq!(code, StatusCode::CREATED);
+}
