@@ -10,14 +10,9 @@
 // is an ordering, not a race: the old sequence fails each assertion by the delay.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launchChromium } from './support.mjs';
+import { baseUrl, launchChromium } from './support.mjs';
 
-const RAW = process.env.LAMPLIGHT_URL;
-if (!RAW) {
-  console.error('LAMPLIGHT_URL is not set: start `lamplight --demo ...` and point LAMPLIGHT_URL at it.');
-  process.exit(2);
-}
-const BASE = RAW.endsWith('/') ? RAW : RAW + '/';
+const BASE = baseUrl();
 const BASE_PATH = new URL(BASE).pathname;
 const CLUSTER = process.env.LAMPLIGHT_CLUSTER ?? 'demo';
 const ALICE = { 'X-Forwarded-User': 'alice', 'X-Forwarded-Group': 'dev,ops' };

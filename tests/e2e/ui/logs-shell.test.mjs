@@ -11,16 +11,11 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { clusterApi, launchChromium, recordProblems, until } from './support.mjs';
+import { baseUrl, clusterApi, launchChromium, recordProblems, until } from './support.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const OUT = path.join(here, 'output');
-const RAW = process.env.LAMPLIGHT_URL;
-if (!RAW) {
-  console.error('LAMPLIGHT_URL is not set: start `lamplight --demo ...` and point LAMPLIGHT_URL at it.');
-  process.exit(2);
-}
-const BASE = RAW.endsWith('/') ? RAW : RAW + '/';
+const BASE = baseUrl();
 const IDENTITY = { 'X-Forwarded-User': 'alice', 'X-Forwarded-Group': 'dev,ops' };
 const CLUSTER = process.env.LAMPLIGHT_CLUSTER ?? 'demo';
 const POD = `e2e-shell-${Date.now()}`;

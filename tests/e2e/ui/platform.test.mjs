@@ -9,14 +9,9 @@
 // demo cluster through the API, not written into the test. axe-core on two of the pages.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { axeViolations, clusterApi, launchChromium, recordProblems } from './support.mjs';
+import { axeViolations, baseUrl, clusterApi, launchChromium, recordProblems } from './support.mjs';
 
-const RAW = process.env.LAMPLIGHT_URL;
-if (!RAW) {
-  console.error('LAMPLIGHT_URL is not set: start `lamplight --demo ...` and point LAMPLIGHT_URL at it.');
-  process.exit(2);
-}
-const BASE = RAW.endsWith('/') ? RAW : RAW + '/';
+const BASE = baseUrl();
 const BASE_PATH = new URL(BASE).pathname;
 const CLUSTER = process.env.LAMPLIGHT_CLUSTER ?? 'demo';
 const ALICE = { 'X-Forwarded-User': 'alice', 'X-Forwarded-Group': 'dev,ops' };

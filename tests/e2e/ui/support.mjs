@@ -5,6 +5,19 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import { chromium } from 'playwright-core';
 
+/**
+ * The server under test, from LAMPLIGHT_URL (run-with-server.mjs sets it), always ending in `/`;
+ * exits with 2 and says what to do when it is not set.
+ */
+export function baseUrl() {
+  const raw = process.env.LAMPLIGHT_URL;
+  if (!raw) {
+    console.error('LAMPLIGHT_URL is not set: start `lamplight --demo ...` and point LAMPLIGHT_URL at it.');
+    process.exit(2);
+  }
+  return raw.endsWith('/') ? raw : raw + '/';
+}
+
 /** Debian's Chromium, headless, as every browser test runs it (CHROMIUM overrides the path). */
 export function launchChromium() {
   return chromium.launch({
