@@ -4,16 +4,13 @@
 
 use serde_json::{Value, json};
 
-use crate::resources;
+use crate::resources::{self, ResourceType};
 use crate::selectors::Selector;
 use crate::status::ApiError;
 use crate::store::Store;
 
-/// The budgets of `pod`'s namespace whose selector matches it.
-fn covering(store: &Store, pod: &Value) -> Vec<Value> {
-    let Some(budgets) = resources::by_name("poddisruptionbudgets") else {
-        return Vec::new();
-    };
+/// The names of the budgets of `pod`'s namespace whose selector matches it.
+fn covering(store: &Store, budgets: &'static ResourceType, pod: &Value) -> Vec<String> {
     let namespace = pod["metadata"]["namespace"].as_str().unwrap_or_default();
     store
         .list(budgets, Some(namespace), &Selector::default())
@@ -24,6 +21,7 @@ fn covering(store: &Store, pod: &Value) -> Vec<Value> {
             let selector = &b["spec"]["selector"];
             !selector.is_null() && Selector::from_label_selector(selector).matches(pod)
         })
+        .filter_map(|b| b["metadata"]["name"].as_str().map(str::to_string))
         .collect()
 }
 
@@ -33,42 +31,56 @@ fn counts_against_budgets(pod: &Value) -> bool {
     pod["status"]["phase"].as_str() == Some("Running")
 }
 
-/// Refuses the eviction with 429 when a covering budget allows none; otherwise, unless `dry_run`,
-/// takes one disruption from every covering budget.
+fn refusal(budget: &Value) -> ApiError {
+    let status = &budget["status"];
+    ApiError::new(
+        429,
+        "TooManyRequests",
+        "Cannot evict pod as it would violate the pod's disruption budget.",
+    )
+    .with_details(json!({"causes": [{
+        "reason": "DisruptionBudget",
+        "message": format!(
+            "The disruption budget {} needs {} healthy pods and has {} currently",
+            budget["metadata"]["name"].as_str().unwrap_or_default(),
+            status["desiredHealthy"].as_i64().unwrap_or(0),
+            status["currentHealthy"].as_i64().unwrap_or(0),
+        ),
+    }]}))
+}
+
+/// Refuses the eviction with 429 when the covering budget allows none; otherwise, unless
+/// `dry_run`, takes one disruption from it. The check and the spending are one store write, so two
+/// evictions at once cannot both spend the last disruption. Like kube-apiserver, a pod covered by
+/// more than one budget cannot be evicted.
 pub fn admit_eviction(store: &Store, pod: &Value, dry_run: bool) -> Result<(), ApiError> {
+    let Some(budgets) = resources::by_name("poddisruptionbudgets") else {
+        return Ok(());
+    };
     if !counts_against_budgets(pod) {
         return Ok(());
     }
-    let budgets = covering(store, pod);
-    if let Some(blocking) = budgets
-        .iter()
-        .find(|b| b["status"]["disruptionsAllowed"].as_i64().unwrap_or(0) <= 0)
-    {
-        let status = &blocking["status"];
-        return Err(ApiError::new(
-            429,
-            "TooManyRequests",
-            "Cannot evict pod as it would violate the pod's disruption budget.",
-        )
-        .with_details(json!({"causes": [{
-            "reason": "DisruptionBudget",
-            "message": format!(
-                "The disruption budget {} needs {} healthy pods and has {} currently",
-                blocking["metadata"]["name"].as_str().unwrap_or_default(),
-                status["desiredHealthy"].as_i64().unwrap_or(0),
-                status["currentHealthy"].as_i64().unwrap_or(0),
-            ),
-        }]})));
+    match covering(store, budgets, pod).as_slice() {
+        [] => Ok(()),
+        [name] => {
+            let namespace = pod["metadata"]["namespace"].as_str();
+            store.modify(budgets, namespace, name, dry_run, false, |current| {
+                let allowed = current["status"]["disruptionsAllowed"]
+                    .as_i64()
+                    .unwrap_or(0);
+                if allowed <= 0 {
+                    return Err(refusal(current));
+                }
+                let mut spent = current.clone();
+                spent["status"]["disruptionsAllowed"] = json!(allowed - 1);
+                let healthy = current["status"]["currentHealthy"].as_i64().unwrap_or(0);
+                spent["status"]["currentHealthy"] = json!((healthy - 1).max(0));
+                Ok(spent)
+            })?;
+            Ok(())
+        }
+        _ => Err(ApiError::internal(
+            "This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.",
+        )),
     }
-    if dry_run {
-        return Ok(());
-    }
-    for mut budget in budgets {
-        let allowed = budget["status"]["disruptionsAllowed"].as_i64().unwrap_or(0);
-        budget["status"]["disruptionsAllowed"] = json!(allowed - 1);
-        let healthy = budget["status"]["currentHealthy"].as_i64().unwrap_or(0);
-        budget["status"]["currentHealthy"] = json!((healthy - 1).max(0));
-        store.upsert(budget)?;
-    }
-    Ok(())
 }

@@ -406,16 +406,19 @@ fn label_string(labels: &Value) -> String {
     }
 }
 
-fn service_external_ip(service: &Value) -> Value {
-    let mut ips: Vec<String> = service["status"]["loadBalancer"]["ingress"]
+/// `status.loadBalancer.ingress` of a Service or an Ingress: each entry's IP, else its hostname.
+fn load_balancer_addresses(object: &Value) -> Vec<String> {
+    object["status"]["loadBalancer"]["ingress"]
         .as_array()
-        .map(|i| {
-            i.iter()
-                .filter_map(|e| e["ip"].as_str().or(e["hostname"].as_str()))
-                .map(str::to_string)
-                .collect()
-        })
-        .unwrap_or_default();
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e["ip"].as_str().or(e["hostname"].as_str()))
+        .map(str::to_string)
+        .collect()
+}
+
+fn service_external_ip(service: &Value) -> Value {
+    let mut ips = load_balancer_addresses(service);
     if let Some(external) = service["spec"]["externalIPs"].as_array() {
         ips.extend(
             external

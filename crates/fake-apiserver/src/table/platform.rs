@@ -4,7 +4,8 @@
 use serde_json::{Value, json};
 
 use super::{
-    Column, age_column, column, created_at_column, integer, label_string, name_column, wide,
+    Column, age_column, column, created_at_column, integer, label_string, load_balancer_addresses,
+    name_column, str_or, wide,
 };
 
 /// `None` for a kind printed with only its name and age.
@@ -36,7 +37,7 @@ pub(super) fn columns(kind: &str) -> Option<Vec<Column>> {
             column(
                 "VolumeAttributesClass",
                 "The claim's volume attributes class.",
-                |o| json!(unset_or(&o["spec"]["volumeAttributesClassName"])),
+                |o| json!(str_or(&o["spec"]["volumeAttributesClassName"], "<unset>")),
             ),
             age_column(),
             wide(column("VolumeMode", "Block or Filesystem.", volume_mode)),
@@ -81,7 +82,7 @@ pub(super) fn columns(kind: &str) -> Option<Vec<Column>> {
             column(
                 "VolumeAttributesClass",
                 "The volume's attributes class.",
-                |o| json!(unset_or(&o["spec"]["volumeAttributesClassName"])),
+                |o| json!(str_or(&o["spec"]["volumeAttributesClassName"], "<unset>")),
             ),
             column("Reason", "Why the volume is in its phase.", |o| {
                 json!(o["status"]["reason"].as_str().unwrap_or_default())
@@ -154,7 +155,7 @@ pub(super) fn columns(kind: &str) -> Option<Vec<Column>> {
             }),
             column("Hosts", "The hosts the rules answer for.", ingress_hosts),
             column("Address", "The load balancer's addresses.", |o| {
-                json!(load_balancer(&o["status"]["loadBalancer"]))
+                json!(load_balancer_addresses(o).join(","))
             }),
             column("Ports", "The ports the ingress serves.", |o| {
                 let tls = o["spec"]["tls"].as_array().is_some_and(|t| !t.is_empty());
@@ -323,10 +324,6 @@ fn phase_or_terminating(object: &Value) -> &str {
     }
 }
 
-fn unset_or(value: &Value) -> &str {
-    value.as_str().unwrap_or("<unset>")
-}
-
 fn volume_mode(object: &Value) -> Value {
     json!(
         object["spec"]["volumeMode"]
@@ -416,16 +413,6 @@ fn ingress_hosts(object: &Value) -> Value {
     } else {
         hosts.join(",")
     })
-}
-
-fn load_balancer(status: &Value) -> String {
-    status["ingress"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|i| i["ip"].as_str().or(i["hostname"].as_str()))
-        .collect::<Vec<_>>()
-        .join(",")
 }
 
 fn subjects(binding: &Value, kind: &str) -> String {
