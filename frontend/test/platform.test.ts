@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { accessModesText, ingressRoutes, metricRows, policyTypes, roleRefLink, ruleRows, selectorText, subjectRows, trafficRows } from '../src/api/platform';
+import { accessModesText, ingressRoutes, metricRows, podsText, policyTypes, roleRefLink, ruleRows, selectorText, subjectRows, trafficRows } from '../src/api/platform';
 
 describe('access control in words', () => {
   it('links a binding to its role: a ClusterRole anywhere, a Role in the binding namespace', () => {
@@ -57,6 +57,8 @@ describe('networking in words', () => {
     expect(selectorText({ matchLabels: { app: 'web' }, matchExpressions: [{ key: 'tier', operator: 'In', values: ['a', 'b'] }, { key: 'canary', operator: 'DoesNotExist' }] })).toBe('app=web, tier in (a,b), !canary');
     expect(selectorText({})).toBe('all');
     expect(selectorText(undefined, 'every pod')).toBe('every pod');
+    expect(podsText({ matchLabels: { app: 'web' } }, 'every pod in team-a')).toBe('pods app=web');
+    expect(podsText({}, 'every pod in team-a')).toBe('every pod in team-a');
   });
 
   it('says what a network policy lets through, and that an isolated direction without rules denies all', () => {

@@ -153,6 +153,12 @@ export function selectorText(selector: LabelSelector | undefined, all = 'all'): 
   return parts.length ? parts.join(', ') : all;
 }
 
+/** The pods a selector picks, `pods app=web`; `everyone` (say, `every pod in team-a`) for an empty one. */
+export function podsText(selector: LabelSelector | undefined, everyone: string): string {
+  const picked = selectorText(selector, '');
+  return picked ? `pods ${picked}` : everyone;
+}
+
 interface PolicyPeer {
   podSelector?: LabelSelector;
   namespaceSelector?: LabelSelector;
@@ -178,8 +184,7 @@ export interface TrafficRow {
 
 function peerText(peer: PolicyPeer, namespace: string | undefined): string {
   if (peer.ipBlock) return `${peer.ipBlock.cidr ?? ''}${peer.ipBlock.except?.length ? ` except ${peer.ipBlock.except.join(', ')}` : ''}`;
-  const podsSelected = selectorText(peer.podSelector, '');
-  const pods = podsSelected ? `pods ${podsSelected}` : 'all pods';
+  const pods = podsText(peer.podSelector, 'all pods');
   const namespacesSelected = selectorText(peer.namespaceSelector, '');
   const where = !peer.namespaceSelector ? `in ${namespace ?? 'this namespace'}` : namespacesSelected ? `in namespaces ${namespacesSelected}` : 'in every namespace';
   return `${pods} ${where}`;

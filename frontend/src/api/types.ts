@@ -29,6 +29,11 @@ export interface K8sObject {
   [key: string]: unknown;
 }
 
+/** `spec` or `status` read as the shape of the object's kind (unchecked, as the API's JSON is). */
+export function part<T>(value: unknown): T {
+  return (value ?? {}) as T;
+}
+
 export interface APIResource {
   name: string;
   singularName?: string;

@@ -1,7 +1,7 @@
 import { Fragment, lazy, Suspense, useMemo } from 'react';
 import { envEntries, PROBES, probeText, quantitiesText, terminatedText, volumeSummary, type Terminated } from '../api/podspec';
 import { apiPath, routeToUrl } from '../api/routes';
-import type { K8sObject } from '../api/types';
+import { part, type K8sObject } from '../api/types';
 import { useCluster } from './cluster';
 import { Chips, KeyValues, Section } from './common';
 import { ResourceTable } from './ResourceTable';
@@ -82,11 +82,6 @@ interface NodeStatus {
   addresses?: { type?: string; address?: string }[];
   nodeInfo?: { kubeletVersion?: string; osImage?: string; containerRuntimeVersion?: string };
   capacity?: Record<string, string>;
-}
-
-/** `spec` or `status` read as the shape of the object's kind (unchecked, as the API's JSON is). */
-function part<T>(value: unknown): T {
-  return (value ?? {}) as T;
 }
 
 function stateText(status: ContainerStatus | undefined): string {

@@ -1,16 +1,12 @@
 import { Fragment, type ReactNode } from 'react';
-import { accessModesText, ingressRoutes, metricRows, policyTypes, roleRefLink, ruleRows, selectorText, subjectRows, trafficRows, type ObjectLink } from '../api/platform';
+import { accessModesText, ingressRoutes, metricRows, podsText, policyTypes, roleRefLink, ruleRows, selectorText, subjectRows, trafficRows, type ObjectLink } from '../api/platform';
 import { routeToUrl } from '../api/routes';
-import type { K8sObject } from '../api/types';
+import { part, type K8sObject } from '../api/types';
 import { useCluster } from './cluster';
 import { Section } from './common';
 import { Link } from './router';
 
 /* Storage, networking, access control and policy: what each object means, with links to the objects it names. */
-
-function part<T>(value: unknown): T {
-  return (value ?? {}) as T;
-}
 
 /** A link to an object's page, in the cluster and namespace choice of the page shown. */
 function ObjectLinkTo({ to, children, testId }: { to: ObjectLink; children?: ReactNode; testId?: string }) {
@@ -160,7 +156,7 @@ function NetworkPolicy({ object }: { object: K8sObject }) {
         <Facts
           testId="network-policy"
           rows={[
-            ['Applies to', `pods ${selectorText(spec.podSelector, `every pod in ${namespace ?? 'the namespace'}`)}`.replace(/^pods every/, 'every')],
+            ['Applies to', podsText(spec.podSelector, `every pod in ${namespace ?? 'the namespace'}`)],
             ['Isolates', types.join(' and ')],
           ]}
         />
@@ -293,7 +289,7 @@ function DisruptionBudget({ object }: { object: K8sObject }) {
       <Facts
         testId="disruption-budget"
         rows={[
-          ['Pods', `pods ${selectorText(spec.selector, 'every pod')}`.replace(/^pods every/, 'every')],
+          ['Pods', podsText(spec.selector, 'every pod')],
           ['Min available', spec.minAvailable !== undefined ? String(spec.minAvailable) : undefined],
           ['Max unavailable', spec.maxUnavailable !== undefined ? String(spec.maxUnavailable) : undefined],
           ['Healthy', `${status.currentHealthy ?? 0} of ${status.expectedPods ?? 0} (${status.desiredHealthy ?? 0} needed)`],
